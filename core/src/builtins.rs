@@ -1,0 +1,186 @@
+//! Objects every interpreter sees: the run loop itself (`$interpreter`),
+//! continuation handles and error objects.
+
+use crate::capture::Capture;
+use crate::cont::ContKey;
+use crate::error::ScriptError;
+use crate::ident::Ident;
+use crate::object::{Object, Reply};
+use crate::runloop::Interp;
+use crate::value::Value;
+
+/// A script's handle to a continuation: a generational key, checked on use.
+/// It does not keep the continuation alive.
+pub struct ContObject {
+    /// The continuation this handle names.
+    pub key: ContKey,
+}
+
+impl ContObject {
+    /// A handle value for `key`.
+    pub fn value(key: ContKey) -> Value {
+        Value::obj(ContObject { key })
+    }
+}
+
+/// Extracts a continuation key from a handle value.
+///
+/// # Errors
+///
+/// A wrong-type error naming `what` when `v` is not a continuation.
+pub fn cont_key(v: &Value, what: &str) -> Result<ContKey, ScriptError> {
+    v.downcast::<ContObject>()
+        .map(|c| c.key)
+        .ok_or_else(|| ScriptError::wrong_type(what, "a continuation", v.type_name()))
+}
+
+impl Object for ContObject {
+    fn type_name(&self) -> &'static str {
+        "Continuation"
+    }
+
+    fn send(&self, rt: &mut Interp, method: Ident, cap: Capture) -> Result<Reply, ScriptError> {
+        let k = self.key;
+        let v = match method {
+            Ident::BACK => match rt.back(k)? {
+                Some(b) => ContObject::value(b),
+                None => Value::Nil,
+            },
+            Ident::SETR => {
+                rt.setr_to(k, cap.pos_or_nil(0))?;
+                Value::Nil
+            }
+            Ident::CATCH => {
+                if cap.positional.is_empty() {
+                    rt.catch(k)?.unwrap_or_default()
+                } else {
+                    let h = cap.pos_or_nil(0);
+                    rt.set_catch(k, h.is_defined().then_some(h))?;
+                    Value::Nil
+                }
+            }
+            Ident::GOTO => {
+                rt.goto(k)?;
+                Value::Nil
+            }
+            Ident::STR => {
+                let interp = rt
+                    .interpreter_of(k)
+                    .ok_or_else(|| ScriptError::stale_continuation("the continuation"))?;
+                Value::str(format!("Continuation({interp})"))
+            }
+            Ident::DEFINED | Ident::TRUE => Value::Bool(rt.contains(k)),
+            Ident::FETCH => cap.invocant,
+            _ => return Err(ScriptError::unknown_method("Continuation", method)),
+        };
+        Ok(Reply::Value(v))
+    }
+}
+
+/// The run loop as scripts see it (`$interpreter` in m0ld).
+pub struct InterpObject;
+
+impl InterpObject {
+    /// The `$interpreter` value.
+    pub fn value() -> Value {
+        Value::obj(InterpObject)
+    }
+}
+
+impl Object for InterpObject {
+    fn type_name(&self) -> &'static str {
+        "Interpreter"
+    }
+
+    fn send(&self, rt: &mut Interp, method: Ident, cap: Capture) -> Result<Reply, ScriptError> {
+        let v = match method {
+            Ident::CONTINUATION => match rt.continuation() {
+                Some(k) => ContObject::value(k),
+                None => Value::Nil,
+            },
+            Ident::GOTO => {
+                let k = cont_key(cap.pos(0)?, "goto's argument")?;
+                rt.goto(k)?;
+                Value::Nil
+            }
+            Ident::WARN => {
+                let mut msg = Vec::new();
+                for a in &cap.positional {
+                    a.render_into(&mut msg);
+                }
+                rt.raise_local(Ident::WARNING, Value::str(msg), None);
+                Value::Nil
+            }
+            Ident::DIE => {
+                let payload = cap.pos_or_nil(0);
+                let msg = String::from_utf8_lossy(&payload.render()).into_owned();
+                return Err(ScriptError::raised(msg, payload));
+            }
+            Ident::ON_INTERRUPT => {
+                let kind = interrupt_kind(cap.pos(0)?)?;
+                let h = cap.pos_or_nil(1);
+                rt.on_interrupt(kind, h.is_defined().then_some(h))
+                    .unwrap_or_default()
+            }
+            Ident::RAISE => {
+                let kind = interrupt_kind(cap.pos(0)?)?;
+                rt.raise_local(kind, cap.pos_or_nil(1), None);
+                Value::Nil
+            }
+            Ident::FETCH => cap.invocant,
+            _ => return Err(ScriptError::unknown_method("Interpreter", method)),
+        };
+        Ok(Reply::Value(v))
+    }
+}
+
+fn interrupt_kind(v: &Value) -> Result<Ident, ScriptError> {
+    v.as_bytes()
+        .map(Ident::from_bytes)
+        .ok_or_else(|| ScriptError::wrong_type("an interrupt kind", "a string", v.type_name()))
+}
+
+/// A caught error as scripts see it.
+pub struct ErrorObject {
+    /// The error.
+    pub err: ScriptError,
+}
+
+impl ErrorObject {
+    /// An error object value.
+    pub fn value(err: ScriptError) -> Value {
+        Value::obj(ErrorObject { err })
+    }
+}
+
+impl Object for ErrorObject {
+    fn type_name(&self) -> &'static str {
+        "Error"
+    }
+
+    fn send(&self, _rt: &mut Interp, method: Ident, cap: Capture) -> Result<Reply, ScriptError> {
+        let e = &self.err;
+        let origin = e.origin();
+        let v = match method.name() {
+            "message" => Value::str(&e.message),
+            "Str" => Value::str(e.located_message()),
+            "payload" => e.payload.clone(),
+            "kind" => Value::str(format!("{:?}", e.kind)),
+            "interpreter" => origin.map(|o| Value::str(o.interp)).unwrap_or_default(),
+            "file" => origin.map(|o| Value::str(&*o.file)).unwrap_or_default(),
+            "line" => origin
+                .map(|o| Value::Int(o.line.into()))
+                .unwrap_or_default(),
+            "column" => origin.map(|o| Value::Int(o.col.into())).unwrap_or_default(),
+            "backtrace" => {
+                let mut s = String::new();
+                e.backtrace.write_to(&mut s);
+                Value::str(s)
+            }
+            "defined" | "true" => Value::Bool(true),
+            "FETCH" => cap.invocant,
+            _ => return Err(ScriptError::unknown_method("Error", method)),
+        };
+        Ok(Reply::Value(v))
+    }
+}

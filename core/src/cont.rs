@@ -1,0 +1,67 @@
+//! The continuation trait every interpreter implements, and [`Step`], what a
+//! step tells the run loop to do next.
+
+use crate::error::{FrameInfo, ScriptError};
+use crate::runloop::Interp;
+use crate::value::Value;
+
+slotmap::new_key_type! {
+    /// A generational handle to a continuation in one run loop's arena.
+    /// Using it after its continuation is gone is a checked error.
+    pub struct ContKey;
+}
+
+/// What the run loop does after a step.
+#[derive(Debug)]
+pub enum Step {
+    /// The loop evaluates the current continuation next. That is this one
+    /// again unless the step made another current with `goto`.
+    Continue,
+    /// This continuation has nothing left to do. The loop frees it. If it
+    /// has a `back`, the loop delivers the value there with `setr` (not for a
+    /// detour, which resumes its `back` untouched) and makes `back` current;
+    /// otherwise `run` returns the value.
+    Done(Value),
+    /// This continuation failed. The loop unwinds: the nearest continuation
+    /// along `back`, starting with this one, that has a catch handler or
+    /// handles the error itself resumes; the others are freed.
+    Fail(ScriptError),
+}
+
+/// The suspended state of one interpreter at one moment.
+///
+/// `back` and the catch handler are kept by the run loop beside each
+/// continuation (see [`Interp::back`] and [`Interp::catch`]), so that
+/// scripts can read and set them while the continuation runs.
+pub trait Continuation: 'static {
+    /// The interpreter's name: "smop", "lua", "native", ...
+    fn interpreter(&self) -> &'static str;
+
+    /// Runs one bounded step. A long computation must return between steps
+    /// (see [`Interp::quantum`] and [`Interp::should_yield`]).
+    fn eval(&mut self, rt: &mut Interp) -> Step;
+
+    /// "The result of your current point of evaluation is `value`." A fresh
+    /// continuation receives its arguments this way before its first step.
+    fn setr(&mut self, value: Value);
+
+    /// Offers an error to the continuation, at its pending point. Return
+    /// `Ok` if it will handle the error itself when next evaluated (as a Lua
+    /// coroutine does, raising it inside `pcall`); return it to let it
+    /// propagate along `back`.
+    ///
+    /// # Errors
+    ///
+    /// The error, handed back, when this continuation does not handle it.
+    fn throw(&mut self, err: ScriptError) -> Result<(), ScriptError> {
+        Err(err)
+    }
+
+    /// The continuation's lexical scope, where its interpreter has one.
+    fn lexical(&self) -> Option<Value> {
+        None
+    }
+
+    /// Appends this continuation's frames, innermost first, for backtraces.
+    fn frames(&self, out: &mut Vec<FrameInfo>);
+}

@@ -1,0 +1,170 @@
+//! Interrupts: the thread-safe [`InterruptHandle`], the per-loop queue and
+//! handler table, and the default actions for kinds with no handler.
+//!
+//! Delivery itself (the detour) is done by the run loop in `runloop.rs`;
+//! this module owns only the data.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use crossbeam_channel::{Receiver, Sender};
+
+use crate::cont::ContKey;
+use crate::error::{FrameInfo, HostError};
+use crate::ident::Ident;
+use crate::value::{SendValue, Value};
+
+/// An interrupt as it crosses threads.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Interrupt {
+    /// The kind: `SIGINT`, `warning`, `timer`, or any user name.
+    pub kind: Ident,
+    /// The payload handed to the handler.
+    pub payload: SendValue,
+}
+
+/// Raises interrupts into one run loop from any thread.
+///
+/// Raising is a channel send plus an atomic store; the loop polls the flag
+/// between steps, so an idle handle costs the loop one relaxed load a step.
+#[derive(Clone, Debug)]
+pub struct InterruptHandle {
+    tx: Sender<Interrupt>,
+    flag: Arc<AtomicBool>,
+}
+
+impl InterruptHandle {
+    /// Queues an interrupt of `kind` with `payload`.
+    ///
+    /// # Errors
+    ///
+    /// [`HostError::LoopGone`] when the run loop was dropped.
+    pub fn raise(&self, kind: &str, payload: SendValue) -> Result<(), HostError> {
+        self.raise_ident(Ident::new(kind), payload)
+    }
+
+    /// Like [`InterruptHandle::raise`], with an interned kind.
+    ///
+    /// # Errors
+    ///
+    /// [`HostError::LoopGone`] when the run loop was dropped.
+    pub fn raise_ident(&self, kind: Ident, payload: SendValue) -> Result<(), HostError> {
+        self.tx
+            .send(Interrupt { kind, payload })
+            .map_err(|_| HostError::LoopGone.cold())?;
+        self.flag.store(true, Ordering::Release);
+        Ok(())
+    }
+}
+
+/// What happens to an interrupt whose kind has no handler.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DefaultAction {
+    /// Nothing: the interrupt is counted and dropped.
+    Ignore,
+    /// Print `warning: PAYLOAD (FILE:LINE)` on the loop's error stream.
+    Warn,
+    /// Stop the loop with [`crate::RunError::Interrupted`] and this exit status.
+    Exit(i32),
+}
+
+/// An interrupt waiting in the loop's queue.
+#[derive(Debug)]
+pub(crate) struct Queued {
+    pub kind: Ident,
+    pub payload: Value,
+    /// Where it was raised, for warnings; filled after the raising step.
+    pub origin: Option<FrameInfo>,
+    pub needs_origin: bool,
+}
+
+/// The run loop's interrupt state.
+pub(crate) struct Interrupts {
+    pub tx: Sender<Interrupt>,
+    pub rx: Receiver<Interrupt>,
+    pub flag: Arc<AtomicBool>,
+    pub queue: VecDeque<Queued>,
+    pub handlers: HashMap<Ident, Value>,
+    pub defaults: HashMap<Ident, DefaultAction>,
+    /// The detour handler continuation now running; handlers do not nest.
+    pub active: Option<ContKey>,
+    /// Depth of `without_interrupts` sections; delivery waits while > 0.
+    pub deferred: u32,
+    /// True when the queue holds something deliverable now. Kept in sync by
+    /// [`Interrupts::refresh`] so the loop's poll is one load and one test.
+    pub ready: bool,
+    /// Set when an interrupt was queued locally and waits for its origin.
+    pub needs_origin: bool,
+    /// How many interrupts were delivered (handled or defaulted).
+    pub delivered: u64,
+}
+
+impl Interrupts {
+    pub fn new() -> Self {
+        let (tx, rx) = crossbeam_channel::unbounded();
+        let mut defaults = HashMap::new();
+        defaults.insert(Ident::WARNING, DefaultAction::Warn);
+        defaults.insert(Ident::SIGINT, DefaultAction::Exit(130));
+        defaults.insert(Ident::SIGTERM, DefaultAction::Exit(143));
+        Interrupts {
+            tx,
+            rx,
+            flag: Arc::new(AtomicBool::new(false)),
+            queue: VecDeque::new(),
+            handlers: HashMap::new(),
+            defaults,
+            active: None,
+            deferred: 0,
+            ready: false,
+            needs_origin: false,
+            delivered: 0,
+        }
+    }
+
+    pub fn handle(&self) -> InterruptHandle {
+        InterruptHandle {
+            tx: self.tx.clone(),
+            flag: self.flag.clone(),
+        }
+    }
+
+    /// Moves everything raised from other threads into the queue.
+    pub fn drain(&mut self) {
+        if self.flag.swap(false, Ordering::Acquire) {
+            while let Ok(i) = self.rx.try_recv() {
+                self.queue.push_back(Queued {
+                    kind: i.kind,
+                    payload: i.payload.into_value(),
+                    origin: None,
+                    needs_origin: false,
+                });
+            }
+        }
+        self.refresh();
+    }
+
+    /// Queues an interrupt raised on the loop's own thread.
+    pub fn push_local(&mut self, kind: Ident, payload: Value, origin: Option<FrameInfo>) {
+        let needs_origin = origin.is_none();
+        self.needs_origin |= needs_origin;
+        self.queue.push_back(Queued {
+            kind,
+            payload,
+            origin,
+            needs_origin,
+        });
+        self.refresh();
+    }
+
+    pub fn refresh(&mut self) {
+        self.ready = !self.queue.is_empty() && self.active.is_none() && self.deferred == 0;
+    }
+
+    pub fn default_action(&self, kind: Ident) -> DefaultAction {
+        self.defaults
+            .get(&kind)
+            .copied()
+            .unwrap_or(DefaultAction::Ignore)
+    }
+}

@@ -1,0 +1,25 @@
+//! polyeval-core: the run loop, the continuation trait, the value and object
+//! model, errors and interrupts. It knows no interpreter and no Lua.
+//!
+//! Start at [`Interp`] (the run loop) and [`Continuation`].
+#![forbid(unsafe_code)]
+
+pub mod builtins;
+pub mod capture;
+pub mod cont;
+pub mod error;
+pub mod ident;
+pub mod interrupt;
+pub mod object;
+pub mod runloop;
+pub mod value;
+
+pub use builtins::{cont_key, ContObject, ErrorObject, InterpObject};
+pub use capture::Capture;
+pub use cont::{ContKey, Continuation, Step};
+pub use error::{Backtrace, ErrorKind, FrameInfo, HostError, InternalError, RunError, ScriptError};
+pub use ident::Ident;
+pub use interrupt::{DefaultAction, Interrupt, InterruptHandle};
+pub use object::{same_object, NativeFn, ObjRef, Object, Reply};
+pub use runloop::{ImmediateResponder, Interp, DEFAULT_QUANTUM};
+pub use value::{format_float, Bytes, SendValue, Value};

@@ -1,0 +1,89 @@
+//! The responder interface: every object answers messages named by an
+//! [`Ident`] with a [`Capture`], either with a value now or "pending".
+
+use std::any::Any;
+use std::rc::Rc;
+
+use crate::capture::Capture;
+use crate::error::ScriptError;
+use crate::ident::Ident;
+use crate::runloop::Interp;
+use crate::value::Value;
+
+/// A shared reference to an object. Identity is pointer identity.
+pub type ObjRef = Rc<dyn Object>;
+
+/// How a method call answered.
+#[derive(Debug)]
+pub enum Reply {
+    /// The method finished and this is its result.
+    Value(Value),
+    /// The method made another continuation current (with `back` = the
+    /// caller); that continuation will `setr` the caller later. The caller's
+    /// step must return to the run loop now.
+    Pending,
+}
+
+/// An object in SMOP's sense: it answers messages through a responder
+/// interface.
+pub trait Object: Any {
+    /// The object's type name, as error messages show it.
+    fn type_name(&self) -> &'static str;
+
+    /// Answers `method` with `cap`. `cap.invocant` is this object.
+    ///
+    /// # Errors
+    ///
+    /// A script error, such as an unknown method
+    /// ([`ScriptError::unknown_method`]) or a wrong argument.
+    fn send(&self, rt: &mut Interp, method: Ident, cap: Capture) -> Result<Reply, ScriptError>;
+}
+
+/// Whether two object references are the same object.
+#[inline]
+pub fn same_object(a: &ObjRef, b: &ObjRef) -> bool {
+    std::ptr::addr_eq(Rc::as_ptr(a), Rc::as_ptr(b))
+}
+
+/// A native object built from a closure. Calling it (`postcircumfix:( )`)
+/// runs the closure; it answers nothing else.
+pub struct NativeFn {
+    name: &'static str,
+    #[allow(clippy::type_complexity)]
+    f: Box<dyn Fn(&mut Interp, Capture) -> Result<Value, ScriptError>>,
+}
+
+impl NativeFn {
+    /// Wraps `f` as a callable object named `name`.
+    pub fn new(
+        name: &'static str,
+        f: impl Fn(&mut Interp, Capture) -> Result<Value, ScriptError> + 'static,
+    ) -> Self {
+        NativeFn {
+            name,
+            f: Box::new(f),
+        }
+    }
+
+    /// Wraps `f` as a callable object value.
+    pub fn value(
+        name: &'static str,
+        f: impl Fn(&mut Interp, Capture) -> Result<Value, ScriptError> + 'static,
+    ) -> Value {
+        Value::obj(NativeFn::new(name, f))
+    }
+}
+
+impl Object for NativeFn {
+    fn type_name(&self) -> &'static str {
+        self.name
+    }
+
+    fn send(&self, rt: &mut Interp, method: Ident, cap: Capture) -> Result<Reply, ScriptError> {
+        if method == Ident::CALL {
+            (self.f)(rt, cap).map(Reply::Value)
+        } else {
+            Err(ScriptError::unknown_method(self.name, method))
+        }
+    }
+}

@@ -1,0 +1,745 @@
+//! The run loop: the only loop that runs steps. It owns the continuation
+//! arena, the current continuation, the step budget and interrupt delivery.
+//!
+//! Continuations live in a `slotmap` arena. A continuation stays alive while
+//! it is current, is running a step, or is the `back` of a live
+//! continuation; when none of these holds any more it is freed, and every
+//! handle to it becomes stale.
+
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
+use std::io::Write;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::rc::Rc;
+use std::sync::atomic::Ordering;
+
+use slotmap::SlotMap;
+use tracing::{debug, trace_span};
+
+use crate::builtins::ErrorObject;
+use crate::capture::Capture;
+use crate::cont::{ContKey, Continuation, Step};
+use crate::error::{Backtrace, FrameInfo, HostError, InternalError, RunError, ScriptError};
+use crate::ident::Ident;
+use crate::interrupt::{DefaultAction, InterruptHandle, Interrupts};
+use crate::object::Reply;
+use crate::value::Value;
+
+/// The default number of instructions a continuation runs in one step.
+pub const DEFAULT_QUANTUM: u32 = 1000;
+
+/// Answers messages sent to immediate values (integers, strings, ...).
+/// Interpreters install one; see [`Interp::set_immediate_responder`].
+pub type ImmediateResponder = fn(&mut Interp, Ident, Capture) -> Result<Reply, ScriptError>;
+
+struct Slot {
+    /// `None` while the continuation runs a step.
+    cont: Option<Box<dyn Continuation>>,
+    interp: &'static str,
+    back: Option<ContKey>,
+    /// How many live continuations have this one as `back`.
+    refs: u32,
+    catch: Option<Value>,
+    /// The catch handler while it runs, so that its own failure propagates.
+    catch_running: Option<Value>,
+    /// A `setr` that arrived while the continuation ran a step.
+    pending_setr: Option<Value>,
+    /// A detour (interrupt handler): it returns to `back` without `setr`.
+    detour: bool,
+}
+
+/// The run loop (DESIGN §1's "interpreter"): one thread of execution that
+/// holds only the current continuation.
+pub struct Interp {
+    slots: SlotMap<ContKey, Slot>,
+    current: Option<ContKey>,
+    running: bool,
+    quantum: u32,
+    steps: u64,
+    max_steps: u64,
+    result: Value,
+    pub(crate) irq: Interrupts,
+    immediate: ImmediateResponder,
+    ext: HashMap<TypeId, Rc<dyn Any>>,
+    out: Box<dyn Write>,
+    err: Box<dyn Write>,
+}
+
+impl Default for Interp {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn no_immediates(_: &mut Interp, method: Ident, cap: Capture) -> Result<Reply, ScriptError> {
+    Err(ScriptError::unknown_method(
+        cap.invocant.type_name(),
+        method,
+    ))
+}
+
+impl Interp {
+    /// A run loop with no continuation, writing to the process's stdout and
+    /// stderr.
+    pub fn new() -> Self {
+        Interp {
+            slots: SlotMap::with_key(),
+            current: None,
+            running: false,
+            quantum: DEFAULT_QUANTUM,
+            steps: 0,
+            max_steps: u64::MAX,
+            result: Value::Nil,
+            irq: Interrupts::new(),
+            immediate: no_immediates,
+            ext: HashMap::new(),
+            out: Box::new(std::io::BufWriter::new(std::io::stdout())),
+            err: Box::new(std::io::stderr()),
+        }
+    }
+
+    // ----- configuration -------------------------------------------------
+
+    /// Sets how many instructions a continuation may run in one step
+    /// (`u32::MAX` for unbounded; 0 is taken as 1).
+    pub fn set_quantum(&mut self, quantum: u32) {
+        self.quantum = quantum.max(1);
+    }
+
+    /// The step quantum continuations should honour.
+    #[inline]
+    pub fn quantum(&self) -> u32 {
+        self.quantum
+    }
+
+    /// Stops `run` with [`RunError::StepBudget`] after `max` steps.
+    pub fn set_max_steps(&mut self, max: Option<u64>) {
+        self.max_steps = max.unwrap_or(u64::MAX);
+    }
+
+    /// How many steps ran so far.
+    pub fn steps(&self) -> u64 {
+        self.steps
+    }
+
+    /// Redirects program output (`$OUT`, Lua `print`).
+    pub fn set_output(&mut self, out: Box<dyn Write>) {
+        self.out = out;
+    }
+
+    /// Redirects diagnostics (warnings).
+    pub fn set_errput(&mut self, err: Box<dyn Write>) {
+        self.err = err;
+    }
+
+    /// The program output stream.
+    pub fn out(&mut self) -> &mut dyn Write {
+        &mut *self.out
+    }
+
+    /// The diagnostics stream. Program output is flushed first, so that
+    /// the two interleave in order on a terminal.
+    pub fn err(&mut self) -> &mut dyn Write {
+        let _ = self.out.flush();
+        &mut *self.err
+    }
+
+    /// Installs the responder for messages sent to immediate values.
+    pub fn set_immediate_responder(&mut self, f: ImmediateResponder) {
+        self.immediate = f;
+    }
+
+    /// Stores interpreter-specific state, one value per type.
+    pub fn set_ext<T: Any>(&mut self, value: Rc<T>) {
+        self.ext.insert(TypeId::of::<T>(), value);
+    }
+
+    /// The interpreter-specific state of type `T`, if installed.
+    pub fn ext<T: Any>(&self) -> Option<Rc<T>> {
+        self.ext
+            .get(&TypeId::of::<T>())
+            .and_then(|v| v.clone().downcast::<T>().ok())
+    }
+
+    // ----- DESIGN §1: continuation(), goto(k), setr(v), loop() ------------
+
+    /// The current continuation.
+    #[inline]
+    pub fn continuation(&self) -> Option<ContKey> {
+        self.current
+    }
+
+    /// Whether `k` names a live continuation of this loop.
+    pub fn contains(&self, k: ContKey) -> bool {
+        self.slots.contains_key(k)
+    }
+
+    /// The interpreter name of continuation `k`.
+    pub fn interpreter_of(&self, k: ContKey) -> Option<&'static str> {
+        self.slots.get(k).map(|s| s.interp)
+    }
+
+    /// Adds a continuation to the arena with the given `back`. It does not
+    /// become current.
+    ///
+    /// # Errors
+    ///
+    /// A stale-continuation error when `back` is gone.
+    pub fn insert(
+        &mut self,
+        cont: Box<dyn Continuation>,
+        back: Option<ContKey>,
+    ) -> Result<ContKey, ScriptError> {
+        if let Some(b) = back {
+            match self.slots.get_mut(b) {
+                Some(s) => s.refs += 1,
+                None => return Err(ScriptError::stale_continuation("the back continuation")),
+            }
+        }
+        let interp = cont.interpreter();
+        Ok(self.slots.insert(Slot {
+            cont: Some(cont),
+            interp,
+            back,
+            refs: 0,
+            catch: None,
+            catch_running: None,
+            pending_setr: None,
+            detour: false,
+        }))
+    }
+
+    /// Makes `k` the current continuation. The old one is freed if nothing
+    /// else holds it.
+    ///
+    /// # Errors
+    ///
+    /// A stale-continuation error when `k` is gone.
+    pub fn goto(&mut self, k: ContKey) -> Result<(), ScriptError> {
+        let Some(to) = self.slots.get(k) else {
+            return Err(ScriptError::stale_continuation("goto's target"));
+        };
+        let old = self.current.replace(k);
+        if tracing::enabled!(tracing::Level::DEBUG) {
+            let from = old.and_then(|o| self.interpreter_of(o)).unwrap_or("-");
+            if from != to.interp && old.is_some() {
+                debug!(from, to = to.interp, "hand-off");
+            } else {
+                debug!(from, to = to.interp, "goto");
+            }
+        }
+        if let Some(o) = old {
+            if o != k {
+                self.collect(o);
+            }
+        }
+        Ok(())
+    }
+
+    /// Inserts `cont` with `back` = the current continuation and makes it
+    /// current: the hand-off half of a pending method call.
+    ///
+    /// # Errors
+    ///
+    /// A stale-continuation error if the current continuation is gone.
+    pub fn call_into(&mut self, cont: Box<dyn Continuation>) -> Result<Reply, ScriptError> {
+        let k = self.insert(cont, self.current)?;
+        self.goto(k)?;
+        Ok(Reply::Pending)
+    }
+
+    /// Inserts `cont` as a detour of the current continuation: it runs with
+    /// `back` = the current one and returns there without `setr`.
+    ///
+    /// # Errors
+    ///
+    /// A stale-continuation error if the current continuation is gone.
+    pub fn detour(&mut self, cont: Box<dyn Continuation>) -> Result<ContKey, ScriptError> {
+        let k = self.insert(cont, self.current)?;
+        if let Some(s) = self.slots.get_mut(k) {
+            s.detour = true;
+        }
+        self.goto(k)?;
+        Ok(k)
+    }
+
+    /// Makes `cont` current as a new root (no `back`), e.g. a program's
+    /// top frame.
+    pub fn start(&mut self, cont: Box<dyn Continuation>) -> ContKey {
+        // A root has no back, so insertion cannot fail.
+        let k = self
+            .insert(cont, None)
+            .unwrap_or_else(|_| unreachable!("a root continuation has no back"));
+        let _ = self.goto(k);
+        k
+    }
+
+    /// Delivers `v` to the current continuation.
+    ///
+    /// # Errors
+    ///
+    /// [`HostError::NoContinuation`] when there is none.
+    pub fn setr(&mut self, v: Value) -> Result<(), HostError> {
+        let k = self.current.ok_or(HostError::NoContinuation)?;
+        self.setr_to(k, v).map_err(|_| HostError::StaleKey)
+    }
+
+    /// Delivers `v` to continuation `k`. If `k` is running a step the value
+    /// is delivered when the step ends.
+    ///
+    /// # Errors
+    ///
+    /// A stale-continuation error when `k` is gone.
+    pub fn setr_to(&mut self, k: ContKey, v: Value) -> Result<(), ScriptError> {
+        let Some(slot) = self.slots.get_mut(k) else {
+            return Err(ScriptError::stale_continuation("setr's target"));
+        };
+        if let Some(h) = slot.catch_running.take() {
+            slot.catch = Some(h);
+        }
+        debug!(to = slot.interp, "setr");
+        match slot.cont.as_mut() {
+            Some(c) => c.setr(v),
+            None => slot.pending_setr = Some(v),
+        }
+        Ok(())
+    }
+
+    /// The `back` of continuation `k`.
+    ///
+    /// # Errors
+    ///
+    /// A stale-continuation error when `k` is gone.
+    pub fn back(&self, k: ContKey) -> Result<Option<ContKey>, ScriptError> {
+        self.slots
+            .get(k)
+            .map(|s| s.back)
+            .ok_or_else(|| ScriptError::stale_continuation("the continuation"))
+    }
+
+    /// The catch handler of continuation `k`.
+    ///
+    /// # Errors
+    ///
+    /// A stale-continuation error when `k` is gone.
+    pub fn catch(&self, k: ContKey) -> Result<Option<Value>, ScriptError> {
+        self.slots
+            .get(k)
+            .map(|s| s.catch.clone())
+            .ok_or_else(|| ScriptError::stale_continuation("the continuation"))
+    }
+
+    /// Installs (or, with `None`, removes) the catch handler of `k`. A
+    /// failure in `k`, or one that propagates to it along `back`, calls the
+    /// handler with an error object; the handler's result becomes the
+    /// result of `k`'s pending point, and `k` resumes.
+    ///
+    /// # Errors
+    ///
+    /// A stale-continuation error when `k` is gone.
+    pub fn set_catch(&mut self, k: ContKey, handler: Option<Value>) -> Result<(), ScriptError> {
+        let slot = self
+            .slots
+            .get_mut(k)
+            .ok_or_else(|| ScriptError::stale_continuation("the continuation"))?;
+        slot.catch = handler;
+        slot.catch_running = None;
+        Ok(())
+    }
+
+    /// Sends `method` to `target`. Immediate values go to the installed
+    /// immediate responder.
+    ///
+    /// # Errors
+    ///
+    /// Whatever the method raises.
+    #[inline]
+    pub fn send(
+        &mut self,
+        target: &Value,
+        method: Ident,
+        mut cap: Capture,
+    ) -> Result<Reply, ScriptError> {
+        cap.invocant = target.clone();
+        match target {
+            Value::Obj(o) => o.clone().send(self, method, cap),
+            _ => (self.immediate)(self, method, cap),
+        }
+    }
+
+    /// Whether the running continuation should end its step early: an
+    /// interrupt waits. Cheap enough to call on every backward jump.
+    #[inline]
+    pub fn should_yield(&self) -> bool {
+        self.irq.ready || self.irq.flag.load(Ordering::Relaxed)
+    }
+
+    /// The backtrace from the current continuation along `back`.
+    pub fn backtrace(&self) -> Backtrace {
+        match self.current {
+            Some(k) => self.backtrace_from(k),
+            None => Backtrace::default(),
+        }
+    }
+
+    /// The backtrace from `k` along `back`, innermost first; long chains are
+    /// elided in the middle.
+    pub fn backtrace_from(&self, k: ContKey) -> Backtrace {
+        let mut frames = Vec::new();
+        let mut tail: std::collections::VecDeque<FrameInfo> = std::collections::VecDeque::new();
+        let mut elided = 0usize;
+        let mut next = Some(k);
+        let mut buf = Vec::new();
+        while let Some(k) = next {
+            let Some(slot) = self.slots.get(k) else { break };
+            buf.clear();
+            match &slot.cont {
+                Some(c) => c.frames(&mut buf),
+                None => buf.push(FrameInfo {
+                    interp: slot.interp,
+                    file: Rc::from("<running>"),
+                    line: 0,
+                    col: 0,
+                    name: None,
+                }),
+            }
+            for fr in buf.drain(..) {
+                if frames.len() < Backtrace::KEEP {
+                    frames.push(fr);
+                } else {
+                    tail.push_back(fr);
+                    if tail.len() > Backtrace::KEEP {
+                        tail.pop_front();
+                        elided += 1;
+                    }
+                }
+            }
+            next = slot.back;
+        }
+        frames.extend(tail);
+        Backtrace { frames, elided }
+    }
+
+    // ----- interrupts ----------------------------------------------------
+
+    /// A handle that raises interrupts into this loop from any thread.
+    pub fn interrupt_handle(&self) -> InterruptHandle {
+        self.irq.handle()
+    }
+
+    /// Installs `handler` (a callable object) for interrupts of `kind`, or
+    /// removes it with `None`. Returns the previous handler.
+    pub fn on_interrupt(&mut self, kind: Ident, handler: Option<Value>) -> Option<Value> {
+        match handler {
+            Some(h) => self.irq.handlers.insert(kind, h),
+            None => self.irq.handlers.remove(&kind),
+        }
+    }
+
+    /// Sets what happens to `kind` when no handler is installed.
+    pub fn set_default_action(&mut self, kind: Ident, action: DefaultAction) {
+        self.irq.defaults.insert(kind, action);
+    }
+
+    /// Queues an interrupt raised on the loop's own thread (a warning from a
+    /// script, say). `origin` defaults to where the current step stands when
+    /// it ends.
+    pub fn raise_local(&mut self, kind: Ident, payload: Value, origin: Option<FrameInfo>) {
+        self.irq.push_local(kind, payload, origin);
+    }
+
+    /// Defers interrupt delivery (nesting); see [`Interp::allow_interrupts`].
+    pub fn defer_interrupts(&mut self) {
+        self.irq.deferred += 1;
+        self.irq.refresh();
+    }
+
+    /// Ends one [`Interp::defer_interrupts`]; queued interrupts are then
+    /// delivered at the next safe point.
+    pub fn allow_interrupts(&mut self) {
+        self.irq.deferred = self.irq.deferred.saturating_sub(1);
+        self.irq.refresh();
+    }
+
+    /// How many interrupts were delivered so far.
+    pub fn interrupts_delivered(&self) -> u64 {
+        self.irq.delivered
+    }
+
+    // ----- the loop ------------------------------------------------------
+
+    /// Runs steps until a continuation with nothing left has no `back`
+    /// (DESIGN's `loop()`), and returns its value.
+    ///
+    /// # Errors
+    ///
+    /// An uncaught script error, the step budget, an interrupt whose default
+    /// action is to exit, re-entrance, or an internal error.
+    pub fn run(&mut self) -> Result<Value, RunError> {
+        if self.running {
+            return Err(RunError::Host(HostError::Reentrant));
+        }
+        self.running = true;
+        let r = self.run_steps();
+        self.running = false;
+        let _ = self.out.flush();
+        r
+    }
+
+    fn run_steps(&mut self) -> Result<Value, RunError> {
+        loop {
+            if self.irq.ready || self.irq.flag.load(Ordering::Relaxed) {
+                self.poll_interrupts()?;
+            }
+            let Some(k) = self.current else {
+                return Ok(std::mem::take(&mut self.result));
+            };
+            if self.steps >= self.max_steps {
+                return Err(RunError::StepBudget {
+                    max_steps: self.max_steps,
+                    backtrace: self.backtrace_from(k),
+                });
+            }
+            self.steps += 1;
+            let Some(mut cont) = self.slots.get_mut(k).and_then(|s| s.cont.take()) else {
+                return Err(InternalError::new(
+                    "the current continuation is missing or already running",
+                )
+                .into());
+            };
+            let step = if tracing::enabled!(tracing::Level::TRACE) {
+                let span = trace_span!("step", interp = cont.interpreter(), n = self.steps);
+                let _g = span.enter();
+                self.eval_guarded(&mut *cont)
+            } else {
+                self.eval_guarded(&mut *cont)
+            };
+            let Some(slot) = self.slots.get_mut(k) else {
+                return Err(InternalError::new("a running continuation was freed").into());
+            };
+            if let Some(v) = slot.pending_setr.take() {
+                cont.setr(v);
+            }
+            slot.cont = Some(cont);
+            if self.irq.needs_origin {
+                self.fill_origins(k);
+            }
+            match step {
+                Step::Continue => {
+                    if self.current != Some(k) {
+                        self.collect(k);
+                    }
+                }
+                Step::Done(v) => self.finish(k, v)?,
+                Step::Fail(e) => self.unwind(k, e)?,
+            }
+        }
+    }
+
+    #[inline]
+    fn eval_guarded(&mut self, cont: &mut dyn Continuation) -> Step {
+        match catch_unwind(AssertUnwindSafe(|| cont.eval(self))) {
+            Ok(step) => step,
+            Err(p) => {
+                let msg = p
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_owned())
+                    .or_else(|| p.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "unknown panic payload".to_owned());
+                Step::Fail(ScriptError::panic(&msg))
+            }
+        }
+    }
+
+    fn fill_origins(&mut self, k: ContKey) {
+        self.irq.needs_origin = false;
+        let origin = self.backtrace_from(k).frames.into_iter().next();
+        for q in self.irq.queue.iter_mut().filter(|q| q.needs_origin) {
+            q.needs_origin = false;
+            q.origin = origin.clone();
+        }
+    }
+
+    /// Removes `k` from the arena and returns its `back` and detour flag.
+    /// The caller decides what happens to `back`'s reference.
+    fn remove(&mut self, k: ContKey) -> (Option<ContKey>, bool) {
+        let Some(slot) = self.slots.remove(k) else {
+            return (None, false);
+        };
+        if self.irq.active == Some(k) {
+            self.irq.active = None;
+            self.irq.refresh();
+        }
+        if let Some(b) = slot.back {
+            if let Some(bs) = self.slots.get_mut(b) {
+                bs.refs = bs.refs.saturating_sub(1);
+            }
+        }
+        (slot.back, slot.detour)
+    }
+
+    /// Frees `k`, and then its `back` chain, while nothing holds them.
+    fn collect(&mut self, k: ContKey) {
+        let mut next = Some(k);
+        while let Some(k) = next {
+            match self.slots.get(k) {
+                Some(s) if s.refs == 0 && s.cont.is_some() && self.current != Some(k) => {}
+                _ => return,
+            }
+            next = self.remove(k).0;
+        }
+    }
+
+    fn finish(&mut self, k: ContKey, v: Value) -> Result<(), RunError> {
+        let still_current = self.current == Some(k);
+        let (back, detour) = self.remove(k);
+        if !still_current {
+            // It gave control away before finishing; its value has no taker.
+            if let Some(b) = back {
+                self.collect(b);
+            }
+            return Ok(());
+        }
+        match back {
+            Some(b) => {
+                if !detour {
+                    self.setr_to(b, v)
+                        .map_err(|_| InternalError::new("a live continuation's back is gone"))?;
+                }
+                self.current = Some(b);
+                debug!(to = self.interpreter_of(b).unwrap_or("-"), detour, "return");
+            }
+            None => {
+                self.current = None;
+                self.result = v;
+            }
+        }
+        Ok(())
+    }
+
+    fn unwind(&mut self, k: ContKey, mut err: ScriptError) -> Result<(), RunError> {
+        if err.backtrace.frames.is_empty() {
+            err.backtrace = self.backtrace_from(k);
+        }
+        if self.current != Some(k) {
+            if let Some(o) = self.current.replace(k) {
+                self.collect(o);
+            }
+        }
+        let mut k = k;
+        loop {
+            debug!(at = self.interpreter_of(k).unwrap_or("-"), error = %err.message, "unwind");
+            let handler = self.slots.get_mut(k).and_then(|s| s.catch.take());
+            if let Some(h) = handler {
+                if let Some(s) = self.slots.get_mut(k) {
+                    s.catch_running = Some(h.clone());
+                }
+                self.current = Some(k);
+                let cap = Capture::new(Value::Nil, vec![ErrorObject::value(err.clone())]);
+                match self.send(&h, Ident::CALL, cap) {
+                    Ok(Reply::Value(v)) => {
+                        let _ = self.setr_to(k, v);
+                        return Ok(());
+                    }
+                    Ok(Reply::Pending) => return Ok(()),
+                    Err(mut e2) => {
+                        if e2.backtrace.frames.is_empty() {
+                            e2.backtrace = self.backtrace_from(k);
+                        }
+                        err = e2;
+                    }
+                }
+            } else if let Some(c) = self.slots.get_mut(k).and_then(|s| s.cont.as_mut()) {
+                match c.throw(err) {
+                    Ok(()) => {
+                        self.current = Some(k);
+                        return Ok(());
+                    }
+                    Err(e) => err = e,
+                }
+            }
+            let (back, detour) = self.remove(k);
+            if detour {
+                let msg = format!(
+                    "warning: error in interrupt handler: {}\n",
+                    err.located_message()
+                );
+                let _ = self.err().write_all(msg.as_bytes());
+                self.current = back;
+                return Ok(());
+            }
+            match back {
+                Some(b) => k = b,
+                None => {
+                    self.current = None;
+                    return Err(RunError::Script(err));
+                }
+            }
+        }
+    }
+
+    fn poll_interrupts(&mut self) -> Result<(), RunError> {
+        self.irq.drain();
+        if !self.irq.ready {
+            return Ok(());
+        }
+        let Some(interrupted) = self.current else {
+            return Ok(());
+        };
+        let Some(q) = self.irq.queue.pop_front() else {
+            return Ok(());
+        };
+        self.irq.refresh();
+        self.irq.delivered += 1;
+        debug!(kind = %q.kind, at = self.interpreter_of(interrupted).unwrap_or("-"), "interrupt");
+        let Some(h) = self.irq.handlers.get(&q.kind).cloned() else {
+            return match self.irq.default_action(q.kind) {
+                DefaultAction::Ignore => Ok(()),
+                DefaultAction::Warn => {
+                    let mut msg = b"warning: ".to_vec();
+                    q.payload.render_into(&mut msg);
+                    if let Some(o) = &q.origin {
+                        msg.extend_from_slice(format!(" ({}:{})", o.file, o.line).as_bytes());
+                    }
+                    msg.push(b'\n');
+                    let _ = self.err().write_all(&msg);
+                    Ok(())
+                }
+                DefaultAction::Exit(status) => Err(RunError::Interrupted {
+                    kind: q.kind,
+                    status,
+                    backtrace: self.backtrace_from(interrupted),
+                }),
+            };
+        };
+        let mut args = vec![Value::str(q.kind.name()), q.payload];
+        if let Some(o) = &q.origin {
+            args.push(Value::str(&*o.file));
+            args.push(Value::Int(i64::from(o.line)));
+        }
+        let cap = Capture::new(Value::Nil, args);
+        match self.send(&h, Ident::CALL, cap) {
+            Ok(Reply::Value(_)) => {}
+            Ok(Reply::Pending) => {
+                if let Some(hk) = self.current.filter(|&hk| hk != interrupted) {
+                    if let Some(s) = self.slots.get_mut(hk) {
+                        s.detour = true;
+                    }
+                    self.irq.active = Some(hk);
+                    self.irq.refresh();
+                }
+            }
+            Err(e) => {
+                let msg = format!(
+                    "warning: error in interrupt handler: {}\n",
+                    e.located_message()
+                );
+                let _ = self.err().write_all(msg.as_bytes());
+                if self.current != Some(interrupted) {
+                    self.current = Some(interrupted);
+                }
+            }
+        }
+        Ok(())
+    }
+}

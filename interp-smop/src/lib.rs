@@ -1,0 +1,7 @@
+//! polyeval-smop: SMOP for polyeval. The m0ld assembler ([`asm`]), the
+//! instruction set ([`ops`]), the Mold register VM ([`frame`]) and the SMOP
+//! prelude ([`prelude`]).
+#![forbid(unsafe_code)]
+
+pub mod mold;
+pub mod ops;

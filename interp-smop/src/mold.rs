@@ -1,0 +1,194 @@
+//! A compiled m0ld unit: constants, register counts, the instruction
+//! stream and its debug information. Nested `mold { ... }` blocks are
+//! constants holding their own `Mold`.
+
+use std::fmt::Write;
+use std::rc::Rc;
+
+use polyeval_core::{Capture, Ident, Interp, Object, Reply, ScriptError, Value};
+
+use crate::ops::{disasm_all, DecodeError, Op};
+
+/// A source position: 1-based line and column.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Pos {
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column.
+    pub col: u32,
+}
+
+/// A compiled unit of m0ld.
+///
+/// Register layout of a frame: `0..nfree` are the declared (`my`) and
+/// scratch registers, starting undef except for the preloaded ones; then
+/// one register per constant, preloaded with `consts[i]` at
+/// `nfree + i`.
+#[derive(Debug)]
+pub struct Mold {
+    /// File (or chunk) name for diagnostics and backtraces.
+    pub file: Rc<str>,
+    /// A name for backtraces: `main`, or `mold@LINE` for nested blocks.
+    pub name: Rc<str>,
+    /// Constants, preloaded after the free registers.
+    pub consts: Vec<Value>,
+    /// How many free registers come first.
+    pub nfree: u32,
+    /// The encoded instruction stream (see [`crate::ops`]).
+    pub code: Vec<u32>,
+    /// `(pc, position)` for each instruction, sorted by pc.
+    pub positions: Vec<(u32, Pos)>,
+    /// The declared names of free registers, for disassembly (`None` for
+    /// scratch registers).
+    pub reg_names: Vec<Option<String>>,
+}
+
+/// Why a Mold failed validation.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MoldError {
+    /// The stream does not decode.
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
+    /// A register index is out of range.
+    #[error("register r{reg} out of range at {pc} (the frame has {nregs})")]
+    Register {
+        /// The register.
+        reg: u32,
+        /// Where.
+        pc: usize,
+        /// How many registers there are.
+        nregs: u32,
+    },
+    /// A jump goes somewhere that is not an instruction start.
+    #[error("jump to {target} at {pc} is not an instruction boundary")]
+    Label {
+        /// The target.
+        target: u32,
+        /// Where.
+        pc: usize,
+    },
+}
+
+impl Mold {
+    /// The total register count of a frame.
+    pub fn nregs(&self) -> u32 {
+        self.nfree + self.consts.len() as u32
+    }
+
+    /// Checks that every instruction decodes, every register is in range
+    /// and every jump lands on an instruction start (or the end).
+    ///
+    /// # Errors
+    ///
+    /// The first problem found.
+    pub fn validate(&self) -> Result<(), MoldError> {
+        let nregs = self.nregs();
+        let mut starts = vec![false; self.code.len() + 1];
+        starts[self.code.len()] = true;
+        let mut pc = 0;
+        let mut labels = Vec::new();
+        while pc < self.code.len() {
+            starts[pc] = true;
+            let (op, next) = Op::decode(&self.code, pc)?;
+            let mut bad = None;
+            op.registers(&mut |r| {
+                if r >= nregs && bad.is_none() {
+                    bad = Some(r);
+                }
+            });
+            if let Some(reg) = bad {
+                return Err(MoldError::Register { reg, pc, nregs });
+            }
+            op.labels(&mut |l| labels.push((l, pc)));
+            pc = next;
+        }
+        for (target, pc) in labels {
+            if !starts.get(target as usize).copied().unwrap_or(false) {
+                return Err(MoldError::Label { target, pc });
+            }
+        }
+        Ok(())
+    }
+
+    /// The source position of the instruction at `pc`.
+    pub fn pos_at(&self, pc: usize) -> Pos {
+        let pc = pc as u32;
+        match self.positions.binary_search_by_key(&pc, |(p, _)| *p) {
+            Ok(i) => self.positions[i].1,
+            Err(0) => self.positions.first().map(|p| p.1).unwrap_or_default(),
+            Err(i) => self.positions[i - 1].1,
+        }
+    }
+
+    /// Renders the Mold and its nested molds for `polyeval disasm`.
+    pub fn disassemble(&self) -> String {
+        let mut out = String::new();
+        self.disassemble_into(&mut out);
+        out
+    }
+
+    fn disassemble_into(&self, out: &mut String) {
+        let _ = writeln!(
+            out,
+            "mold {} ({}): {} free registers, {} constants, {} words",
+            self.name,
+            self.file,
+            self.nfree,
+            self.consts.len(),
+            self.code.len()
+        );
+        for (i, n) in self.reg_names.iter().enumerate() {
+            if let Some(n) = n {
+                let _ = writeln!(out, "  r{i} = {n}");
+            }
+        }
+        for (i, c) in self.consts.iter().enumerate() {
+            let r = self.nfree as usize + i;
+            match c.downcast::<MoldObject>() {
+                Some(m) => {
+                    let _ = writeln!(out, "  r{r} = const {}", m.0.name);
+                }
+                None => {
+                    let _ = writeln!(out, "  r{r} = const {c:?}");
+                }
+            }
+        }
+        match disasm_all(&self.code) {
+            Ok(text) => out.push_str(&text),
+            Err(e) => {
+                let _ = writeln!(out, "  <{e}>");
+            }
+        }
+        for c in &self.consts {
+            if let Some(m) = c.downcast::<MoldObject>() {
+                out.push('\n');
+                m.0.disassemble_into(out);
+            }
+        }
+    }
+}
+
+/// A compiled Mold as a value (what `mold { ... }` evaluates to).
+pub struct MoldObject(pub Rc<Mold>);
+
+impl MoldObject {
+    /// A Mold value.
+    pub fn value(m: Rc<Mold>) -> Value {
+        Value::obj(MoldObject(m))
+    }
+}
+
+impl Object for MoldObject {
+    fn type_name(&self) -> &'static str {
+        "Mold"
+    }
+
+    fn send(&self, _rt: &mut Interp, method: Ident, cap: Capture) -> Result<Reply, ScriptError> {
+        match method {
+            Ident::STR => Ok(Reply::Value(Value::str(format!("Mold({})", self.0.name)))),
+            Ident::FETCH => Ok(Reply::Value(cap.invocant)),
+            Ident::DEFINED | Ident::TRUE => Ok(Reply::Value(Value::Bool(true))),
+            _ => Err(ScriptError::unknown_method("Mold", method)),
+        }
+    }
+}

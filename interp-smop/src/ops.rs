@@ -1,0 +1,367 @@
+//! The Mold instruction set, defined once in [`for_each_op!`]. The encoder,
+//! the decoder and the disassembler are all derived from that one table.
+//!
+//! An encoded instruction is a sequence of `u32` words: the opcode, then
+//! each operand in table order. Operand kinds:
+//! - `reg`: a register index;
+//! - `ident`: an interned [`Ident`]'s index;
+//! - `label`: an instruction address (word offset);
+//! - `regs`: a count, then that many register indexes;
+//! - `pairs`: a count, then that many `(ident, reg)` word pairs.
+
+use std::fmt::Write;
+
+use polyeval_core::Ident;
+
+/// Calls `$m!` with the instruction table: `Name = opcode { field: kind, ... };`.
+#[macro_export]
+macro_rules! for_each_op {
+    ($m:ident) => {
+        $m! {
+            /// `dst = inv."method"(pos..., :name(value)...)`; a pending
+            /// answer suspends the frame until `setr` fills `dst`.
+            Call = 1 { dst: reg, inv: reg, method: ident, pos: regs, named: pairs };
+            /// `dst = src`.
+            Move = 2 { dst: reg, src: reg };
+            /// Jumps to `target`.
+            Goto = 3 { target: label };
+            /// Jumps to `then` if `cond` is true (not false/undef), else to `otherwise`.
+            If = 4 { cond: reg, then: label, otherwise: label };
+            /// Does nothing.
+            Noop = 5 {};
+        }
+    };
+}
+
+/// Why a word stream failed to decode.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    /// The opcode word is not in the table.
+    #[error("bad opcode {opcode} at {pc}")]
+    BadOpcode {
+        /// The word found.
+        opcode: u32,
+        /// Where.
+        pc: usize,
+    },
+    /// The stream ended inside an instruction.
+    #[error("truncated instruction at {pc}")]
+    Truncated {
+        /// Where the instruction started.
+        pc: usize,
+    },
+}
+
+macro_rules! operand_type {
+    (reg) => { u32 };
+    (ident) => { Ident };
+    (label) => { u32 };
+    (regs) => { &'a [u32] };
+    (pairs) => { &'a [u32] };
+}
+
+macro_rules! encode_operand {
+    ($out:ident, reg, $v:expr) => {
+        $out.push(*$v)
+    };
+    ($out:ident, label, $v:expr) => {
+        $out.push(*$v)
+    };
+    ($out:ident, ident, $v:expr) => {
+        $out.push($v.index())
+    };
+    ($out:ident, regs, $v:expr) => {{
+        $out.push($v.len() as u32);
+        $out.extend_from_slice($v);
+    }};
+    ($out:ident, pairs, $v:expr) => {{
+        $out.push(($v.len() / 2) as u32);
+        $out.extend_from_slice($v);
+    }};
+}
+
+macro_rules! decode_operand {
+    ($code:ident, $at:ident, $start:ident, reg) => {{
+        let w = *$code
+            .get($at)
+            .ok_or(DecodeError::Truncated { pc: $start })?;
+        $at += 1;
+        w
+    }};
+    ($code:ident, $at:ident, $start:ident, label) => {
+        decode_operand!($code, $at, $start, reg)
+    };
+    ($code:ident, $at:ident, $start:ident, ident) => {{
+        Ident::from_raw(decode_operand!($code, $at, $start, reg))
+    }};
+    ($code:ident, $at:ident, $start:ident, regs) => {{
+        let n = decode_operand!($code, $at, $start, reg) as usize;
+        let s = $code
+            .get($at..$at + n)
+            .ok_or(DecodeError::Truncated { pc: $start })?;
+        $at += n;
+        s
+    }};
+    ($code:ident, $at:ident, $start:ident, pairs) => {{
+        let n = decode_operand!($code, $at, $start, reg) as usize * 2;
+        let s = $code
+            .get($at..$at + n)
+            .ok_or(DecodeError::Truncated { pc: $start })?;
+        $at += n;
+        s
+    }};
+}
+
+macro_rules! disasm_operand {
+    ($out:ident, reg, $v:expr) => {
+        let _ = write!($out, "r{}", $v);
+    };
+    ($out:ident, label, $v:expr) => {
+        let _ = write!($out, "@{}", $v);
+    };
+    ($out:ident, ident, $v:expr) => {
+        let _ = write!($out, "{:?}", $v.name());
+    };
+    ($out:ident, regs, $v:expr) => {{
+        $out.push('(');
+        for (i, r) in $v.iter().enumerate() {
+            if i > 0 {
+                $out.push_str(", ");
+            }
+            let _ = write!($out, "r{r}");
+        }
+        $out.push(')');
+    }};
+    ($out:ident, pairs, $v:expr) => {{
+        $out.push('(');
+        for (i, p) in $v.chunks(2).enumerate() {
+            if i > 0 {
+                $out.push_str(", ");
+            }
+            let name = ident_from_index(p[0]).map(|i| i.name()).unwrap_or("?");
+            let _ = write!($out, ":{:?}(r{})", name, p[1]);
+        }
+        $out.push(')');
+    }};
+}
+
+macro_rules! define_ops {
+    ($( $(#[$doc:meta])* $name:ident = $code:literal { $($field:ident : $kind:ident),* } ;)*) => {
+        /// One decoded instruction. List operands borrow the word stream.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Op<'a> {
+            $( $(#[$doc])* $name { $( #[allow(missing_docs)] $field: operand_type!($kind) ),* }, )*
+        }
+
+        /// The opcode numbers, one per instruction.
+        pub mod opcode {
+            $( #[allow(non_upper_case_globals, missing_docs)] pub const $name: u32 = $code; )*
+        }
+
+        impl<'a> Op<'a> {
+            /// The instruction's mnemonic.
+            pub fn mnemonic(&self) -> &'static str {
+                match self { $( Op::$name { .. } => stringify!($name), )* }
+            }
+
+            /// Appends the encoded instruction to `out`.
+            pub fn encode(&self, out: &mut Vec<u32>) {
+                match self {
+                    $( Op::$name { $($field),* } => {
+                        out.push($code);
+                        $( encode_operand!(out, $kind, $field); )*
+                    } )*
+                }
+            }
+
+            /// Decodes the instruction at `pc`, returning it and the address
+            /// of the next one.
+            ///
+            /// # Errors
+            ///
+            /// A [`DecodeError`] for an unknown opcode or a truncated operand.
+            #[inline(always)]
+            pub fn decode(code: &'a [u32], pc: usize) -> Result<(Op<'a>, usize), DecodeError> {
+                let start = pc;
+                let opcode = *code.get(pc).ok_or(DecodeError::Truncated { pc })?;
+                #[allow(unused_mut)]
+                let mut at = pc + 1;
+                match opcode {
+                    $( $code => {
+                        $( let $field = decode_operand!(code, at, start, $kind); )*
+                        Ok((Op::$name { $($field),* }, at))
+                    } )*
+                    _ => Err(DecodeError::BadOpcode { opcode, pc }),
+                }
+            }
+
+            /// Renders the instruction as one line of disassembly.
+            pub fn disasm(&self) -> String {
+                let mut out = String::new();
+                match self {
+                    $( Op::$name { $($field),* } => {
+                        out.push_str(&stringify!($name).to_ascii_lowercase());
+                        #[allow(unused_mut)]
+                        let mut parts: Vec<String> = Vec::new();
+                        $(
+                            let mut part = format!("{}=", stringify!($field));
+                            disasm_operand!(part, $kind, $field);
+                            parts.push(part);
+                        )*
+                        if !parts.is_empty() {
+                            out.push(' ');
+                            out.push_str(&parts.join(", "));
+                        }
+                    } )*
+                }
+                out
+            }
+
+            /// The registers this instruction reads or writes, for checks.
+            pub fn registers(&self, f: &mut dyn FnMut(u32)) {
+                match self {
+                    $( Op::$name { $($field),* } => {
+                        $( visit_regs!(f, $kind, $field); )*
+                    } )*
+                }
+            }
+
+            /// The labels this instruction may jump to, for checks.
+            pub fn labels(&self, f: &mut dyn FnMut(u32)) {
+                match self {
+                    $( Op::$name { $($field),* } => {
+                        $( visit_labels!(f, $kind, $field); )*
+                    } )*
+                }
+            }
+        }
+    };
+}
+
+macro_rules! visit_regs {
+    ($f:ident, reg, $v:expr) => {
+        $f(*$v)
+    };
+    ($f:ident, regs, $v:expr) => {
+        for r in $v.iter() {
+            $f(*r)
+        }
+    };
+    ($f:ident, pairs, $v:expr) => {
+        for p in $v.chunks(2) {
+            $f(p[1])
+        }
+    };
+    ($f:ident, $other:ident, $v:expr) => {
+        let _ = $v;
+    };
+}
+
+macro_rules! visit_labels {
+    ($f:ident, label, $v:expr) => {
+        $f(*$v)
+    };
+    ($f:ident, $other:ident, $v:expr) => {
+        let _ = $v;
+    };
+}
+
+fn ident_from_index(i: u32) -> Option<Ident> {
+    Ident::from_index(i)
+}
+
+for_each_op!(define_ops);
+
+/// Disassembles a whole word stream, one instruction a line, each prefixed
+/// with its address.
+///
+/// # Errors
+///
+/// The first [`DecodeError`].
+pub fn disasm_all(code: &[u32]) -> Result<String, DecodeError> {
+    let mut out = String::new();
+    let mut pc = 0;
+    while pc < code.len() {
+        let (op, next) = Op::decode(code, pc)?;
+        let _ = writeln!(out, "{pc:5}  {}", op.disasm());
+        pc = next;
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Vec<Op<'static>> {
+        static POS: [u32; 3] = [4, 5, 6];
+        static NAMED: [u32; 2] = [0, 7];
+        vec![
+            Op::Call {
+                dst: 3,
+                inv: 0,
+                method: Ident::PRINT,
+                pos: &POS,
+                named: &[],
+            },
+            Op::Call {
+                dst: 3,
+                inv: 1,
+                method: Ident::LOOKUP,
+                pos: &[],
+                named: &NAMED,
+            },
+            Op::Move { dst: 1, src: 2 },
+            Op::Goto { target: 0 },
+            Op::If {
+                cond: 3,
+                then: 0,
+                otherwise: 11,
+            },
+            Op::Noop {},
+        ]
+    }
+
+    #[test]
+    fn encode_decode_round_trip() {
+        let ops = sample();
+        let mut code = Vec::new();
+        for op in &ops {
+            op.encode(&mut code);
+        }
+        let mut pc = 0;
+        let mut back = Vec::new();
+        while pc < code.len() {
+            let (op, next) = Op::decode(&code, pc).expect("decodes");
+            back.push(op);
+            pc = next;
+        }
+        assert_eq!(back, ops);
+        let text = disasm_all(&code).expect("disassembles");
+        assert_eq!(text.lines().count(), ops.len());
+        assert!(
+            text.contains("call dst=r3, inv=r0, method=\"print\", pos=(r4, r5, r6), named=()"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn truncated_and_bad_streams_are_errors() {
+        let mut code = Vec::new();
+        Op::Call {
+            dst: 1,
+            inv: 2,
+            method: Ident::SAY,
+            pos: &[1, 2],
+            named: &[],
+        }
+        .encode(&mut code);
+        for cut in 0..code.len() {
+            assert!(Op::decode(&code[..cut], 0).is_err(), "cut at {cut}");
+        }
+        assert_eq!(
+            Op::decode(&[99], 0),
+            Err(DecodeError::BadOpcode { opcode: 99, pc: 0 })
+        );
+    }
+}
