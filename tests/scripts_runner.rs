@@ -1,1 +1,173 @@
-fn main() {}
+//! The script-test runner: every file under `tests/scripts/{smop,lua,cross}`
+//! becomes named tests, one per step quantum, through libtest-mimic.
+//!
+//! A script states what it expects in its leading comment block (`#` for
+//! m0ld, `--` for Lua):
+//!
+//! ```text
+//! # expect-exit: 1                 (default 0)
+//! # expect-stdout:                 (exact stdout, one `| ` line each)
+//! # | line one
+//! # expect-stderr: fragment        (a substring stderr must contain; repeatable)
+//! # args: a b c                    (program arguments)
+//! # max-steps: 100                 (run-loop step budget)
+//! # quanta: 1 1000                 (restrict the quanta it runs under)
+//! ```
+//!
+//! Without `expect-stdout`, the script checks itself through TAP: stdout
+//! must contain at least one `ok` line and no `not ok` line. Each script
+//! runs at quantum 1, the default and unbounded; the outcome must be the
+//! same under all of them.
+
+use std::path::{Path, PathBuf};
+
+use libtest_mimic::{Arguments, Failed, Trial};
+use polyeval_bridge::run::{execute, Options, SharedBuf};
+
+#[derive(Debug, Default, Clone)]
+struct Expect {
+    exit: i32,
+    stdout: Option<String>,
+    stderr: Vec<String>,
+    args: Vec<String>,
+    max_steps: Option<u64>,
+    quanta: Option<Vec<u32>>,
+}
+
+fn parse_quantum(s: &str) -> u32 {
+    if s == "unbounded" {
+        u32::MAX
+    } else {
+        s.parse().unwrap_or(polyeval_core::DEFAULT_QUANTUM)
+    }
+}
+
+fn parse_header(src: &str, prefix: &str) -> Expect {
+    let mut e = Expect::default();
+    let mut stdout: Option<Vec<String>> = None;
+    for line in src.lines() {
+        let Some(rest) = line.trim_start().strip_prefix(prefix) else {
+            if line.trim().is_empty() {
+                continue;
+            }
+            break;
+        };
+        let rest = rest.strip_prefix(' ').unwrap_or(rest);
+        if let Some(body) = rest.strip_prefix('|') {
+            if let Some(lines) = stdout.as_mut() {
+                lines.push(body.strip_prefix(' ').unwrap_or(body).to_owned());
+            }
+            continue;
+        }
+        let Some((key, value)) = rest.split_once(':') else {
+            continue;
+        };
+        let value = value.trim();
+        match key.trim() {
+            "expect-exit" => e.exit = value.parse().unwrap_or(-1),
+            "expect-stdout" => stdout = Some(Vec::new()),
+            "expect-stderr" => e.stderr.push(value.to_owned()),
+            "args" => e.args = value.split_whitespace().map(str::to_owned).collect(),
+            "max-steps" => e.max_steps = value.parse().ok(),
+            "quanta" => e.quanta = Some(value.split_whitespace().map(parse_quantum).collect()),
+            _ => {}
+        }
+    }
+    e.stdout = stdout.map(|lines| lines.iter().map(|l| format!("{l}\n")).collect());
+    e
+}
+
+fn run_one(path: &Path, exp: &Expect, quantum: u32) -> Result<(), Failed> {
+    let out = SharedBuf::default();
+    let err = SharedBuf::default();
+    let mut opts = Options::new(path);
+    opts.args = exp.args.clone();
+    opts.max_steps = exp.max_steps;
+    opts.quantum = quantum;
+    let code = execute(&opts, Box::new(out.clone()), Box::new(err.clone()));
+    let stdout = String::from_utf8_lossy(&out.contents()).into_owned();
+    let stderr = String::from_utf8_lossy(&err.contents()).into_owned();
+    let context = || format!("\n--- stdout ---\n{stdout}--- stderr ---\n{stderr}");
+    if code != exp.exit {
+        return Err(format!("exit status {code}, expected {}{}", exp.exit, context()).into());
+    }
+    match &exp.stdout {
+        Some(want) => {
+            if &stdout != want {
+                return Err(
+                    format!("stdout differs\n--- expected ---\n{want}{}", context()).into(),
+                );
+            }
+        }
+        None => {
+            let lines: Vec<&str> = stdout.lines().collect();
+            if let Some(bad) = lines.iter().find(|l| l.starts_with("not ok")) {
+                return Err(format!("TAP failure: {bad}{}", context()).into());
+            }
+            if !lines.iter().any(|l| l.starts_with("ok")) && exp.exit == 0 {
+                return Err(
+                    format!("no `ok` line and no expect-stdout header{}", context()).into(),
+                );
+            }
+        }
+    }
+    for frag in &exp.stderr {
+        if !stderr.contains(frag.as_str()) {
+            return Err(format!("stderr lacks {frag:?}{}", context()).into());
+        }
+    }
+    Ok(())
+}
+
+fn scripts(root: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for dir in ["smop", "lua", "cross"] {
+        let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if matches!(p.extension().and_then(|x| x.to_str()), Some("m0ld" | "lua")) {
+                files.push(p);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+fn main() {
+    let args = Arguments::from_args();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts");
+    let mut trials = Vec::new();
+    for path in scripts(&root) {
+        let src = std::fs::read_to_string(&path).unwrap_or_default();
+        let prefix = if path.extension().is_some_and(|x| x == "lua") {
+            "--"
+        } else {
+            "#"
+        };
+        let exp = parse_header(&src, prefix);
+        let rel = path
+            .strip_prefix(&root)
+            .unwrap_or(&path)
+            .display()
+            .to_string();
+        let quanta = exp
+            .quanta
+            .clone()
+            .unwrap_or_else(|| vec![1, polyeval_core::DEFAULT_QUANTUM, u32::MAX]);
+        for q in quanta {
+            let label = if q == u32::MAX {
+                "unbounded".to_owned()
+            } else {
+                q.to_string()
+            };
+            let (path, exp) = (path.clone(), exp.clone());
+            trials.push(Trial::test(format!("{rel} [quantum={label}]"), move || {
+                run_one(&path, &exp, q)
+            }));
+        }
+    }
+    libtest_mimic::run(&args, trials).exit();
+}

@@ -1,1 +1,8 @@
-//! placeholder
+//! polyeval-bridge: value mapping and proxies between polyeval's
+//! interpreters, and the `polyeval` command line.
+//!
+//! [`run`] is the library entry point the CLI and the tests share.
+#![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod run;

@@ -540,14 +540,21 @@ impl Interp {
     fn eval_guarded(&mut self, cont: &mut dyn Continuation) -> Step {
         match catch_unwind(AssertUnwindSafe(|| cont.eval(self))) {
             Ok(step) => step,
-            Err(p) => {
-                let msg = p
-                    .downcast_ref::<&str>()
-                    .map(|s| (*s).to_owned())
-                    .or_else(|| p.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "unknown panic payload".to_owned());
-                Step::Fail(ScriptError::panic(&msg))
-            }
+            Err(p) => Step::Fail(ScriptError::panic(&panic_message(&*p))),
+        }
+    }
+
+    /// [`Interp::send`] with panics caught, for calls the loop itself makes
+    /// (handlers) outside any step.
+    fn send_guarded(
+        &mut self,
+        target: &Value,
+        method: Ident,
+        cap: Capture,
+    ) -> Result<Reply, ScriptError> {
+        match catch_unwind(AssertUnwindSafe(|| self.send(target, method, cap))) {
+            Ok(r) => r,
+            Err(p) => Err(ScriptError::panic(&panic_message(&*p))),
         }
     }
 
@@ -611,7 +618,9 @@ impl Interp {
             }
             None => {
                 self.current = None;
-                self.result = v;
+                if !detour {
+                    self.result = v;
+                }
             }
         }
         Ok(())
@@ -636,7 +645,7 @@ impl Interp {
                 }
                 self.current = Some(k);
                 let cap = Capture::new(Value::Nil, vec![ErrorObject::value(err.clone())]);
-                match self.send(&h, Ident::CALL, cap) {
+                match self.send_guarded(&h, Ident::CALL, cap) {
                     Ok(Reply::Value(v)) => {
                         let _ = self.setr_to(k, v);
                         return Ok(());
@@ -683,15 +692,15 @@ impl Interp {
         if !self.irq.ready {
             return Ok(());
         }
-        let Some(interrupted) = self.current else {
-            return Ok(());
-        };
+        // With no current continuation (the program just finished), a
+        // handler continuation runs as a detour with no back.
+        let interrupted = self.current;
         let Some(q) = self.irq.queue.pop_front() else {
             return Ok(());
         };
         self.irq.refresh();
         self.irq.delivered += 1;
-        debug!(kind = %q.kind, at = self.interpreter_of(interrupted).unwrap_or("-"), "interrupt");
+        debug!(kind = %q.kind, at = interrupted.and_then(|k| self.interpreter_of(k)).unwrap_or("-"), "interrupt");
         let Some(h) = self.irq.handlers.get(&q.kind).cloned() else {
             return match self.irq.default_action(q.kind) {
                 DefaultAction::Ignore => Ok(()),
@@ -708,7 +717,9 @@ impl Interp {
                 DefaultAction::Exit(status) => Err(RunError::Interrupted {
                     kind: q.kind,
                     status,
-                    backtrace: self.backtrace_from(interrupted),
+                    backtrace: interrupted
+                        .map(|k| self.backtrace_from(k))
+                        .unwrap_or_default(),
                 }),
             };
         };
@@ -718,10 +729,11 @@ impl Interp {
             args.push(Value::Int(i64::from(o.line)));
         }
         let cap = Capture::new(Value::Nil, args);
-        match self.send(&h, Ident::CALL, cap) {
-            Ok(Reply::Value(_)) => {}
-            Ok(Reply::Pending) => {
-                if let Some(hk) = self.current.filter(|&hk| hk != interrupted) {
+        // Whatever the reply, a handler that made another continuation
+        // current started a detour: mark it so it returns without setr.
+        match self.send_guarded(&h, Ident::CALL, cap) {
+            Ok(_) => {
+                if let Some(hk) = self.current.filter(|&hk| Some(hk) != interrupted) {
                     if let Some(s) = self.slots.get_mut(hk) {
                         s.detour = true;
                     }
@@ -735,11 +747,16 @@ impl Interp {
                     e.located_message()
                 );
                 let _ = self.err().write_all(msg.as_bytes());
-                if self.current != Some(interrupted) {
-                    self.current = Some(interrupted);
-                }
+                self.current = interrupted;
             }
         }
         Ok(())
     }
+}
+
+fn panic_message(p: &(dyn Any + Send)) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic payload".to_owned())
 }

@@ -3,5 +3,9 @@
 //! prelude ([`prelude`]).
 #![forbid(unsafe_code)]
 
+pub mod asm;
+pub mod frame;
 pub mod mold;
+pub mod natives;
 pub mod ops;
+pub mod prelude;

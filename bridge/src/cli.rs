@@ -1,0 +1,113 @@
+//! The `polyeval` command line: argument parsing with clap, tracing set-up,
+//! and dispatch to [`crate::run`].
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::run::{self, Options};
+
+/// polyeval: one run loop driving SMOP (m0ld) and Lua 5.4.
+#[derive(Parser, Debug)]
+#[command(name = "polyeval", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand, Debug)]
+enum Cmd {
+    /// Run a program (.m0ld), chosen by extension.
+    Run {
+        /// Print tracing events (goto, setr, hand-offs, interrupts) on stderr.
+        #[arg(long)]
+        trace: bool,
+        /// Stop with an error after N run-loop steps.
+        #[arg(long, value_name = "N")]
+        max_steps: Option<u64>,
+        /// Instructions a continuation runs per step: a number, or `unbounded`.
+        #[arg(long, value_name = "N", value_parser = parse_quantum, default_value = "1000")]
+        quantum: u32,
+        /// The program.
+        file: PathBuf,
+        /// Arguments passed to the program (`@ARGS` in m0ld).
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+    /// Compile or parse only, and print diagnostics.
+    Check {
+        /// The program.
+        file: PathBuf,
+    },
+    /// Print the compiled Mold of an m0ld file.
+    Disasm {
+        /// The m0ld file.
+        file: PathBuf,
+    },
+}
+
+fn parse_quantum(s: &str) -> Result<u32, String> {
+    if s == "unbounded" {
+        return Ok(u32::MAX);
+    }
+    match s.parse::<u32>() {
+        Ok(0) | Err(_) => Err(format!(
+            "expected a positive number or `unbounded`, got `{s}`"
+        )),
+        Ok(n) => Ok(n),
+    }
+}
+
+/// Parses `args` (including the program name) and runs the command.
+/// Returns the process exit status.
+pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> i32 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                run::EXIT_USAGE
+            } else {
+                run::EXIT_OK
+            };
+        }
+    };
+    match cli.cmd {
+        Cmd::Run {
+            trace,
+            max_steps,
+            quantum,
+            file,
+            args,
+        } => {
+            let opts = Options {
+                file,
+                args,
+                max_steps,
+                quantum,
+            };
+            let exec = || {
+                run::execute(
+                    &opts,
+                    Box::new(std::io::BufWriter::new(std::io::stdout())),
+                    Box::new(std::io::stderr()),
+                )
+            };
+            if trace {
+                let subscriber = tracing_subscriber::fmt()
+                    .with_writer(std::io::stderr)
+                    .with_max_level(tracing::Level::DEBUG)
+                    .with_target(false)
+                    .without_time()
+                    .with_ansi(false)
+                    .finish();
+                tracing::subscriber::with_default(subscriber, exec)
+            } else {
+                exec()
+            }
+        }
+        Cmd::Check { file } => run::check(&file, &mut std::io::stderr()),
+        Cmd::Disasm { file } => run::disasm(&file, &mut std::io::stdout(), &mut std::io::stderr()),
+    }
+}

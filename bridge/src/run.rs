@@ -1,0 +1,219 @@
+//! Running a program file end to end: load by extension, compile, run on a
+//! fresh run loop, and report errors with the CLI's exit statuses.
+//!
+//! The CLI and the script tests both call [`execute`], so what the tests
+//! check is what users run.
+
+use std::cell::RefCell;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use polyeval_core::{Interp, Value};
+use polyeval_smop::{asm, frame::MoldFrame, prelude};
+
+/// Exit status: success.
+pub const EXIT_OK: i32 = 0;
+/// Exit status: a run-time error.
+pub const EXIT_RUNTIME: i32 = 1;
+/// Exit status: a usage or compile error.
+pub const EXIT_USAGE: i32 = 2;
+
+/// How to run a program.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The program file; `.m0ld` (and, later, `.lua`) by extension.
+    pub file: PathBuf,
+    /// Arguments for the program.
+    pub args: Vec<String>,
+    /// Stop with an error after this many run-loop steps.
+    pub max_steps: Option<u64>,
+    /// Instructions per step (`u32::MAX` for unbounded).
+    pub quantum: u32,
+}
+
+impl Options {
+    /// Options to run `file` with defaults.
+    pub fn new(file: impl Into<PathBuf>) -> Self {
+        Options {
+            file: file.into(),
+            args: Vec::new(),
+            max_steps: None,
+            quantum: polyeval_core::DEFAULT_QUANTUM,
+        }
+    }
+}
+
+/// A `Write` sink shared with the caller, for capturing output in tests.
+#[derive(Clone, Default)]
+pub struct SharedBuf(pub Rc<RefCell<Vec<u8>>>);
+
+impl SharedBuf {
+    /// The bytes written so far.
+    pub fn contents(&self) -> Vec<u8> {
+        self.0.borrow().clone()
+    }
+}
+
+impl Write for SharedBuf {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The kinds of program file polyeval runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lang {
+    /// m0ld source.
+    M0ld,
+}
+
+/// Picks the language from the file extension.
+///
+/// # Errors
+///
+/// A message naming the unsupported extension.
+pub fn lang_of(path: &Path) -> Result<Lang, String> {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("m0ld") => Ok(Lang::M0ld),
+        other => Err(format!(
+            "{}: cannot tell the language: expected a .m0ld file, got extension {:?}",
+            path.display(),
+            other.unwrap_or("")
+        )),
+    }
+}
+
+fn read_source(path: &Path, err: &mut dyn Write) -> Option<String> {
+    match std::fs::read(path) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                let _ = writeln!(err, "error: {}: not valid UTF-8 ({e})", path.display());
+                None
+            }
+        },
+        Err(e) => {
+            let _ = writeln!(err, "error: cannot read {}: {e}", path.display());
+            None
+        }
+    }
+}
+
+/// Compiles a file and returns its diagnostics, for `polyeval check`.
+/// Returns the exit status.
+pub fn check(path: &Path, err: &mut dyn Write) -> i32 {
+    let lang = match lang_of(path) {
+        Ok(l) => l,
+        Err(m) => {
+            let _ = writeln!(err, "error: {m}");
+            return EXIT_USAGE;
+        }
+    };
+    let Some(src) = read_source(path, err) else {
+        return EXIT_USAGE;
+    };
+    match lang {
+        Lang::M0ld => match asm::compile(&src, &path.display().to_string()) {
+            Ok(_) => EXIT_OK,
+            Err(d) => {
+                let _ = err.write_all(d.render().as_bytes());
+                EXIT_USAGE
+            }
+        },
+    }
+}
+
+/// Prints the compiled Mold of an m0ld file, for `polyeval disasm`.
+/// Returns the exit status.
+pub fn disasm(path: &Path, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    if path.extension().and_then(|e| e.to_str()) != Some("m0ld") {
+        let _ = writeln!(
+            err,
+            "error: disasm takes a .m0ld file, got {}",
+            path.display()
+        );
+        return EXIT_USAGE;
+    }
+    let Some(src) = read_source(path, err) else {
+        return EXIT_USAGE;
+    };
+    match asm::compile(&src, &path.display().to_string()) {
+        Ok(m) => {
+            let _ = out.write_all(m.disassemble().as_bytes());
+            EXIT_OK
+        }
+        Err(d) => {
+            let _ = err.write_all(d.render().as_bytes());
+            EXIT_USAGE
+        }
+    }
+}
+
+/// A configured run loop for `opts`, with SMOP installed and output
+/// redirected.
+pub fn new_loop(opts: &Options, out: Box<dyn Write>, err: Box<dyn Write>) -> Interp {
+    let mut rt = Interp::new();
+    rt.set_output(out);
+    rt.set_errput(err);
+    rt.set_quantum(opts.quantum);
+    rt.set_max_steps(opts.max_steps);
+    prelude::install(&mut rt);
+    let args = opts.args.iter().map(Value::str).collect();
+    prelude::bind(
+        &mut rt,
+        "@ARGS",
+        Value::obj(prelude::containers::ArrayObj {
+            items: RefCell::new(args),
+        }),
+    );
+    rt
+}
+
+/// Runs `opts.file` to completion, writing program output to `out` and
+/// diagnostics to `err`. Returns the exit status (DESIGN §7).
+pub fn execute(opts: &Options, out: Box<dyn Write>, mut err: Box<dyn Write>) -> i32 {
+    let lang = match lang_of(&opts.file) {
+        Ok(l) => l,
+        Err(m) => {
+            let _ = writeln!(err, "error: {m}");
+            return EXIT_USAGE;
+        }
+    };
+    let Some(src) = read_source(&opts.file, &mut *err) else {
+        return EXIT_USAGE;
+    };
+    let file = opts.file.display().to_string();
+    match lang {
+        Lang::M0ld => {
+            let mold = match asm::compile(&src, &file) {
+                Ok(m) => m,
+                Err(d) => {
+                    let _ = err.write_all(d.render().as_bytes());
+                    return EXIT_USAGE;
+                }
+            };
+            let mut rt = new_loop(opts, out, err);
+            let st = prelude::install(&mut rt);
+            let frame = MoldFrame::new(mold, &[st.interp.clone(), Value::Obj(st.prelude.clone())]);
+            rt.start(Box::new(frame));
+            finish(&mut rt)
+        }
+    }
+}
+
+fn finish(rt: &mut Interp) -> i32 {
+    match rt.run() {
+        Ok(_) => EXIT_OK,
+        Err(e) => {
+            let report = e.report();
+            let _ = rt.err().write_all(report.as_bytes());
+            let _ = rt.err().flush();
+            e.exit_status()
+        }
+    }
+}

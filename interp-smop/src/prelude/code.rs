@@ -1,0 +1,120 @@
+//! `Code` objects (a Mold closed over an outer scope) and the `$capture`
+//! object a Code body receives.
+
+use std::rc::Rc;
+
+use polyeval_core::{Capture, Ident, Interp, Object, Reply, ScriptError, Value};
+
+use super::scope::ScopeObj;
+use super::{ok, reply_self};
+use crate::frame::MoldFrame;
+use crate::mold::{Mold, MoldObject};
+
+/// A callable block of m0ld.
+pub struct CodeObj {
+    /// The body.
+    pub mold: Rc<Mold>,
+    /// The scope the body's own scope hangs from.
+    pub outer: Value,
+}
+
+impl CodeObj {
+    /// Builds a Code from `new`'s named arguments `outer` and `mold`.
+    ///
+    /// # Errors
+    ///
+    /// A wrong-type error when `mold` is missing or not a Mold.
+    pub fn from_capture(cap: &Capture) -> Result<Value, ScriptError> {
+        let mold = cap
+            .named(Ident::MOLD)
+            .or_else(|| cap.positional.first())
+            .ok_or_else(|| ScriptError::wrong_type("Code.new's :mold", "a Mold", "nothing"))?;
+        let mold = mold
+            .downcast::<MoldObject>()
+            .ok_or_else(|| ScriptError::wrong_type("Code.new's :mold", "a Mold", mold.type_name()))?
+            .0
+            .clone();
+        let outer = cap.named(Ident::OUTER).cloned().unwrap_or_default();
+        if outer.is_defined() && outer.downcast::<ScopeObj>().is_none() {
+            return Err(ScriptError::wrong_type(
+                "Code.new's :outer",
+                "a LexicalScope",
+                outer.type_name(),
+            ));
+        }
+        Ok(Value::obj(CodeObj { mold, outer }))
+    }
+}
+
+impl Object for CodeObj {
+    fn type_name(&self) -> &'static str {
+        "Code"
+    }
+
+    fn send(&self, rt: &mut Interp, method: Ident, cap: Capture) -> Result<Reply, ScriptError> {
+        match method {
+            Ident::CALL => {
+                let scope = Value::Obj(ScopeObj::new_rc(self.outer.clone()));
+                let args = Capture {
+                    invocant: cap.invocant,
+                    positional: cap.positional,
+                    named: cap.named,
+                };
+                let capture = Value::obj(CaptureObj { cap: args });
+                let interp = super::interp_value(rt);
+                let frame = MoldFrame::new(self.mold.clone(), &[interp, scope, capture]);
+                rt.call_into(Box::new(frame))
+            }
+            Ident::FETCH => reply_self(cap),
+            Ident::STR => ok(Value::str(format!("Code({})", self.mold.name))),
+            Ident::DEFINED | Ident::TRUE => ok(Value::Bool(true)),
+            _ => Err(ScriptError::unknown_method("Code", method)),
+        }
+    }
+}
+
+/// The arguments of a Code call, as `$capture` sees them.
+pub struct CaptureObj {
+    /// The capture.
+    pub cap: Capture,
+}
+
+impl Object for CaptureObj {
+    fn type_name(&self) -> &'static str {
+        "Capture"
+    }
+
+    fn send(&self, _rt: &mut Interp, method: Ident, cap: Capture) -> Result<Reply, ScriptError> {
+        match method {
+            Ident::POSITIONAL => {
+                let i = match cap.pos(0)? {
+                    Value::Int(i) if *i >= 0 => *i as usize,
+                    Value::Int(i) => {
+                        return Err(ScriptError::runtime(format!(
+                            "positional index {i} is negative"
+                        )));
+                    }
+                    other => {
+                        return Err(ScriptError::wrong_type(
+                            "a positional index",
+                            "Int",
+                            other.type_name(),
+                        ))
+                    }
+                };
+                self.cap.pos(i).cloned().map(Reply::Value)
+            }
+            Ident::NAMED => {
+                let name = cap.pos(0)?;
+                let name = name.as_bytes().map(Ident::from_bytes).ok_or_else(|| {
+                    ScriptError::wrong_type("a named argument's name", "Str", name.type_name())
+                })?;
+                ok(self.cap.named(name).cloned().unwrap_or_default())
+            }
+            Ident::ELEMS => ok(Value::Int(self.cap.positional.len() as i64)),
+            Ident::FETCH => reply_self(cap),
+            _ if method.name() == "invocant" => ok(self.cap.invocant.clone()),
+            _ => Err(ScriptError::unknown_method("Capture", method)),
+        }
+    }
+}

@@ -1,0 +1,227 @@
+//! `Scalar`, `Array` and `Hash`, and the element containers that
+//! `postcircumfix:[ ]` and `postcircumfix:{ }` return.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use polyeval_core::{Bytes, Capture, Ident, Interp, Object, Reply, ScriptError, Value};
+
+use super::{downcast_rc, ok, reply_self};
+
+/// A scalar container: `FETCH` reads it, `STORE` writes it.
+#[derive(Default)]
+pub struct ScalarObj {
+    /// The contained value.
+    pub value: RefCell<Value>,
+}
+
+impl ScalarObj {
+    /// A new container holding `v`.
+    pub fn new_rc(v: Value) -> Rc<ScalarObj> {
+        Rc::new(ScalarObj {
+            value: RefCell::new(v),
+        })
+    }
+}
+
+impl Object for ScalarObj {
+    fn type_name(&self) -> &'static str {
+        "Scalar"
+    }
+
+    fn send(&self, _rt: &mut Interp, method: Ident, cap: Capture) -> Result<Reply, ScriptError> {
+        match method {
+            Ident::FETCH => ok(self.value.borrow().clone()),
+            Ident::STORE => {
+                let v = cap.pos(0)?.clone();
+                *self.value.borrow_mut() = v.clone();
+                ok(v)
+            }
+            Ident::DEFINED => ok(Value::Bool(self.value.borrow().is_defined())),
+            _ => Err(ScriptError::unknown_method("Scalar", method)),
+        }
+    }
+}
+
+/// An array of values.
+#[derive(Default)]
+pub struct ArrayObj {
+    /// The elements.
+    pub items: RefCell<Vec<Value>>,
+}
+
+fn index_arg(cap: &Capture) -> Result<usize, ScriptError> {
+    match cap.pos(0)? {
+        Value::Int(i) if *i >= 0 => Ok(*i as usize),
+        Value::Int(i) => Err(ScriptError::runtime(format!("array index {i} is negative"))),
+        other => Err(ScriptError::wrong_type(
+            "an array index",
+            "Int",
+            other.type_name(),
+        )),
+    }
+}
+
+impl Object for ArrayObj {
+    fn type_name(&self) -> &'static str {
+        "Array"
+    }
+
+    fn send(&self, _rt: &mut Interp, method: Ident, cap: Capture) -> Result<Reply, ScriptError> {
+        match method.name() {
+            "postcircumfix:[ ]" => {
+                let index = index_arg(&cap)?;
+                let array = downcast_rc::<ArrayObj>(&cap.invocant)?;
+                ok(Value::obj(ArrayElem { array, index }))
+            }
+            "push" => {
+                let mut items = self.items.borrow_mut();
+                items.extend(cap.positional);
+                ok(Value::Int(items.len() as i64))
+            }
+            "pop" => ok(self.items.borrow_mut().pop().unwrap_or_default()),
+            "shift" => {
+                let mut items = self.items.borrow_mut();
+                ok(if items.is_empty() {
+                    Value::Nil
+                } else {
+                    items.remove(0)
+                })
+            }
+            "unshift" => {
+                let mut items = self.items.borrow_mut();
+                let rest = std::mem::take(&mut *items);
+                items.extend(cap.positional);
+                items.extend(rest);
+                ok(Value::Int(items.len() as i64))
+            }
+            "elems" => ok(Value::Int(self.items.borrow().len() as i64)),
+            "FETCH" => reply_self(cap),
+            "defined" | "true" => ok(Value::Bool(true)),
+            _ => Err(ScriptError::unknown_method("Array", method)),
+        }
+    }
+}
+
+/// A container for one array element.
+pub struct ArrayElem {
+    array: Rc<ArrayObj>,
+    index: usize,
+}
+
+impl Object for ArrayElem {
+    fn type_name(&self) -> &'static str {
+        "ArrayElement"
+    }
+
+    fn send(&self, _rt: &mut Interp, method: Ident, cap: Capture) -> Result<Reply, ScriptError> {
+        match method {
+            Ident::FETCH => ok(self
+                .array
+                .items
+                .borrow()
+                .get(self.index)
+                .cloned()
+                .unwrap_or_default()),
+            Ident::STORE => {
+                let v = cap.pos(0)?.clone();
+                let mut items = self.array.items.borrow_mut();
+                if items.len() <= self.index {
+                    items.resize(self.index + 1, Value::Nil);
+                }
+                items[self.index] = v.clone();
+                ok(v)
+            }
+            _ => Err(ScriptError::unknown_method("ArrayElement", method)),
+        }
+    }
+}
+
+/// A hash from byte-string keys to values; `keys` come out sorted.
+#[derive(Default)]
+pub struct HashObj {
+    /// The entries.
+    pub map: RefCell<BTreeMap<Bytes, Value>>,
+}
+
+/// The key a value stands for in a hash: its string rendering.
+fn key_of(v: &Value) -> Bytes {
+    match v {
+        Value::Str(s) => s.clone(),
+        other => Rc::from(other.render()),
+    }
+}
+
+impl Object for HashObj {
+    fn type_name(&self) -> &'static str {
+        "Hash"
+    }
+
+    fn send(&self, _rt: &mut Interp, method: Ident, cap: Capture) -> Result<Reply, ScriptError> {
+        match method.name() {
+            "postcircumfix:{ }" => {
+                let key = key_of(cap.pos(0)?);
+                let hash = downcast_rc::<HashObj>(&cap.invocant)?;
+                ok(Value::obj(HashElem { hash, key }))
+            }
+            "exists" => ok(Value::Bool(
+                self.map.borrow().contains_key(&key_of(cap.pos(0)?)),
+            )),
+            "delete" => ok(self
+                .map
+                .borrow_mut()
+                .remove(&key_of(cap.pos(0)?))
+                .unwrap_or_default()),
+            "keys" => {
+                let keys = self
+                    .map
+                    .borrow()
+                    .keys()
+                    .map(|k| Value::Str(k.clone()))
+                    .collect();
+                ok(Value::obj(ArrayObj {
+                    items: RefCell::new(keys),
+                }))
+            }
+            "elems" => ok(Value::Int(self.map.borrow().len() as i64)),
+            "FETCH" => reply_self(cap),
+            "defined" | "true" => ok(Value::Bool(true)),
+            _ => Err(ScriptError::unknown_method("Hash", method)),
+        }
+    }
+}
+
+/// A container for one hash entry. Fetching a missing key gives undef
+/// and does not create it; storing creates it.
+pub struct HashElem {
+    hash: Rc<HashObj>,
+    key: Bytes,
+}
+
+impl Object for HashElem {
+    fn type_name(&self) -> &'static str {
+        "HashElement"
+    }
+
+    fn send(&self, _rt: &mut Interp, method: Ident, cap: Capture) -> Result<Reply, ScriptError> {
+        match method {
+            Ident::FETCH => ok(self
+                .hash
+                .map
+                .borrow()
+                .get(&self.key)
+                .cloned()
+                .unwrap_or_default()),
+            Ident::STORE => {
+                let v = cap.pos(0)?.clone();
+                self.hash
+                    .map
+                    .borrow_mut()
+                    .insert(self.key.clone(), v.clone());
+                ok(v)
+            }
+            _ => Err(ScriptError::unknown_method("HashElement", method)),
+        }
+    }
+}

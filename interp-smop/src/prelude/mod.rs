@@ -1,0 +1,137 @@
+//! The SMOP prelude: the lexical scope a file's top frame starts with, and
+//! the objects bound in it (`$OUT`, `Scalar`, `Array`, `Hash`,
+//! `LexicalScope`, `Code`, `True`, `False`).
+
+pub mod code;
+pub mod containers;
+pub mod out;
+pub mod scope;
+
+use std::any::Any;
+use std::rc::Rc;
+
+use polyeval_core::{Capture, Ident, Interp, InterpObject, Object, Reply, ScriptError, Value};
+
+use self::code::CodeObj;
+use self::containers::{ArrayObj, HashObj, ScalarObj};
+use self::scope::ScopeObj;
+
+/// The per-loop SMOP state, stored in the run loop with `Interp::set_ext`.
+pub struct SmopState {
+    /// The prelude scope.
+    pub prelude: Rc<ScopeObj>,
+    /// The loop's `$interpreter` object.
+    pub interp: Value,
+}
+
+/// Installs SMOP into `rt` (once): the immediate responder and the prelude.
+/// Returns the state.
+pub fn install(rt: &mut Interp) -> Rc<SmopState> {
+    if let Some(s) = rt.ext::<SmopState>() {
+        return s;
+    }
+    rt.set_immediate_responder(crate::natives::respond);
+    let prelude = ScopeObj::new_rc(Value::Nil);
+    prelude.bind("$OUT", Value::obj(out::OutObj));
+    for (name, kind) in [
+        ("Scalar", ClassKind::Scalar),
+        ("Array", ClassKind::Array),
+        ("Hash", ClassKind::Hash),
+        ("LexicalScope", ClassKind::LexicalScope),
+        ("Code", ClassKind::Code),
+    ] {
+        prelude.bind(name, Value::obj(Class(kind)));
+    }
+    prelude.bind("True", Value::Bool(true));
+    prelude.bind("False", Value::Bool(false));
+    let state = Rc::new(SmopState {
+        prelude,
+        interp: InterpObject::value(),
+    });
+    rt.set_ext(state.clone());
+    state
+}
+
+/// The loop's `$interpreter` value (installing SMOP if needed).
+pub fn interp_value(rt: &mut Interp) -> Value {
+    install(rt).interp.clone()
+}
+
+/// Binds `name` in the prelude of `rt` (installing SMOP if needed), e.g.
+/// the `Lua` bridge object.
+pub fn bind(rt: &mut Interp, name: &str, v: Value) {
+    install(rt).prelude.bind(name, v);
+}
+
+/// The value bound to `name` in the prelude, fetched from its container.
+pub fn lookup(rt: &mut Interp, name: &[u8]) -> Option<Value> {
+    install(rt)
+        .prelude
+        .find(name)
+        .map(|c| c.value.borrow().clone())
+}
+
+#[derive(Clone, Copy, Debug)]
+enum ClassKind {
+    Scalar,
+    Array,
+    Hash,
+    LexicalScope,
+    Code,
+}
+
+/// A prototype object: answers `new`.
+struct Class(ClassKind);
+
+impl Object for Class {
+    fn type_name(&self) -> &'static str {
+        match self.0 {
+            ClassKind::Scalar => "Scalar",
+            ClassKind::Array => "Array",
+            ClassKind::Hash => "Hash",
+            ClassKind::LexicalScope => "LexicalScope",
+            ClassKind::Code => "Code",
+        }
+    }
+
+    fn send(&self, _rt: &mut Interp, method: Ident, cap: Capture) -> Result<Reply, ScriptError> {
+        match method {
+            Ident::NEW => ok(match self.0 {
+                ClassKind::Scalar => Value::Obj(ScalarObj::new_rc(cap.pos_or_nil(0))),
+                ClassKind::Array => Value::obj(ArrayObj {
+                    items: std::cell::RefCell::new(cap.positional),
+                }),
+                ClassKind::Hash => Value::obj(HashObj::default()),
+                ClassKind::LexicalScope => {
+                    let outer = cap.named(Ident::OUTER).cloned().unwrap_or_default();
+                    Value::Obj(ScopeObj::new_rc(outer))
+                }
+                ClassKind::Code => CodeObj::from_capture(&cap)?,
+            }),
+            Ident::FETCH => reply_self(cap),
+            Ident::STR => ok(Value::str(self.type_name())),
+            _ => Err(ScriptError::unknown_method(self.type_name(), method)),
+        }
+    }
+}
+
+#[inline]
+fn ok(v: Value) -> Result<Reply, ScriptError> {
+    Ok(Reply::Value(v))
+}
+
+#[inline]
+fn reply_self(cap: Capture) -> Result<Reply, ScriptError> {
+    Ok(Reply::Value(cap.invocant))
+}
+
+/// The invocant as an `Rc` of its concrete type.
+fn downcast_rc<T: Object>(v: &Value) -> Result<Rc<T>, ScriptError> {
+    let o = v.as_obj().ok_or_else(|| {
+        ScriptError::wrong_type("the invocant", std::any::type_name::<T>(), v.type_name())
+    })?;
+    let any: Rc<dyn Any> = o.clone();
+    any.downcast::<T>().map_err(|_| {
+        ScriptError::wrong_type("the invocant", std::any::type_name::<T>(), v.type_name())
+    })
+}

@@ -1,0 +1,64 @@
+//! `$OUT`: the program's standard output as an object.
+
+use polyeval_core::{Capture, Ident, Interp, Object, Reply, ScriptError, Value};
+
+use super::ok;
+
+/// `$OUT`: `print` and `say` write their arguments concatenated.
+pub struct OutObj;
+
+/// Renders `v` for output: immediates as Lua's `tostring`, objects through
+/// their own `Str` method when it answers now.
+///
+/// # Errors
+///
+/// Whatever the object's `Str` raises.
+pub fn stringify(rt: &mut Interp, v: &Value, out: &mut Vec<u8>) -> Result<(), ScriptError> {
+    match v {
+        Value::Obj(_) => match rt.send(v, Ident::STR, Capture::default()) {
+            Ok(Reply::Value(s)) if !matches!(s, Value::Obj(_)) => {
+                s.render_into(out);
+                Ok(())
+            }
+            Ok(_) => {
+                v.render_into(out);
+                Ok(())
+            }
+            Err(e) if e.kind == polyeval_core::ErrorKind::UnknownMethod => {
+                v.render_into(out);
+                Ok(())
+            }
+            Err(e) => Err(e),
+        },
+        _ => {
+            v.render_into(out);
+            Ok(())
+        }
+    }
+}
+
+impl Object for OutObj {
+    fn type_name(&self) -> &'static str {
+        "OUT"
+    }
+
+    fn send(&self, rt: &mut Interp, method: Ident, cap: Capture) -> Result<Reply, ScriptError> {
+        match method {
+            Ident::PRINT | Ident::SAY => {
+                let mut buf = Vec::new();
+                for a in &cap.positional {
+                    stringify(rt, a, &mut buf)?;
+                }
+                if method == Ident::SAY {
+                    buf.push(b'\n');
+                }
+                rt.out()
+                    .write_all(&buf)
+                    .map_err(|e| ScriptError::runtime(format!("cannot write to $OUT: {e}")))?;
+                ok(Value::Bool(true))
+            }
+            Ident::FETCH => ok(cap.invocant),
+            _ => Err(ScriptError::unknown_method("OUT", method)),
+        }
+    }
+}
