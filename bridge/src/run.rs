@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use polyeval_core::{Interp, Value};
-use polyeval_smop::{asm, frame::MoldFrame, prelude};
+use polyeval_smop::{asm, prelude};
 
 /// Exit status: success.
 pub const EXIT_OK: i32 = 0;
@@ -198,8 +198,7 @@ pub fn execute(opts: &Options, out: Box<dyn Write>, mut err: Box<dyn Write>) -> 
                 }
             };
             let mut rt = new_loop(opts, out, err);
-            let st = prelude::install(&mut rt);
-            let frame = MoldFrame::new(mold, &[st.interp.clone(), Value::Obj(st.prelude.clone())]);
+            let frame = prelude::top_frame(&mut rt, mold);
             rt.start(Box::new(frame));
             finish(&mut rt)
         }

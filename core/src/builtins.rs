@@ -161,24 +161,24 @@ impl Object for ErrorObject {
     fn send(&self, _rt: &mut Interp, method: Ident, cap: Capture) -> Result<Reply, ScriptError> {
         let e = &self.err;
         let origin = e.origin();
-        let v = match method.name() {
-            "message" => Value::str(&e.message),
-            "Str" => Value::str(e.located_message()),
-            "payload" => e.payload.clone(),
-            "kind" => Value::str(format!("{:?}", e.kind)),
-            "interpreter" => origin.map(|o| Value::str(o.interp)).unwrap_or_default(),
-            "file" => origin.map(|o| Value::str(&*o.file)).unwrap_or_default(),
-            "line" => origin
+        let v = match method {
+            Ident::MESSAGE => Value::str(&e.message),
+            Ident::STR => Value::str(e.located_message()),
+            Ident::PAYLOAD => e.payload.clone(),
+            Ident::KIND => Value::str(format!("{:?}", e.kind)),
+            Ident::INTERPRETER => origin.map(|o| Value::str(o.interp)).unwrap_or_default(),
+            Ident::FILE => origin.map(|o| Value::str(&*o.file)).unwrap_or_default(),
+            Ident::LINE => origin
                 .map(|o| Value::Int(o.line.into()))
                 .unwrap_or_default(),
-            "column" => origin.map(|o| Value::Int(o.col.into())).unwrap_or_default(),
-            "backtrace" => {
+            Ident::COLUMN => origin.map(|o| Value::Int(o.col.into())).unwrap_or_default(),
+            Ident::BACKTRACE => {
                 let mut s = String::new();
                 e.backtrace.write_to(&mut s);
                 Value::str(s)
             }
-            "defined" | "true" => Value::Bool(true),
-            "FETCH" => cap.invocant,
+            Ident::DEFINED | Ident::TRUE => Value::Bool(true),
+            Ident::FETCH => cap.invocant,
             _ => return Err(ScriptError::unknown_method("Error", method)),
         };
         Ok(Reply::Value(v))

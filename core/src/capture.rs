@@ -1,8 +1,14 @@
 //! Captures: the invocant, positional and named arguments of one message.
 
+use smallvec::SmallVec;
+
 use crate::error::ScriptError;
 use crate::ident::Ident;
 use crate::value::Value;
+
+/// Positional arguments: up to three live inline, without a heap
+/// allocation.
+pub type Args = SmallVec<[Value; 3]>;
 
 /// The arguments of one message, SMOP style.
 #[derive(Clone, Debug, Default)]
@@ -10,17 +16,17 @@ pub struct Capture {
     /// The object the message is sent to.
     pub invocant: Value,
     /// Positional arguments, in order.
-    pub positional: Vec<Value>,
+    pub positional: Args,
     /// Named arguments, in source order.
     pub named: Vec<(Ident, Value)>,
 }
 
 impl Capture {
     /// A capture with an invocant and positional arguments only.
-    pub fn new(invocant: Value, positional: Vec<Value>) -> Self {
+    pub fn new(invocant: Value, positional: impl IntoIterator<Item = Value>) -> Self {
         Capture {
             invocant,
-            positional,
+            positional: positional.into_iter().collect(),
             named: Vec::new(),
         }
     }

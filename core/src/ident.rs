@@ -81,6 +81,22 @@ numbered_idents! {
     SIGTERM = "SIGTERM",
     ON_INTERRUPT = "on_interrupt",
     RAISE = "raise",
+    EXISTS = "exists",
+    DELETE = "delete",
+    KEYS = "keys",
+    PUSH = "push",
+    POP = "pop",
+    SHIFT = "shift",
+    UNSHIFT = "unshift",
+    CLONE = "clone",
+    INVOCANT = "invocant",
+    PAYLOAD = "payload",
+    KIND = "kind",
+    FILE = "file",
+    LINE = "line",
+    COLUMN = "column",
+    BACKTRACE = "backtrace",
+    INTERPRETER = "interpreter",
 }
 
 fn interner() -> &'static RwLock<Interner> {

@@ -15,7 +15,7 @@ pub mod runloop;
 pub mod value;
 
 pub use builtins::{cont_key, ContObject, ErrorObject, InterpObject};
-pub use capture::Capture;
+pub use capture::{Args, Capture};
 pub use cont::{ContKey, Continuation, Step};
 pub use error::{Backtrace, ErrorKind, FrameInfo, HostError, InternalError, RunError, ScriptError};
 pub use ident::Ident;

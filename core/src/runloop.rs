@@ -16,7 +16,7 @@ use std::sync::atomic::Ordering;
 use slotmap::SlotMap;
 use tracing::{debug, trace_span};
 
-use crate::builtins::ErrorObject;
+use crate::builtins::{ErrorObject, InterpObject};
 use crate::capture::Capture;
 use crate::cont::{ContKey, Continuation, Step};
 use crate::error::{Backtrace, FrameInfo, HostError, InternalError, RunError, ScriptError};
@@ -61,6 +61,7 @@ pub struct Interp {
     pub(crate) irq: Interrupts,
     immediate: ImmediateResponder,
     ext: HashMap<TypeId, Rc<dyn Any>>,
+    interp_obj: Value,
     out: Box<dyn Write>,
     err: Box<dyn Write>,
 }
@@ -93,6 +94,7 @@ impl Interp {
             irq: Interrupts::new(),
             immediate: no_immediates,
             ext: HashMap::new(),
+            interp_obj: InterpObject::value(),
             out: Box::new(std::io::BufWriter::new(std::io::stdout())),
             err: Box::new(std::io::stderr()),
         }
@@ -159,6 +161,12 @@ impl Interp {
         self.ext
             .get(&TypeId::of::<T>())
             .and_then(|v| v.clone().downcast::<T>().ok())
+    }
+
+    /// The loop's `$interpreter` object (one per loop).
+    #[inline]
+    pub fn interp_value(&self) -> Value {
+        self.interp_obj.clone()
     }
 
     // ----- DESIGN §1: continuation(), goto(k), setr(v), loop() ------------
@@ -487,6 +495,9 @@ impl Interp {
     }
 
     fn run_steps(&mut self) -> Result<Value, RunError> {
+        // Whether a subscriber wants step spans is decided once per run, so
+        // the loop pays one predictable branch a step without one.
+        let trace_steps = tracing::enabled!(tracing::Level::TRACE);
         loop {
             if self.irq.ready || self.irq.flag.load(Ordering::Relaxed) {
                 self.poll_interrupts()?;
@@ -507,7 +518,7 @@ impl Interp {
                 )
                 .into());
             };
-            let step = if tracing::enabled!(tracing::Level::TRACE) {
+            let step = if trace_steps {
                 let span = trace_span!("step", interp = cont.interpreter(), n = self.steps);
                 let _g = span.enter();
                 self.eval_guarded(&mut *cont)

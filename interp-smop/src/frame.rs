@@ -1,29 +1,55 @@
 //! The Mold VM: a [`MoldFrame`] is one activation of a [`Mold`] and a
 //! run-loop continuation. A step runs up to the loop's quantum of
 //! instructions, and ends early when a call answers "pending", when the
-//! frame stops being current (a `goto`), or at a backward jump while an
-//! interrupt waits.
+//! frame stops being current (a `goto`), or when an interrupt waits (checked
+//! after calls and at backward jumps).
 //!
 //! Falling off the end of the code finishes the frame with the value of the
 //! register written last (undef if none): the result of the last statement,
 //! which the run loop delivers to `back` with `setr`.
+//!
+//! A frame owns only its free registers; constant registers are read from
+//! the Mold (validation guarantees nothing writes them). Register vectors
+//! are recycled through a small per-thread pool, so a Code call allocates
+//! little.
 
+use std::cell::RefCell;
 use std::rc::Rc;
 
-use polyeval_core::{Capture, Continuation, FrameInfo, Interp, Reply, ScriptError, Step, Value};
+use polyeval_core::{
+    Args, Capture, Continuation, FrameInfo, Ident, Interp, Reply, ScriptError, Step, Value,
+};
 
-use crate::mold::Mold;
+use crate::mold::{Inst, Mold};
 use crate::natives;
-use crate::ops::Op;
+
+const POOL_MAX: usize = 256;
+
+thread_local! {
+    static REG_POOL: RefCell<Vec<Vec<Value>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Reads register `r`: a free register, or a constant of the Mold.
+macro_rules! reg {
+    ($regs:expr, $consts:expr, $nfree:expr, $r:expr) => {{
+        let r = $r as usize;
+        if r < $nfree {
+            &$regs[r]
+        } else {
+            &$consts[r - $nfree]
+        }
+    }};
+}
 
 /// One activation of a Mold.
 pub struct MoldFrame {
     mold: Rc<Mold>,
+    /// The free registers `0..nfree`.
     regs: Vec<Value>,
     /// The next instruction.
-    pc: usize,
+    pc: u32,
     /// The instruction running or pending, for positions.
-    cur: usize,
+    cur: u32,
     /// The register a pending call's result goes to.
     pending: Option<u32>,
     /// The register written last: the frame's result if it falls off.
@@ -36,10 +62,13 @@ impl MoldFrame {
     /// declares fewer registers).
     pub fn new(mold: Rc<Mold>, preload: &[Value]) -> Self {
         let nfree = mold.nfree as usize;
-        let mut regs = Vec::with_capacity(nfree + mold.consts.len());
+        let mut regs = REG_POOL
+            .try_with(|p| p.borrow_mut().pop())
+            .ok()
+            .flatten()
+            .unwrap_or_default();
         regs.extend(preload.iter().take(nfree).cloned());
         regs.resize(nfree, Value::Nil);
-        regs.extend(mold.consts.iter().cloned());
         MoldFrame {
             mold,
             regs,
@@ -62,6 +91,190 @@ impl MoldFrame {
             self.mold.name
         )))
     }
+
+    /// Performs a general send; stores a value-now result in `dst`.
+    /// Returns `Some(step)` when the step must end.
+    #[inline]
+    #[allow(clippy::too_many_arguments)]
+    fn send(
+        &mut self,
+        rt: &mut Interp,
+        me: Option<polyeval_core::ContKey>,
+        regs: &mut [Value],
+        last: &mut Option<u32>,
+        dst: u32,
+        target: Value,
+        method: Ident,
+        cap: Capture,
+    ) -> Option<Step> {
+        self.pending = Some(dst);
+        match rt.send(&target, method, cap) {
+            Ok(Reply::Value(v)) => {
+                self.pending = None;
+                regs[dst as usize] = v;
+                *last = Some(dst);
+            }
+            Ok(Reply::Pending) => return Some(Step::Continue),
+            Err(e) => return Some(Step::Fail(e)),
+        }
+        // A goto ends the step; so does an interrupt the call raised (a
+        // warning, say), so that it is delivered here.
+        if rt.continuation() != me || rt.should_yield() {
+            return Some(Step::Continue);
+        }
+        None
+    }
+}
+
+impl MoldFrame {
+    /// The interpreter loop proper, with the registers and the last-written
+    /// register held in locals so they stay in machine registers.
+    #[inline(always)]
+    fn run(&mut self, rt: &mut Interp, regs: &mut [Value], last: &mut Option<u32>) -> Step {
+        let me = rt.continuation();
+        let mold = self.mold.clone();
+        let lowered = mold.lowered();
+        let insts: &[Inst] = &lowered.insts;
+        let consts: &[Value] = &mold.consts;
+        let nfree = mold.nfree as usize;
+        let mut budget = rt.quantum();
+        let mut ip = self.pc as usize;
+        loop {
+            let Some(&inst) = insts.get(ip) else {
+                self.pc = ip as u32;
+                if ip > insts.len() {
+                    return self.corrupt(format_args!("instruction index {ip}"));
+                }
+                let v = last.map(|r| regs[r as usize].clone()).unwrap_or_default();
+                return Step::Done(v);
+            };
+            let jump = match inst {
+                Inst::Call1 {
+                    dst,
+                    inv,
+                    method,
+                    arg,
+                } => {
+                    let a = reg!(regs, consts, nfree, inv);
+                    let b = reg!(regs, consts, nfree, arg);
+                    if let Some(v) = natives::fast_binop(method, a, b) {
+                        regs[dst as usize] = v;
+                        *last = Some(dst);
+                    } else {
+                        let target = a.clone();
+                        let mut positional = Args::new();
+                        positional.push(b.clone());
+                        let cap = Capture {
+                            invocant: Value::Nil,
+                            positional,
+                            named: Vec::new(),
+                        };
+                        (self.cur, self.pc) = (ip as u32, ip as u32 + 1);
+                        if let Some(step) = self.send(rt, me, regs, last, dst, target, method, cap)
+                        {
+                            return step;
+                        }
+                    }
+                    None
+                }
+                Inst::Call0 { dst, inv, method } => {
+                    let target = reg!(regs, consts, nfree, inv).clone();
+                    (self.cur, self.pc) = (ip as u32, ip as u32 + 1);
+                    if let Some(step) =
+                        self.send(rt, me, regs, last, dst, target, method, Capture::default())
+                    {
+                        return step;
+                    }
+                    None
+                }
+                Inst::Call {
+                    dst,
+                    inv,
+                    method,
+                    args,
+                    npos,
+                    nnamed,
+                } => {
+                    let start = args as usize;
+                    let mid = start + usize::from(npos);
+                    let end = mid + 2 * usize::from(nnamed);
+                    let Some(list) = lowered.args.get(start..end) else {
+                        return self.corrupt("argument list out of range");
+                    };
+                    let (pos, named) = list.split_at(usize::from(npos));
+                    let positional = pos
+                        .iter()
+                        .map(|&r| reg!(regs, consts, nfree, r).clone())
+                        .collect();
+                    let named = named
+                        .chunks_exact(2)
+                        .map(|p| {
+                            (
+                                Ident::from_raw(p[0]),
+                                reg!(regs, consts, nfree, p[1]).clone(),
+                            )
+                        })
+                        .collect();
+                    let cap = Capture {
+                        invocant: Value::Nil,
+                        positional,
+                        named,
+                    };
+                    let target = reg!(regs, consts, nfree, inv).clone();
+                    (self.cur, self.pc) = (ip as u32, ip as u32 + 1);
+                    if let Some(step) = self.send(rt, me, regs, last, dst, target, method, cap) {
+                        return step;
+                    }
+                    None
+                }
+                Inst::Move { dst, src } => {
+                    regs[dst as usize] = reg!(regs, consts, nfree, src).clone();
+                    *last = Some(dst);
+                    None
+                }
+                Inst::Goto { target } => Some(target),
+                Inst::If {
+                    cond,
+                    then,
+                    otherwise,
+                } => Some(if reg!(regs, consts, nfree, cond).truthy() {
+                    then
+                } else {
+                    otherwise
+                }),
+                Inst::Noop => None,
+            };
+            if let Some(target) = jump {
+                let target = target as usize;
+                // A backward jump is a safe point for interrupts.
+                if target <= ip && rt.should_yield() {
+                    (self.cur, self.pc) = (ip as u32, target as u32);
+                    return Step::Continue;
+                }
+                ip = target;
+            } else {
+                ip += 1;
+            }
+            budget -= 1;
+            if budget == 0 {
+                (self.cur, self.pc) = (ip as u32, ip as u32);
+                return Step::Continue;
+            }
+        }
+    }
+}
+
+impl Drop for MoldFrame {
+    fn drop(&mut self) {
+        let mut regs = std::mem::take(&mut self.regs);
+        regs.clear();
+        let _ = REG_POOL.try_with(|p| {
+            let mut p = p.borrow_mut();
+            if p.len() < POOL_MAX {
+                p.push(regs);
+            }
+        });
+    }
 }
 
 impl Continuation for MoldFrame {
@@ -70,108 +283,12 @@ impl Continuation for MoldFrame {
     }
 
     fn eval(&mut self, rt: &mut Interp) -> Step {
-        let me = rt.continuation();
-        let mold = self.mold.clone();
-        let code: &[u32] = &mold.code;
-        let mut budget = rt.quantum();
-        loop {
-            if self.pc >= code.len() {
-                let v = self
-                    .last
-                    .map(|r| self.regs[r as usize].clone())
-                    .unwrap_or_default();
-                return Step::Done(v);
-            }
-            self.cur = self.pc;
-            let (op, next) = match Op::decode(code, self.pc) {
-                Ok(x) => x,
-                Err(e) => return self.corrupt(e),
-            };
-            self.pc = next;
-            match op {
-                Op::Call {
-                    dst,
-                    inv,
-                    method,
-                    pos,
-                    named,
-                } => {
-                    if pos.len() == 1 && named.is_empty() {
-                        if let Some(v) = natives::fast_binop(
-                            method,
-                            &self.regs[inv as usize],
-                            &self.regs[pos[0] as usize],
-                        ) {
-                            self.regs[dst as usize] = v;
-                            self.last = Some(dst);
-                            budget -= 1;
-                            if budget == 0 {
-                                return Step::Continue;
-                            }
-                            continue;
-                        }
-                    }
-                    let cap = Capture {
-                        invocant: Value::Nil,
-                        positional: pos.iter().map(|&r| self.regs[r as usize].clone()).collect(),
-                        named: named
-                            .chunks_exact(2)
-                            .map(|p| {
-                                (
-                                    polyeval_core::Ident::from_raw(p[0]),
-                                    self.regs[p[1] as usize].clone(),
-                                )
-                            })
-                            .collect(),
-                    };
-                    let target = self.regs[inv as usize].clone();
-                    self.pending = Some(dst);
-                    match rt.send(&target, method, cap) {
-                        Ok(Reply::Value(v)) => {
-                            self.pending = None;
-                            self.regs[dst as usize] = v;
-                            self.last = Some(dst);
-                        }
-                        Ok(Reply::Pending) => return Step::Continue,
-                        Err(e) => return Step::Fail(e),
-                    }
-                    // A goto ends the step; so does an interrupt the call
-                    // raised (a warning, say), so it is delivered here.
-                    if rt.continuation() != me || rt.should_yield() {
-                        return Step::Continue;
-                    }
-                }
-                Op::Move { dst, src } => {
-                    self.regs[dst as usize] = self.regs[src as usize].clone();
-                    self.last = Some(dst);
-                }
-                Op::Goto { target } => {
-                    self.pc = target as usize;
-                    if self.pc <= self.cur && rt.should_yield() {
-                        return Step::Continue;
-                    }
-                }
-                Op::If {
-                    cond,
-                    then,
-                    otherwise,
-                } => {
-                    self.pc = if self.regs[cond as usize].truthy() {
-                        then
-                    } else {
-                        otherwise
-                    } as usize;
-                    if self.pc <= self.cur && rt.should_yield() {
-                        return Step::Continue;
-                    }
-                }
-                Op::Noop {} => {}
-            }
-            budget -= 1;
-            if budget == 0 {
-                return Step::Continue;
-            }
-        }
+        let mut regs = std::mem::take(&mut self.regs);
+        let mut last = self.last;
+        let step = self.run(rt, &mut regs, &mut last);
+        self.regs = regs;
+        self.last = last;
+        step
     }
 
     fn setr(&mut self, value: Value) {
@@ -182,7 +299,13 @@ impl Continuation for MoldFrame {
     }
 
     fn frames(&self, out: &mut Vec<FrameInfo>) {
-        let pos = self.mold.pos_at(self.cur);
+        let lowered = self.mold.lowered();
+        let word_pc = lowered
+            .word_pc
+            .get(self.cur as usize)
+            .copied()
+            .unwrap_or(u32::MAX);
+        let pos = self.mold.pos_at(word_pc as usize);
         out.push(FrameInfo {
             interp: "smop",
             file: self.mold.file.clone(),

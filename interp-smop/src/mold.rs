@@ -2,6 +2,7 @@
 //! stream and its debug information. Nested `mold { ... }` blocks are
 //! constants holding their own `Mold`.
 
+use std::cell::OnceCell;
 use std::fmt::Write;
 use std::rc::Rc;
 
@@ -41,6 +42,61 @@ pub struct Mold {
     /// The declared names of free registers, for disassembly (`None` for
     /// scratch registers).
     pub reg_names: Vec<Option<String>>,
+    /// The VM's lowered form of `code`, built on first use.
+    pub lowered: OnceCell<Lowered>,
+}
+
+/// One instruction in the VM's lowered form: fixed size, jump targets as
+/// instruction indexes, argument lists in [`Lowered::args`]. It is derived
+/// from the decoded stream ([`Op::decode`]), so the table in `ops.rs`
+/// stays the one definition of the instruction set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum Inst {
+    Call {
+        dst: u32,
+        inv: u32,
+        method: Ident,
+        args: u32,
+        npos: u16,
+        nnamed: u16,
+    },
+    Call0 {
+        dst: u32,
+        inv: u32,
+        method: Ident,
+    },
+    Call1 {
+        dst: u32,
+        inv: u32,
+        method: Ident,
+        arg: u32,
+    },
+    Move {
+        dst: u32,
+        src: u32,
+    },
+    Goto {
+        target: u32,
+    },
+    If {
+        cond: u32,
+        then: u32,
+        otherwise: u32,
+    },
+    Noop,
+}
+
+/// A Mold's lowered instruction stream.
+#[derive(Debug, Default)]
+pub struct Lowered {
+    /// The instructions.
+    pub insts: Vec<Inst>,
+    /// The word address of each instruction, for positions.
+    pub word_pc: Vec<u32>,
+    /// Argument lists of `Call`: positional registers, then `(ident, reg)`
+    /// pairs.
+    pub args: Vec<u32>,
 }
 
 /// Why a Mold failed validation.
@@ -49,8 +105,8 @@ pub enum MoldError {
     /// The stream does not decode.
     #[error(transparent)]
     Decode(#[from] DecodeError),
-    /// A register index is out of range.
-    #[error("register r{reg} out of range at {pc} (the frame has {nregs})")]
+    /// A register index is out of range (or a write targets a constant).
+    #[error("register r{reg} out of range at {pc} (limit {nregs})")]
     Register {
         /// The register.
         reg: u32,
@@ -58,6 +114,12 @@ pub enum MoldError {
         pc: usize,
         /// How many registers there are.
         nregs: u32,
+    },
+    /// A call has more than 65535 positional or named arguments.
+    #[error("too many arguments in the call at {pc}")]
+    TooManyArgs {
+        /// Where.
+        pc: usize,
     },
     /// A jump goes somewhere that is not an instruction start.
     #[error("jump to {target} at {pc} is not an instruction boundary")]
@@ -99,6 +161,26 @@ impl Mold {
             if let Some(reg) = bad {
                 return Err(MoldError::Register { reg, pc, nregs });
             }
+            if let Op::Call { pos, named, .. } = op {
+                if pos.len() > usize::from(u16::MAX) || named.len() / 2 > usize::from(u16::MAX) {
+                    return Err(MoldError::TooManyArgs { pc });
+                }
+            }
+            // Constant registers are read-only: the VM reads them from
+            // `consts` and keeps only the free registers per frame.
+            if let Op::Call { dst, .. }
+            | Op::Call0 { dst, .. }
+            | Op::Call1 { dst, .. }
+            | Op::Move { dst, .. } = op
+            {
+                if dst >= self.nfree {
+                    return Err(MoldError::Register {
+                        reg: dst,
+                        pc,
+                        nregs: self.nfree,
+                    });
+                }
+            }
             op.labels(&mut |l| labels.push((l, pc)));
             pc = next;
         }
@@ -108,6 +190,85 @@ impl Mold {
             }
         }
         Ok(())
+    }
+
+    /// The lowered form the VM runs. A stream that does not decode lowers
+    /// to the instructions before the fault (validated Molds always decode).
+    pub fn lowered(&self) -> &Lowered {
+        self.lowered.get_or_init(|| self.lower())
+    }
+
+    fn lower(&self) -> Lowered {
+        let mut index_of = vec![u32::MAX; self.code.len() + 1];
+        let mut decoded = Vec::new();
+        let mut pc = 0;
+        while pc < self.code.len() {
+            let Ok((op, next)) = Op::decode(&self.code, pc) else {
+                break;
+            };
+            index_of[pc] = decoded.len() as u32;
+            decoded.push((pc, op));
+            pc = next;
+        }
+        let end = decoded.len() as u32;
+        index_of[self.code.len()] = end;
+        let target = |l: u32| {
+            index_of
+                .get(l as usize)
+                .copied()
+                .filter(|&i| i != u32::MAX)
+                .unwrap_or(end)
+        };
+        let mut out = Lowered::default();
+        for (pc, op) in decoded {
+            out.word_pc.push(pc as u32);
+            out.insts.push(match op {
+                Op::Call {
+                    dst,
+                    inv,
+                    method,
+                    pos,
+                    named,
+                } => {
+                    let args = out.args.len() as u32;
+                    out.args.extend_from_slice(pos);
+                    out.args.extend_from_slice(named);
+                    Inst::Call {
+                        dst,
+                        inv,
+                        method,
+                        args,
+                        npos: pos.len() as u16,
+                        nnamed: (named.len() / 2) as u16,
+                    }
+                }
+                Op::Call0 { dst, inv, method } => Inst::Call0 { dst, inv, method },
+                Op::Call1 {
+                    dst,
+                    inv,
+                    method,
+                    arg,
+                } => Inst::Call1 {
+                    dst,
+                    inv,
+                    method,
+                    arg,
+                },
+                Op::Move { dst, src } => Inst::Move { dst, src },
+                Op::Goto { target: t } => Inst::Goto { target: target(t) },
+                Op::If {
+                    cond,
+                    then,
+                    otherwise,
+                } => Inst::If {
+                    cond,
+                    then: target(then),
+                    otherwise: target(otherwise),
+                },
+                Op::Noop {} => Inst::Noop,
+            });
+        }
+        out
     }
 
     /// The source position of the instruction at `pc`.

@@ -21,6 +21,11 @@ macro_rules! for_each_op {
             /// `dst = inv."method"(pos..., :name(value)...)`; a pending
             /// answer suspends the frame until `setr` fills `dst`.
             Call = 1 { dst: reg, inv: reg, method: ident, pos: regs, named: pairs };
+            /// `dst = inv."method"()`: a call without arguments.
+            Call0 = 6 { dst: reg, inv: reg, method: ident };
+            /// `dst = inv."method"(arg)`: a call with one positional
+            /// argument; arithmetic on two numbers runs without a send.
+            Call1 = 7 { dst: reg, inv: reg, method: ident, arg: reg };
             /// `dst = src`.
             Move = 2 { dst: reg, src: reg };
             /// Jumps to `target`.

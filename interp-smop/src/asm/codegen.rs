@@ -129,6 +129,7 @@ pub(crate) fn generate(units: &[Unit], file: &str, sink: &mut Sink) -> Rc<Mold> 
             code: Vec::new(),
             positions: Vec::new(),
             reg_names: Vec::new(),
+            lowered: Default::default(),
         })
     })
 }
@@ -439,6 +440,7 @@ impl UnitGen<'_> {
             code,
             positions,
             reg_names,
+            lowered: Default::default(),
         };
         if !self.sink.has_errors() {
             if let Err(e) = mold.validate() {
@@ -474,12 +476,25 @@ fn encode(
                 .iter()
                 .flat_map(|(n, r)| [n.index(), reg(*r)])
                 .collect();
-            Op::Call {
-                dst: reg(*dst),
-                inv: reg(*inv),
-                method: *method,
-                pos: &pos,
-                named: &named,
+            match (pos.as_slice(), named.is_empty()) {
+                ([], true) => Op::Call0 {
+                    dst: reg(*dst),
+                    inv: reg(*inv),
+                    method: *method,
+                },
+                ([arg], true) => Op::Call1 {
+                    dst: reg(*dst),
+                    inv: reg(*inv),
+                    method: *method,
+                    arg: *arg,
+                },
+                _ => Op::Call {
+                    dst: reg(*dst),
+                    inv: reg(*inv),
+                    method: *method,
+                    pos: &pos,
+                    named: &named,
+                },
             }
             .encode(out);
         }

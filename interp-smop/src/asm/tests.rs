@@ -107,26 +107,21 @@ fn empty_argument_list_and_literal_invocants() {
     assert_eq!(
         decode(&m),
         [
-            Op::Call {
+            Op::Call1 {
                 dst: 0,
                 inv: 1,
                 method: id("infix:+"),
-                pos: &[2],
-                named: &[],
+                arg: 2
             },
-            Op::Call {
+            Op::Call0 {
                 dst: 0,
                 inv: 3,
-                method: id("Str"),
-                pos: &[],
-                named: &[],
+                method: id("Str")
             },
-            Op::Call {
+            Op::Call0 {
                 dst: 0,
                 inv: 4,
-                method: id("Int"),
-                pos: &[],
-                named: &[],
+                method: id("Int")
             },
         ]
     );
@@ -176,8 +171,8 @@ fn scratch_register_comes_after_all_declarations() {
     assert_eq!(m.nfree, 3);
     assert_eq!(names(&m), [Some("$interpreter"), Some("$scope"), None]);
     let ops = decode(&m);
-    assert!(matches!(ops[0], Op::Call { dst: 2, inv: 0, .. }));
-    assert!(matches!(ops[1], Op::Call { dst: 2, inv: 1, .. }));
+    assert!(matches!(ops[0], Op::Call1 { dst: 2, inv: 0, .. }));
+    assert!(matches!(ops[1], Op::Call0 { dst: 2, inv: 1, .. }));
 }
 
 #[test]
@@ -255,12 +250,10 @@ fn nested_mold_is_a_constant_with_its_own_mold() {
     assert_eq!(
         decode(&inner),
         [
-            Op::Call {
+            Op::Call0 {
                 dst: 3,
                 inv: 2,
-                method: id("elems"),
-                pos: &[],
-                named: &[],
+                method: id("elems")
             },
             Op::Goto { target: 0 },
         ]

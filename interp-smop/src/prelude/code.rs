@@ -61,7 +61,7 @@ impl Object for CodeObj {
                     named: cap.named,
                 };
                 let capture = Value::obj(CaptureObj { cap: args });
-                let interp = super::interp_value(rt);
+                let interp = rt.interp_value();
                 let frame = MoldFrame::new(self.mold.clone(), &[interp, scope, capture]);
                 rt.call_into(Box::new(frame))
             }
@@ -113,7 +113,7 @@ impl Object for CaptureObj {
             }
             Ident::ELEMS => ok(Value::Int(self.cap.positional.len() as i64)),
             Ident::FETCH => reply_self(cap),
-            _ if method.name() == "invocant" => ok(self.cap.invocant.clone()),
+            Ident::INVOCANT => ok(self.cap.invocant.clone()),
             _ => Err(ScriptError::unknown_method("Capture", method)),
         }
     }

@@ -69,19 +69,19 @@ impl Object for ArrayObj {
     }
 
     fn send(&self, _rt: &mut Interp, method: Ident, cap: Capture) -> Result<Reply, ScriptError> {
-        match method.name() {
-            "postcircumfix:[ ]" => {
+        match method {
+            Ident::AT_POS => {
                 let index = index_arg(&cap)?;
                 let array = downcast_rc::<ArrayObj>(&cap.invocant)?;
                 ok(Value::obj(ArrayElem { array, index }))
             }
-            "push" => {
+            Ident::PUSH => {
                 let mut items = self.items.borrow_mut();
                 items.extend(cap.positional);
                 ok(Value::Int(items.len() as i64))
             }
-            "pop" => ok(self.items.borrow_mut().pop().unwrap_or_default()),
-            "shift" => {
+            Ident::POP => ok(self.items.borrow_mut().pop().unwrap_or_default()),
+            Ident::SHIFT => {
                 let mut items = self.items.borrow_mut();
                 ok(if items.is_empty() {
                     Value::Nil
@@ -89,16 +89,16 @@ impl Object for ArrayObj {
                     items.remove(0)
                 })
             }
-            "unshift" => {
+            Ident::UNSHIFT => {
                 let mut items = self.items.borrow_mut();
                 let rest = std::mem::take(&mut *items);
                 items.extend(cap.positional);
                 items.extend(rest);
                 ok(Value::Int(items.len() as i64))
             }
-            "elems" => ok(Value::Int(self.items.borrow().len() as i64)),
-            "FETCH" => reply_self(cap),
-            "defined" | "true" => ok(Value::Bool(true)),
+            Ident::ELEMS => ok(Value::Int(self.items.borrow().len() as i64)),
+            Ident::FETCH => reply_self(cap),
+            Ident::DEFINED | Ident::TRUE => ok(Value::Bool(true)),
             _ => Err(ScriptError::unknown_method("Array", method)),
         }
     }
@@ -159,21 +159,21 @@ impl Object for HashObj {
     }
 
     fn send(&self, _rt: &mut Interp, method: Ident, cap: Capture) -> Result<Reply, ScriptError> {
-        match method.name() {
-            "postcircumfix:{ }" => {
+        match method {
+            Ident::AT_KEY => {
                 let key = key_of(cap.pos(0)?);
                 let hash = downcast_rc::<HashObj>(&cap.invocant)?;
                 ok(Value::obj(HashElem { hash, key }))
             }
-            "exists" => ok(Value::Bool(
+            Ident::EXISTS => ok(Value::Bool(
                 self.map.borrow().contains_key(&key_of(cap.pos(0)?)),
             )),
-            "delete" => ok(self
+            Ident::DELETE => ok(self
                 .map
                 .borrow_mut()
                 .remove(&key_of(cap.pos(0)?))
                 .unwrap_or_default()),
-            "keys" => {
+            Ident::KEYS => {
                 let keys = self
                     .map
                     .borrow()
@@ -184,9 +184,9 @@ impl Object for HashObj {
                     items: RefCell::new(keys),
                 }))
             }
-            "elems" => ok(Value::Int(self.map.borrow().len() as i64)),
-            "FETCH" => reply_self(cap),
-            "defined" | "true" => ok(Value::Bool(true)),
+            Ident::ELEMS => ok(Value::Int(self.map.borrow().len() as i64)),
+            Ident::FETCH => reply_self(cap),
+            Ident::DEFINED | Ident::TRUE => ok(Value::Bool(true)),
             _ => Err(ScriptError::unknown_method("Hash", method)),
         }
     }

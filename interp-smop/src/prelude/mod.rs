@@ -10,7 +10,7 @@ pub mod scope;
 use std::any::Any;
 use std::rc::Rc;
 
-use polyeval_core::{Capture, Ident, Interp, InterpObject, Object, Reply, ScriptError, Value};
+use polyeval_core::{Capture, Ident, Interp, Object, Reply, ScriptError, Value};
 
 use self::code::CodeObj;
 use self::containers::{ArrayObj, HashObj, ScalarObj};
@@ -20,8 +20,6 @@ use self::scope::ScopeObj;
 pub struct SmopState {
     /// The prelude scope.
     pub prelude: Rc<ScopeObj>,
-    /// The loop's `$interpreter` object.
-    pub interp: Value,
 }
 
 /// Installs SMOP into `rt` (once): the immediate responder and the prelude.
@@ -44,17 +42,16 @@ pub fn install(rt: &mut Interp) -> Rc<SmopState> {
     }
     prelude.bind("True", Value::Bool(true));
     prelude.bind("False", Value::Bool(false));
-    let state = Rc::new(SmopState {
-        prelude,
-        interp: InterpObject::value(),
-    });
+    let state = Rc::new(SmopState { prelude });
     rt.set_ext(state.clone());
     state
 }
 
-/// The loop's `$interpreter` value (installing SMOP if needed).
-pub fn interp_value(rt: &mut Interp) -> Value {
-    install(rt).interp.clone()
+/// A top-level frame for `mold`: `$interpreter` and the prelude scope
+/// preloaded (installing SMOP if needed).
+pub fn top_frame(rt: &mut Interp, mold: Rc<crate::mold::Mold>) -> crate::frame::MoldFrame {
+    let scope = Value::Obj(install(rt).prelude.clone());
+    crate::frame::MoldFrame::new(mold, &[rt.interp_value(), scope])
 }
 
 /// Binds `name` in the prelude of `rt` (installing SMOP if needed), e.g.
@@ -99,7 +96,7 @@ impl Object for Class {
             Ident::NEW => ok(match self.0 {
                 ClassKind::Scalar => Value::Obj(ScalarObj::new_rc(cap.pos_or_nil(0))),
                 ClassKind::Array => Value::obj(ArrayObj {
-                    items: std::cell::RefCell::new(cap.positional),
+                    items: std::cell::RefCell::new(cap.positional.into_vec()),
                 }),
                 ClassKind::Hash => Value::obj(HashObj::default()),
                 ClassKind::LexicalScope => {

@@ -1,4 +1,8 @@
 //! `LexicalScope`: named containers with an `outer` chain.
+//!
+//! Most scopes are small (a Code call's scope is usually empty), so names
+//! live in a vector searched linearly; a scope that grows past
+//! [`INDEX_AT`] entries gets a hash index beside it.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -9,11 +13,73 @@ use polyeval_core::{Bytes, Capture, ErrorKind, Ident, Interp, Object, Reply, Scr
 use super::containers::ScalarObj;
 use super::{downcast_rc, ok, reply_self};
 
+/// Above this many entries a scope keeps a hash index.
+const INDEX_AT: usize = 16;
+
+/// The names of one scope, in insertion order.
+#[derive(Clone, Default)]
+pub struct Names {
+    entries: Vec<(Bytes, Rc<ScalarObj>)>,
+    index: Option<HashMap<Bytes, usize>>,
+}
+
+impl Names {
+    /// The container bound to `name`.
+    pub fn get(&self, name: &[u8]) -> Option<&Rc<ScalarObj>> {
+        match &self.index {
+            Some(ix) => ix.get(name).map(|&i| &self.entries[i].1),
+            None => self
+                .entries
+                .iter()
+                .find(|(n, _)| n.len() == name.len() && **n == *name)
+                .map(|(_, c)| c),
+        }
+    }
+
+    /// Binds `name` to `c`, replacing any earlier binding.
+    pub fn insert(&mut self, name: Bytes, c: Rc<ScalarObj>) {
+        if let Some(slot) = self.position(&name) {
+            self.entries[slot].1 = c;
+            return;
+        }
+        if let Some(ix) = &mut self.index {
+            ix.insert(name.clone(), self.entries.len());
+        }
+        self.entries.push((name, c));
+        if self.index.is_none() && self.entries.len() > INDEX_AT {
+            self.index = Some(
+                self.entries
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (n, _))| (n.clone(), i))
+                    .collect(),
+            );
+        }
+    }
+
+    fn position(&self, name: &[u8]) -> Option<usize> {
+        match &self.index {
+            Some(ix) => ix.get(name).copied(),
+            None => self.entries.iter().position(|(n, _)| **n == *name),
+        }
+    }
+
+    /// How many names are bound.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether no name is bound.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
 /// A lexical scope: names bound to scalar containers, and an outer scope.
 #[derive(Default)]
 pub struct ScopeObj {
     /// This scope's own entries.
-    pub entries: RefCell<HashMap<Bytes, Rc<ScalarObj>>>,
+    pub names: RefCell<Names>,
     /// The outer scope (undef at the top).
     pub outer: RefCell<Value>,
 }
@@ -22,27 +88,27 @@ impl ScopeObj {
     /// A new, empty scope with `outer`.
     pub fn new_rc(outer: Value) -> Rc<ScopeObj> {
         Rc::new(ScopeObj {
-            entries: RefCell::default(),
+            names: RefCell::default(),
             outer: RefCell::new(outer),
         })
     }
 
     /// Binds `name` to a fresh container holding `v` in this scope.
     pub fn bind(&self, name: &str, v: Value) {
-        self.entries
+        self.names
             .borrow_mut()
             .insert(Rc::from(name.as_bytes()), ScalarObj::new_rc(v));
     }
 
     /// Finds `name` here or along the outer chain; returns its container.
     pub fn find(&self, name: &[u8]) -> Option<Rc<ScalarObj>> {
-        if let Some(c) = self.entries.borrow().get(name) {
+        if let Some(c) = self.names.borrow().get(name) {
             return Some(c.clone());
         }
         let mut outer = self.outer.borrow().clone();
         loop {
             let scope = outer.downcast::<ScopeObj>()?;
-            if let Some(c) = scope.entries.borrow().get(name) {
+            if let Some(c) = scope.names.borrow().get(name) {
                 return Some(c.clone());
             }
             let next = scope.outer.borrow().clone();
@@ -68,8 +134,8 @@ impl Object for ScopeObj {
     }
 
     fn send(&self, _rt: &mut Interp, method: Ident, cap: Capture) -> Result<Reply, ScriptError> {
-        match method.name() {
-            "lookup" => {
+        match method {
+            Ident::LOOKUP => {
                 let name = name_arg(&cap)?;
                 match self.find(&name) {
                     Some(c) => ok(Value::Obj(c)),
@@ -82,29 +148,33 @@ impl Object for ScopeObj {
                     )),
                 }
             }
-            "postcircumfix:{ }" => {
+            Ident::AT_KEY => {
                 let name = name_arg(&cap)?;
-                let c = self
-                    .entries
-                    .borrow_mut()
-                    .entry(name)
-                    .or_insert_with(|| ScalarObj::new_rc(Value::Nil))
-                    .clone();
+                let found = self.names.borrow().get(&name).cloned();
+                let c = match found {
+                    Some(c) => c,
+                    None => {
+                        let c = ScalarObj::new_rc(Value::Nil);
+                        self.names.borrow_mut().insert(name, c.clone());
+                        c
+                    }
+                };
                 ok(Value::Obj(c))
             }
-            "exists" => ok(Value::Bool(
-                self.entries.borrow().contains_key(&name_arg(&cap)?),
+            Ident::EXISTS => ok(Value::Bool(
+                self.names.borrow().get(&name_arg(&cap)?).is_some(),
             )),
-            "outer" => {
+            Ident::OUTER => {
                 let scope = downcast_rc::<ScopeObj>(&cap.invocant)?;
                 ok(Value::obj(OuterContainer { scope }))
             }
-            "clone" => ok(Value::obj(ScopeObj {
-                entries: RefCell::new(self.entries.borrow().clone()),
+            Ident::CLONE => ok(Value::obj(ScopeObj {
+                names: RefCell::new(self.names.borrow().clone()),
                 outer: RefCell::new(self.outer.borrow().clone()),
             })),
-            "FETCH" => reply_self(cap),
-            "defined" | "true" => ok(Value::Bool(true)),
+            Ident::FETCH => reply_self(cap),
+            Ident::DEFINED | Ident::TRUE => ok(Value::Bool(true)),
+            Ident::ELEMS => ok(Value::Int(self.names.borrow().len() as i64)),
             _ => Err(ScriptError::unknown_method("LexicalScope", method)),
         }
     }

@@ -1,0 +1,237 @@
+//! SMOP benchmarks (plain harness). Each prints the median of several runs
+//! and, where there is one, the ratio to a baseline run in the same
+//! process, interleaved with it so machine noise hits both alike.
+//!
+//! Run with `cargo bench -p polyeval-tests --bench smop`; pass `quick` to
+//! shrink the sizes (as the test suite does to keep the harness honest).
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use polyeval_core::{Continuation, FrameInfo, Interp, NativeFn, Step, Value};
+use polyeval_smop::{asm, prelude};
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+/// Runs `a` and `b` alternately `samples` times; returns both medians.
+fn side_by_side(samples: usize, mut a: impl FnMut(), mut b: impl FnMut()) -> (Duration, Duration) {
+    let (mut ta, mut tb) = (Vec::new(), Vec::new());
+    for _ in 0..samples {
+        let t = Instant::now();
+        a();
+        ta.push(t.elapsed());
+        let t = Instant::now();
+        b();
+        tb.push(t.elapsed());
+    }
+    (median(ta), median(tb))
+}
+
+fn run_m0ld(src: &str, extra: &[(&str, Value)]) -> Value {
+    let mold = asm::compile(src, "bench.m0ld").unwrap_or_else(|d| panic!("{}", d.render()));
+    let mut rt = Interp::new();
+    for (name, v) in extra {
+        prelude::bind(&mut rt, name, v.clone());
+    }
+    let frame = prelude::top_frame(&mut rt, mold);
+    rt.start(Box::new(frame));
+    rt.run().unwrap_or_else(|e| panic!("{}", e.report()))
+}
+
+const FIB_M0LD: &str = r#"
+my $interpreter;
+my $scope;
+my $Code = $scope."lookup"("Code");
+$Code = $Code."FETCH"();
+my $body = mold {
+    my $interpreter;
+    my $scope;
+    my $capture;
+    my $n = $capture."positional"(0);
+    my $small = $n."infix:<"(2);
+    if $small { goto end } else { goto recurse };
+    recurse: noop;
+    my $fib = $scope."lookup"("&fib");
+    $fib = $fib."FETCH"();
+    my $a = $n."infix:-"(1);
+    $a = $fib."postcircumfix:( )"($a);
+    my $b = $n."infix:-"(2);
+    $b = $fib."postcircumfix:( )"($b);
+    $n = $a."infix:+"($b);
+    end: noop;
+    $n = $n."FETCH"();
+};
+my $fib = $Code."new"(:"outer"($scope), :"mold"($body));
+my $cell = $scope."postcircumfix:{ }"("&fib");
+$cell."STORE"($fib);
+my $N = $scope."lookup"("N");
+$N = $N."FETCH"();
+my $r = $fib."postcircumfix:( )"($N);
+"#;
+
+const FIB_LUA: &str = r#"
+local function fib(n) if n < 2 then return n end return fib(n - 1) + fib(n - 2) end
+return fib(...)
+"#;
+
+const LOOP_M0LD: &str = r#"
+my $interpreter;
+my $scope;
+my $N = $scope."lookup"("N");
+$N = $N."FETCH"();
+my $i = 0;
+my $s = 0;
+loop: $s = $s."infix:+"($i);
+$i = $i."infix:+"(1);
+my $c = $i."infix:<"($N);
+if $c { goto loop } else { goto done };
+done: $s = $s."FETCH"();
+"#;
+
+const LOOP_LUA: &str = r#"
+local n = ...
+local i, s = 0, 0
+while i < n do s = s + i; i = i + 1 end
+return s
+"#;
+
+struct Tick(u64);
+impl Continuation for Tick {
+    fn interpreter(&self) -> &'static str {
+        "native"
+    }
+    fn eval(&mut self, _rt: &mut Interp) -> Step {
+        self.0 -= 1;
+        if self.0 == 0 {
+            Step::Done(Value::Nil)
+        } else {
+            Step::Continue
+        }
+    }
+    fn setr(&mut self, _: Value) {}
+    fn frames(&self, _: &mut Vec<FrameInfo>) {}
+}
+
+fn rss_bytes() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * 4096)
+}
+
+const DEEP_M0LD: &str = r#"
+my $interpreter;
+my $scope;
+my $Code = $scope."lookup"("Code");
+$Code = $Code."FETCH"();
+my $body = mold {
+    my $interpreter;
+    my $scope;
+    my $capture;
+    my $n = $capture."positional"(0);
+    my $zero = $n."infix:=="(0);
+    if $zero { goto base } else { goto recurse };
+    base: $n = $scope."lookup"("&probe");
+    $n = $n."FETCH"();
+    $n = $n."postcircumfix:( )"();
+    goto end;
+    recurse: noop;
+    my $f = $scope."lookup"("&deep");
+    $f = $f."FETCH"();
+    my $m = $n."infix:-"(1);
+    $n = $f."postcircumfix:( )"($m);
+    end: noop;
+};
+my $f = $Code."new"(:"outer"($scope), :"mold"($body));
+my $cell = $scope."postcircumfix:{ }"("&deep");
+$cell."STORE"($f);
+my $N = $scope."lookup"("N");
+$N = $N."FETCH"();
+my $r = $f."postcircumfix:( )"($N);
+"#;
+
+fn main() {
+    let quick = std::env::args().any(|a| a == "quick");
+    let samples = if quick { 3 } else { 7 };
+    let lua = mlua::Lua::new();
+    println!("polyeval SMOP benchmarks ({samples} samples each, medians)\n");
+
+    // fib(30): m0ld vs Lua 5.4 through mlua.
+    let n = if quick { 18 } else { 30 };
+    let fib_lua = lua.load(FIB_LUA).into_function().expect("lua compiles");
+    let want: i64 = fib_lua.call(n).expect("lua runs");
+    let (tm, tl) = side_by_side(
+        samples,
+        || {
+            let v = run_m0ld(FIB_M0LD, &[("N", Value::Int(n))]);
+            assert!(v.raw_eq(&Value::Int(want)));
+        },
+        || {
+            let v: i64 = fib_lua.call(n).expect("lua runs");
+            assert_eq!(v, want);
+        },
+    );
+    println!(
+        "fib({n})            m0ld {:>9.2?}  lua {:>9.2?}  ratio {:.2}x  (target <= 3.0x)",
+        tm,
+        tl,
+        tm.as_secs_f64() / tl.as_secs_f64()
+    );
+
+    // A 10M-iteration integer loop.
+    let n: i64 = if quick { 100_000 } else { 10_000_000 };
+    let loop_lua = lua.load(LOOP_LUA).into_function().expect("lua compiles");
+    let want: i64 = loop_lua.call(n).expect("lua runs");
+    let (tm, tl) = side_by_side(
+        samples,
+        || {
+            let v = run_m0ld(LOOP_M0LD, &[("N", Value::Int(n))]);
+            assert!(v.raw_eq(&Value::Int(want)));
+        },
+        || {
+            let v: i64 = loop_lua.call(n).expect("lua runs");
+            assert_eq!(v, want);
+        },
+    );
+    println!(
+        "loop({n})     m0ld {:>9.2?}  lua {:>9.2?}  ratio {:.2}x  (target <= 2.0x)",
+        tm,
+        tl,
+        tm.as_secs_f64() / tl.as_secs_f64()
+    );
+
+    // Dispatch cost per step with a trivial native continuation.
+    let steps: u64 = if quick { 100_000 } else { 20_000_000 };
+    let mut times = Vec::new();
+    for _ in 0..samples {
+        let mut rt = Interp::new();
+        rt.start(Box::new(Tick(steps)));
+        let t = Instant::now();
+        rt.run().expect("runs");
+        times.push(t.elapsed());
+    }
+    let per = median(times).as_secs_f64() * 1e9 / steps as f64;
+    println!("dispatch            {per:.2} ns/step over {steps} steps  (target <= 5 ns)");
+
+    // Memory per suspended Code frame at depth 1,000,000.
+    let depth: i64 = if quick { 10_000 } else { 1_000_000 };
+    let before = rss_bytes().unwrap_or(0);
+    let peak = Rc::new(RefCell::new(0u64));
+    let p2 = peak.clone();
+    let probe = NativeFn::value("probe", move |_rt, _cap| {
+        *p2.borrow_mut() = rss_bytes().unwrap_or(0);
+        Ok(Value::Int(0))
+    });
+    let t = Instant::now();
+    run_m0ld(DEEP_M0LD, &[("N", Value::Int(depth)), ("&probe", probe)]);
+    let elapsed = t.elapsed();
+    let at_bottom = *peak.borrow();
+    println!(
+        "frames at depth {depth}: RSS +{:.1} MiB = {} bytes per suspended Code frame ({elapsed:.2?} down and up)",
+        at_bottom.saturating_sub(before) as f64 / (1024.0 * 1024.0),
+        at_bottom.saturating_sub(before) / depth as u64
+    );
+}
