@@ -57,6 +57,8 @@ pub struct Interp {
     quantum: u32,
     steps: u64,
     max_steps: u64,
+    /// Set when a `setr` was parked for a running continuation.
+    parked_setr: bool,
     result: Value,
     pub(crate) irq: Interrupts,
     immediate: ImmediateResponder,
@@ -90,6 +92,7 @@ impl Interp {
             quantum: DEFAULT_QUANTUM,
             steps: 0,
             max_steps: u64::MAX,
+            parked_setr: false,
             result: Value::Nil,
             irq: Interrupts::new(),
             immediate: no_immediates,
@@ -308,7 +311,10 @@ impl Interp {
         debug!(to = slot.interp, "setr");
         match slot.cont.as_mut() {
             Some(c) => c.setr(v),
-            None => slot.pending_setr = Some(v),
+            None => {
+                slot.pending_setr = Some(v);
+                self.parked_setr = true;
+            }
         }
         Ok(())
     }
@@ -518,13 +524,31 @@ impl Interp {
                 )
                 .into());
             };
-            let step = if trace_steps {
-                let span = trace_span!("step", interp = cont.interpreter(), n = self.steps);
-                let _g = span.enter();
-                self.eval_guarded(&mut *cont)
-            } else {
-                self.eval_guarded(&mut *cont)
+            // While the same continuation stays current and nothing needs
+            // the loop's attention, it runs again without going back into
+            // its slot: the common case costs one eval and a few tests.
+            let step = loop {
+                let step = if trace_steps {
+                    let span = trace_span!("step", interp = cont.interpreter(), n = self.steps);
+                    let _g = span.enter();
+                    self.eval_guarded(&mut *cont)
+                } else {
+                    self.eval_guarded(&mut *cont)
+                };
+                if matches!(step, Step::Continue)
+                    && self.current == Some(k)
+                    && !self.parked_setr
+                    && !self.irq.needs_origin
+                    && self.steps < self.max_steps
+                    && !self.irq.ready
+                    && !self.irq.flag.load(Ordering::Relaxed)
+                {
+                    self.steps += 1;
+                    continue;
+                }
+                break step;
             };
+            self.parked_setr = false;
             let Some(slot) = self.slots.get_mut(k) else {
                 return Err(InternalError::new("a running continuation was freed").into());
             };

@@ -154,84 +154,103 @@ my $r = $f."postcircumfix:( )"($N);
 "#;
 
 fn main() {
-    let quick = std::env::args().any(|a| a == "quick");
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let quick = args.iter().any(|a| a == "quick");
+    // Any other argument selects sections by name: fib, loop, dispatch, memory.
+    let only: Vec<&str> = args
+        .iter()
+        .map(String::as_str)
+        .filter(|a| *a != "quick")
+        .collect();
+    let want = |name: &str| only.is_empty() || only.contains(&name);
     let samples = if quick { 3 } else { 7 };
     let lua = mlua::Lua::new();
     println!("polyeval SMOP benchmarks ({samples} samples each, medians)\n");
 
     // fib(30): m0ld vs Lua 5.4 through mlua.
-    let n = if quick { 18 } else { 30 };
-    let fib_lua = lua.load(FIB_LUA).into_function().expect("lua compiles");
-    let want: i64 = fib_lua.call(n).expect("lua runs");
-    let (tm, tl) = side_by_side(
-        samples,
-        || {
-            let v = run_m0ld(FIB_M0LD, &[("N", Value::Int(n))]);
-            assert!(v.raw_eq(&Value::Int(want)));
-        },
-        || {
-            let v: i64 = fib_lua.call(n).expect("lua runs");
-            assert_eq!(v, want);
-        },
-    );
-    println!(
-        "fib({n})            m0ld {:>9.2?}  lua {:>9.2?}  ratio {:.2}x  (target <= 3.0x)",
-        tm,
-        tl,
-        tm.as_secs_f64() / tl.as_secs_f64()
-    );
+    if want("fib") {
+        let n = if quick { 18 } else { 30 };
+        let fib_lua = lua.load(FIB_LUA).into_function().expect("lua compiles");
+        let want: i64 = fib_lua.call(n).expect("lua runs");
+        let (tm, tl) = side_by_side(
+            samples,
+            || {
+                let v = run_m0ld(FIB_M0LD, &[("N", Value::Int(n))]);
+                assert!(v.raw_eq(&Value::Int(want)));
+            },
+            || {
+                let v: i64 = fib_lua.call(n).expect("lua runs");
+                assert_eq!(v, want);
+            },
+        );
+        println!(
+            "fib({n})            m0ld {:>9.2?}  lua {:>9.2?}  ratio {:.2}x  (target <= 3.0x)",
+            tm,
+            tl,
+            tm.as_secs_f64() / tl.as_secs_f64()
+        );
+    }
 
     // A 10M-iteration integer loop.
-    let n: i64 = if quick { 100_000 } else { 10_000_000 };
-    let loop_lua = lua.load(LOOP_LUA).into_function().expect("lua compiles");
-    let want: i64 = loop_lua.call(n).expect("lua runs");
-    let (tm, tl) = side_by_side(
-        samples,
-        || {
-            let v = run_m0ld(LOOP_M0LD, &[("N", Value::Int(n))]);
-            assert!(v.raw_eq(&Value::Int(want)));
-        },
-        || {
-            let v: i64 = loop_lua.call(n).expect("lua runs");
-            assert_eq!(v, want);
-        },
-    );
-    println!(
-        "loop({n})     m0ld {:>9.2?}  lua {:>9.2?}  ratio {:.2}x  (target <= 2.0x)",
-        tm,
-        tl,
-        tm.as_secs_f64() / tl.as_secs_f64()
-    );
+    if want("loop") {
+        let n: i64 = if quick { 100_000 } else { 10_000_000 };
+        let loop_lua = lua.load(LOOP_LUA).into_function().expect("lua compiles");
+        let want: i64 = loop_lua.call(n).expect("lua runs");
+        let (tm, tl) = side_by_side(
+            samples,
+            || {
+                let v = run_m0ld(LOOP_M0LD, &[("N", Value::Int(n))]);
+                assert!(v.raw_eq(&Value::Int(want)));
+            },
+            || {
+                let v: i64 = loop_lua.call(n).expect("lua runs");
+                assert_eq!(v, want);
+            },
+        );
+        println!(
+            "loop({n})     m0ld {:>9.2?}  lua {:>9.2?}  ratio {:.2}x  (target <= 2.0x)",
+            tm,
+            tl,
+            tm.as_secs_f64() / tl.as_secs_f64()
+        );
+    }
 
     // Dispatch cost per step with a trivial native continuation.
-    let steps: u64 = if quick { 100_000 } else { 20_000_000 };
-    let mut times = Vec::new();
-    for _ in 0..samples {
-        let mut rt = Interp::new();
-        rt.start(Box::new(Tick(steps)));
-        let t = Instant::now();
-        rt.run().expect("runs");
-        times.push(t.elapsed());
+    if want("dispatch") {
+        let steps: u64 = if quick { 100_000 } else { 20_000_000 };
+        let mut times = Vec::new();
+        for _ in 0..samples {
+            let mut rt = Interp::new();
+            rt.start(Box::new(Tick(steps)));
+            let t = Instant::now();
+            rt.run().expect("runs");
+            times.push(t.elapsed());
+        }
+        let per = median(times).as_secs_f64() * 1e9 / steps as f64;
+        println!("dispatch            {per:.2} ns/step over {steps} steps  (target <= 5 ns)");
     }
-    let per = median(times).as_secs_f64() * 1e9 / steps as f64;
-    println!("dispatch            {per:.2} ns/step over {steps} steps  (target <= 5 ns)");
 
     // Memory per suspended Code frame at depth 1,000,000.
-    let depth: i64 = if quick { 10_000 } else { 1_000_000 };
-    let before = rss_bytes().unwrap_or(0);
-    let peak = Rc::new(RefCell::new(0u64));
-    let p2 = peak.clone();
-    let probe = NativeFn::value("probe", move |_rt, _cap| {
-        *p2.borrow_mut() = rss_bytes().unwrap_or(0);
-        Ok(Value::Int(0))
-    });
-    let t = Instant::now();
-    run_m0ld(DEEP_M0LD, &[("N", Value::Int(depth)), ("&probe", probe)]);
-    let elapsed = t.elapsed();
-    let at_bottom = *peak.borrow();
-    println!(
+    if want("memory") {
+        let depth: i64 = if quick { 10_000 } else { 1_000_000 };
+        let before = rss_bytes().unwrap_or(0);
+        let peak = Rc::new(RefCell::new(0u64));
+        let p2 = peak.clone();
+        let probe = NativeFn::value("probe", move |_rt, _cap| {
+            *p2.borrow_mut() = rss_bytes().unwrap_or(0);
+            Ok(Value::Int(0))
+        });
+        let t = Instant::now();
+        run_m0ld(DEEP_M0LD, &[("N", Value::Int(depth)), ("&probe", probe)]);
+        let elapsed = t.elapsed();
+        let at_bottom = *peak.borrow();
+        println!(
         "frames at depth {depth}: RSS +{:.1} MiB = {} bytes per suspended Code frame ({elapsed:.2?} down and up)",
         at_bottom.saturating_sub(before) as f64 / (1024.0 * 1024.0),
         at_bottom.saturating_sub(before) / depth as u64
     );
+    }
 }
