@@ -353,3 +353,96 @@ impl Object for MoldObject {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::asm::compile;
+
+    #[test]
+    fn lowering_agrees_with_the_decoder() {
+        let src = "my $a; my $b = 1; top: $a = $b.\"infix:+\"(2); $a.\"m\"(); \
+                   $a.\"n\"($b, 3, :\"k\"($b)); if $a { goto top } else { goto end }; end: noop;";
+        let m = compile(src, "t.m0ld").expect("compiles");
+        let low = m.lowered();
+        let mut pc = 0;
+        let mut starts = Vec::new();
+        while pc < m.code.len() {
+            starts.push(pc as u32);
+            pc = Op::decode(&m.code, pc).expect("decodes").1;
+        }
+        assert_eq!(low.word_pc, starts);
+        assert_eq!(low.insts.len(), starts.len());
+        for (i, inst) in low.insts.iter().enumerate() {
+            let (op, _) = Op::decode(&m.code, starts[i] as usize).expect("decodes");
+            match (op, *inst) {
+                (Op::Goto { target }, Inst::Goto { target: t }) => {
+                    assert_eq!(
+                        starts
+                            .get(t as usize)
+                            .copied()
+                            .unwrap_or(m.code.len() as u32),
+                        target
+                    )
+                }
+                (
+                    Op::If {
+                        then, otherwise, ..
+                    },
+                    Inst::If {
+                        then: t,
+                        otherwise: o,
+                        ..
+                    },
+                ) => {
+                    assert_eq!(starts[t as usize], then);
+                    assert_eq!(
+                        starts
+                            .get(o as usize)
+                            .copied()
+                            .unwrap_or(m.code.len() as u32),
+                        otherwise
+                    );
+                }
+                (
+                    Op::Call { pos, named, .. },
+                    Inst::Call {
+                        args, npos, nnamed, ..
+                    },
+                ) => {
+                    let a = args as usize;
+                    assert_eq!(&low.args[a..a + npos as usize], pos);
+                    assert_eq!(
+                        &low.args[a + npos as usize..a + npos as usize + 2 * nnamed as usize],
+                        named
+                    );
+                }
+                (Op::Call0 { .. }, Inst::Call0 { .. })
+                | (Op::Call1 { .. }, Inst::Call1 { .. })
+                | (Op::Move { .. }, Inst::Move { .. })
+                | (Op::Noop {}, Inst::Noop) => {}
+                (op, inst) => panic!("{op:?} lowered to {inst:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn writes_to_constant_registers_are_rejected() {
+        let mut code = Vec::new();
+        Op::Move { dst: 1, src: 0 }.encode(&mut code);
+        let m = Mold {
+            file: Rc::from("t"),
+            name: Rc::from("main"),
+            consts: vec![Value::Int(1)],
+            nfree: 1,
+            code,
+            positions: Vec::new(),
+            reg_names: Vec::new(),
+            lowered: OnceCell::new(),
+        };
+        assert!(matches!(
+            m.validate(),
+            Err(MoldError::Register { reg: 1, .. })
+        ));
+    }
+}

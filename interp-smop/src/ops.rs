@@ -370,3 +370,116 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// An owned instruction, to generate and then borrow as an `Op`.
+    #[derive(Debug, Clone)]
+    enum Owned {
+        Call(u32, u32, u32, Vec<u32>, Vec<u32>),
+        Call0(u32, u32, u32),
+        Call1(u32, u32, u32, u32),
+        Move(u32, u32),
+        Goto(u32),
+        If(u32, u32, u32),
+        Noop,
+    }
+
+    impl Owned {
+        fn op(&self) -> Op<'_> {
+            match self {
+                Owned::Call(d, i, m, p, n) => Op::Call {
+                    dst: *d,
+                    inv: *i,
+                    method: Ident::from_raw(*m),
+                    pos: p,
+                    named: n,
+                },
+                Owned::Call0(d, i, m) => Op::Call0 {
+                    dst: *d,
+                    inv: *i,
+                    method: Ident::from_raw(*m),
+                },
+                Owned::Call1(d, i, m, a) => Op::Call1 {
+                    dst: *d,
+                    inv: *i,
+                    method: Ident::from_raw(*m),
+                    arg: *a,
+                },
+                Owned::Move(d, s) => Op::Move { dst: *d, src: *s },
+                Owned::Goto(t) => Op::Goto { target: *t },
+                Owned::If(c, t, o) => Op::If {
+                    cond: *c,
+                    then: *t,
+                    otherwise: *o,
+                },
+                Owned::Noop => Op::Noop {},
+            }
+        }
+    }
+
+    fn owned() -> impl Strategy<Value = Owned> {
+        let r = 0u32..1000;
+        prop_oneof![
+            (
+                r.clone(),
+                r.clone(),
+                0u32..40,
+                prop::collection::vec(r.clone(), 0..6),
+                prop::collection::vec((0u32..40, r.clone()), 0..4)
+            )
+                .prop_map(|(d, i, m, p, n)| Owned::Call(
+                    d,
+                    i,
+                    m,
+                    p,
+                    n.into_iter().flat_map(|(a, b)| [a, b]).collect()
+                )),
+            (r.clone(), r.clone(), 0u32..40).prop_map(|(d, i, m)| Owned::Call0(d, i, m)),
+            (r.clone(), r.clone(), 0u32..40, r.clone())
+                .prop_map(|(d, i, m, a)| Owned::Call1(d, i, m, a)),
+            (r.clone(), r.clone()).prop_map(|(d, s)| Owned::Move(d, s)),
+            r.clone().prop_map(Owned::Goto),
+            (r.clone(), r.clone(), r).prop_map(|(c, t, o)| Owned::If(c, t, o)),
+            Just(Owned::Noop),
+        ]
+    }
+
+    proptest! {
+        /// Encoding then decoding gives back every instruction, and the
+        /// disassembler renders one line per instruction.
+        #[test]
+        fn encode_decode_disasm_agree(ops in prop::collection::vec(owned(), 0..40)) {
+            let mut code = Vec::new();
+            for o in &ops {
+                o.op().encode(&mut code);
+            }
+            let mut pc = 0;
+            let mut back = Vec::new();
+            while pc < code.len() {
+                let (op, next) = Op::decode(&code, pc).expect("decodes");
+                back.push(op);
+                pc = next;
+            }
+            let want: Vec<Op<'_>> = ops.iter().map(Owned::op).collect();
+            prop_assert_eq!(back, want);
+            let text = disasm_all(&code).expect("disassembles");
+            prop_assert_eq!(text.lines().count(), ops.len());
+        }
+
+        /// Decoding arbitrary words never panics.
+        #[test]
+        fn decoding_garbage_is_an_error_not_a_panic(words in prop::collection::vec(any::<u32>(), 0..30)) {
+            let mut pc = 0;
+            while pc < words.len() {
+                match Op::decode(&words, pc) {
+                    Ok((_, next)) => pc = next,
+                    Err(_) => break,
+                }
+            }
+        }
+    }
+}
