@@ -47,7 +47,13 @@ impl Object for ContObject {
                 None => Value::Nil,
             },
             Ident::SETR => {
-                rt.setr_to(k, cap.pos_or_nil(0))?;
+                let v = cap.pos_or_nil(0);
+                if rt.is_running(k) {
+                    // The running continuation's pending point is this very
+                    // call, so the value is its result.
+                    return Ok(Reply::Value(v));
+                }
+                rt.setr_to(k, v)?;
                 Value::Nil
             }
             Ident::CATCH => {

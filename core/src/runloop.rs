@@ -185,6 +185,11 @@ impl Interp {
         self.slots.contains_key(k)
     }
 
+    /// Whether `k` is the continuation running a step right now.
+    pub fn is_running(&self, k: ContKey) -> bool {
+        self.slots.get(k).is_some_and(|s| s.cont.is_none())
+    }
+
     /// The interpreter name of continuation `k`.
     pub fn interpreter_of(&self, k: ContKey) -> Option<&'static str> {
         self.slots.get(k).map(|s| s.interp)

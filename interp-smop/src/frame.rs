@@ -92,6 +92,91 @@ impl MoldFrame {
         )))
     }
 
+    /// Every call but the integer fast path: builds the capture and sends.
+    /// Kept out of line so the interpreter loop stays small and its hot
+    /// state stays in machine registers. Returns `Some(step)` when the step
+    /// must end.
+    #[inline(never)]
+    #[allow(clippy::too_many_arguments)]
+    fn call(
+        &mut self,
+        rt: &mut Interp,
+        me: Option<polyeval_core::ContKey>,
+        regs: &mut [Value],
+        last: &mut Option<u32>,
+        consts: &[Value],
+        arg_lists: &[u32],
+        inst: Inst,
+    ) -> Option<Step> {
+        let nfree = regs.len();
+        match inst {
+            Inst::Call1 {
+                dst,
+                inv,
+                method,
+                arg,
+            } => {
+                let a = reg!(regs, consts, nfree, inv);
+                let b = reg!(regs, consts, nfree, arg);
+                if let Some(v) = natives::fast_binop(method, a, b) {
+                    regs[dst as usize] = v;
+                    *last = Some(dst);
+                    return None;
+                }
+                let target = a.clone();
+                let mut positional = Args::new();
+                positional.push(b.clone());
+                let cap = Capture {
+                    invocant: Value::Nil,
+                    positional,
+                    named: Vec::new(),
+                };
+                self.send(rt, me, regs, last, dst, target, method, cap)
+            }
+            Inst::Call0 { dst, inv, method } => {
+                let target = reg!(regs, consts, nfree, inv).clone();
+                self.send(rt, me, regs, last, dst, target, method, Capture::default())
+            }
+            Inst::Call {
+                dst,
+                inv,
+                method,
+                args,
+                npos,
+                nnamed,
+            } => {
+                let start = args as usize;
+                let mid = start + usize::from(npos);
+                let end = mid + 2 * usize::from(nnamed);
+                let Some(list) = arg_lists.get(start..end) else {
+                    return Some(self.corrupt("argument list out of range"));
+                };
+                let (pos, named) = list.split_at(usize::from(npos));
+                let positional = pos
+                    .iter()
+                    .map(|&r| reg!(regs, consts, nfree, r).clone())
+                    .collect();
+                let named = named
+                    .chunks_exact(2)
+                    .map(|p| {
+                        (
+                            Ident::from_raw(p[0]),
+                            reg!(regs, consts, nfree, p[1]).clone(),
+                        )
+                    })
+                    .collect();
+                let cap = Capture {
+                    invocant: Value::Nil,
+                    positional,
+                    named,
+                };
+                let target = reg!(regs, consts, nfree, inv).clone();
+                self.send(rt, me, regs, last, dst, target, method, cap)
+            }
+            _ => None,
+        }
+    }
+
     /// Performs a general send; stores a value-now result in `dst`.
     /// Returns `Some(step)` when the step must end.
     #[inline]
@@ -140,7 +225,7 @@ impl MoldFrame {
         let mut budget = rt.quantum();
         let mut ip = self.pc as usize;
         loop {
-            let Some(&inst) = insts.get(ip) else {
+            let Some(inst) = insts.get(ip) else {
                 self.pc = ip as u32;
                 if ip > insts.len() {
                     return self.corrupt(format_args!("instruction index {ip}"));
@@ -148,7 +233,7 @@ impl MoldFrame {
                 let v = last.map(|r| regs[r as usize].clone()).unwrap_or_default();
                 return Step::Done(v);
             };
-            let jump = match inst {
+            let jump = match *inst {
                 Inst::Call1 {
                     dst,
                     inv,
@@ -157,72 +242,30 @@ impl MoldFrame {
                 } => {
                     let a = reg!(regs, consts, nfree, inv);
                     let b = reg!(regs, consts, nfree, arg);
-                    if let Some(v) = natives::fast_binop(method, a, b) {
-                        regs[dst as usize] = v;
-                        *last = Some(dst);
-                    } else {
-                        let target = a.clone();
-                        let mut positional = Args::new();
-                        positional.push(b.clone());
-                        let cap = Capture {
-                            invocant: Value::Nil,
-                            positional,
-                            named: Vec::new(),
-                        };
-                        (self.cur, self.pc) = (ip as u32, ip as u32 + 1);
-                        if let Some(step) = self.send(rt, me, regs, last, dst, target, method, cap)
-                        {
-                            return step;
+                    if let (Value::Int(x), Value::Int(y)) = (a, b) {
+                        if let Some(v) = natives::int_binop(method, *x, *y) {
+                            regs[dst as usize] = v;
+                            *last = Some(dst);
+                            ip += 1;
+                            budget -= 1;
+                            if budget == 0 {
+                                (self.cur, self.pc) = (ip as u32, ip as u32);
+                                return Step::Continue;
+                            }
+                            continue;
                         }
                     }
-                    None
-                }
-                Inst::Call0 { dst, inv, method } => {
-                    let target = reg!(regs, consts, nfree, inv).clone();
                     (self.cur, self.pc) = (ip as u32, ip as u32 + 1);
-                    if let Some(step) =
-                        self.send(rt, me, regs, last, dst, target, method, Capture::default())
+                    if let Some(step) = self.call(rt, me, regs, last, consts, &lowered.args, *inst)
                     {
                         return step;
                     }
                     None
                 }
-                Inst::Call {
-                    dst,
-                    inv,
-                    method,
-                    args,
-                    npos,
-                    nnamed,
-                } => {
-                    let start = args as usize;
-                    let mid = start + usize::from(npos);
-                    let end = mid + 2 * usize::from(nnamed);
-                    let Some(list) = lowered.args.get(start..end) else {
-                        return self.corrupt("argument list out of range");
-                    };
-                    let (pos, named) = list.split_at(usize::from(npos));
-                    let positional = pos
-                        .iter()
-                        .map(|&r| reg!(regs, consts, nfree, r).clone())
-                        .collect();
-                    let named = named
-                        .chunks_exact(2)
-                        .map(|p| {
-                            (
-                                Ident::from_raw(p[0]),
-                                reg!(regs, consts, nfree, p[1]).clone(),
-                            )
-                        })
-                        .collect();
-                    let cap = Capture {
-                        invocant: Value::Nil,
-                        positional,
-                        named,
-                    };
-                    let target = reg!(regs, consts, nfree, inv).clone();
+                Inst::Call0 { .. } | Inst::Call { .. } => {
                     (self.cur, self.pc) = (ip as u32, ip as u32 + 1);
-                    if let Some(step) = self.send(rt, me, regs, last, dst, target, method, cap) {
+                    if let Some(step) = self.call(rt, me, regs, last, consts, &lowered.args, *inst)
+                    {
                         return step;
                     }
                     None

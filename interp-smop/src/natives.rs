@@ -186,6 +186,23 @@ pub fn compare(method: Ident, a: &Value, b: &Value) -> Result<Value, ScriptError
     Ok(Value::Bool(r))
 }
 
+/// The VM's fastest path: `inv."op"(arg)` on two integers.
+#[inline(always)]
+pub fn int_binop(method: Ident, i: i64, j: i64) -> Option<Value> {
+    Some(match method {
+        Ident::ADD => Value::Int(i.wrapping_add(j)),
+        Ident::SUB => Value::Int(i.wrapping_sub(j)),
+        Ident::MUL => Value::Int(i.wrapping_mul(j)),
+        Ident::LT => Value::Bool(i < j),
+        Ident::LE => Value::Bool(i <= j),
+        Ident::GT => Value::Bool(i > j),
+        Ident::GE => Value::Bool(i >= j),
+        Ident::EQ => Value::Bool(i == j),
+        Ident::NE => Value::Bool(i != j),
+        _ => return None,
+    })
+}
+
 /// The VM's fast path for `inv."op"(arg)` on two integers or two floats.
 /// Returns `None` when the general path must run (other types, errors).
 #[inline(always)]

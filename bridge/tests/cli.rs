@@ -1,0 +1,513 @@
+//! End-to-end tests of the `polyeval` binary (DESIGN §7, README "The command
+//! line"): each test spawns the real executable on small m0ld files written
+//! to a private temporary directory and checks exit status, stdout and
+//! stderr.
+//!
+//! Covered: `run` (success, runtime error with located message and
+//! backtrace, `--trace`, `--max-steps`, `--quantum`, program arguments),
+//! `check`, `disasm`, compile errors, and usage errors (exit status 2).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// The bundled example at the workspace root.
+const FIB: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/fib.m0ld");
+
+/// A private directory under the system temp dir, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(tag: &str) -> TempDir {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!(
+            "polyeval-cli-test-{}-{n}-{tag}",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("create temp dir");
+        TempDir(dir)
+    }
+
+    /// Writes `src` to `name` in the directory and returns its path.
+    fn file(&self, name: &str, src: &str) -> PathBuf {
+        let p = self.0.join(name);
+        std::fs::write(&p, src).expect("write test program");
+        p
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// What one run of the binary produced.
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl std::fmt::Debug for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit {}\n--- stdout ---\n{}--- stderr ---\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+fn polyeval<I, S>(args: I) -> Run
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let out: Output = Command::new(env!("CARGO_BIN_EXE_polyeval"))
+        .args(args)
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("spawn polyeval");
+    Run {
+        // A signal death has no code; -1 never matches an expected status.
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("temp paths are UTF-8")
+}
+
+/// Preamble every program starts with: the interpreter, the prelude scope,
+/// `$OUT` and `Code`.
+const PRELUDE: &str = r#"my $interpreter;
+my $scope;
+my $OUT = $scope."lookup"("$OUT");
+$OUT = $OUT."FETCH"();
+my $Code = $scope."lookup"("Code");
+$Code = $Code."FETCH"();
+"#;
+
+/// A terminating program with a loop, Code calls (both return protocols),
+/// containers and several lines of output.
+fn busy_program() -> String {
+    format!(
+        r#"{PRELUDE}my $body = mold {{
+    my $interpreter;
+    my $scope;
+    my $capture;
+    my $n = $capture."positional"(0);
+    my $r = $n."infix:*"($n);
+}};
+my $square = $Code."new"(:"outer"($scope), :"mold"($body));
+my $twice = mold {{
+    my $interpreter;
+    my $scope;
+    my $capture;
+    my $n = $capture."positional"(0);
+    my $r = $n."infix:+"($n);
+    my $k = $interpreter."continuation"();
+    my $back = $k."back"();
+    $back."setr"($r);
+    $interpreter."goto"($back);
+}};
+my $double = $Code."new"(:"outer"($scope), :"mold"($twice));
+my $i = 0;
+my $sum = 0;
+top: $i = $i."infix:+"(1);
+my $sq = $square."postcircumfix:( )"($i);
+my $d = $double."postcircumfix:( )"($sq);
+$sum = $sum."infix:+"($d);
+$OUT."say"("i=", $i, " sq=", $sq, " 2sq=", $d, " sum=", $sum);
+my $more = $i."infix:<"(12);
+if $more {{ goto top }};
+goto done;
+$OUT."say"("not reached");
+done: $OUT."print"("total ", $sum, "\n");
+"#
+    )
+}
+
+/// The stdout of [`busy_program`].
+fn busy_expected() -> String {
+    let mut want = String::new();
+    let mut sum = 0;
+    for i in 1..=12 {
+        let sq = i * i;
+        sum += 2 * sq;
+        want.push_str(&format!("i={i} sq={sq} 2sq={} sum={sum}\n", 2 * sq));
+    }
+    want.push_str(&format!("total {sum}\n"));
+    want
+}
+
+#[test]
+fn run_good_program_prints_exactly_its_output() {
+    let dir = TempDir::new("good");
+    let prog = dir.file(
+        "good.m0ld",
+        &format!(
+            "{PRELUDE}$OUT.\"print\"(\"Hello, \", \"world\", \"!\\n\");\n\
+             $OUT.\"say\"(1, \" \", 2.5, \" \", -3);\n"
+        ),
+    );
+    let r = polyeval(["run", s(&prog)]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(r.stdout, "Hello, world!\n1 2.5 -3\n", "{r:?}");
+    assert_eq!(r.stderr, "", "{r:?}");
+}
+
+#[test]
+fn run_runtime_error_exits_1_with_location_and_backtrace() {
+    let dir = TempDir::new("rterr");
+    // Line 7 prints; the Code body's die is on line 11, column 5; the call
+    // to the Code is on line 13, column 1.
+    let src = format!(
+        "{PRELUDE}$OUT.\"say\"(\"before\");\n\
+         my $body = mold {{\n\
+         \x20   my $interpreter;\n\
+         \x20   my $scope;\n\
+         \x20   $interpreter.\"die\"(\"boom\");\n\
+         }};\n\
+         my $c = $Code.\"new\"(:\"outer\"($scope), :\"mold\"($body));\n\
+         $c.\"postcircumfix:( )\"();\n\
+         $OUT.\"say\"(\"after\");\n"
+    );
+    assert_eq!(
+        src.lines().nth(10),
+        Some("    $interpreter.\"die\"(\"boom\");")
+    );
+    let prog = dir.file("rterr.m0ld", &src);
+    let path = s(&prog);
+    let r = polyeval(["run", path]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert_eq!(r.stdout, "before\n", "only output before the error: {r:?}");
+    assert!(
+        r.stderr.contains(&format!("error: {path}:11:5: boom")),
+        "{r:?}"
+    );
+    let bt = r
+        .stderr
+        .find("backtrace (innermost first):")
+        .unwrap_or_else(|| panic!("no backtrace block: {r:?}"));
+    let frames: Vec<&str> = r.stderr[bt..].lines().skip(1).collect();
+    assert_eq!(frames.len(), 2, "callee and main: {r:?}");
+    assert!(frames[0].contains(&format!("[smop] {path}:11:5")), "{r:?}");
+    assert!(frames[1].contains(&format!("[smop] {path}:14:1")), "{r:?}");
+    assert!(frames[1].ends_with("in main"), "{r:?}");
+}
+
+#[test]
+fn compile_error_exits_2_for_run_and_check_with_source_line() {
+    let dir = TempDir::new("cerr");
+    let bad_line = "my $y = $OUT.\"say\"(1,, 2);";
+    let prog = dir.file(
+        "bad.m0ld",
+        &format!("my $interpreter;\nmy $scope;\nmy $OUT;\n{bad_line}\n"),
+    );
+    let path = s(&prog);
+    for cmd in ["run", "check"] {
+        let r = polyeval([cmd, path]);
+        assert_eq!(r.code, 2, "{cmd}: {r:?}");
+        assert_eq!(r.stdout, "", "{cmd}: {r:?}");
+        assert!(r.stderr.contains("error"), "{cmd}: {r:?}");
+        assert!(r.stderr.contains(&format!("{path}:4:22")), "{cmd}: {r:?}");
+        assert!(r.stderr.contains(bad_line), "{cmd}: {r:?}");
+    }
+    // An undeclared register is a compile error too, located at its use.
+    let undeclared = dir.file("undeclared.m0ld", "my $interpreter;\n$nope = 1;\n");
+    let r = polyeval(["check", s(&undeclared)]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(
+        r.stderr.contains(&format!("{}:2:1", s(&undeclared))),
+        "{r:?}"
+    );
+}
+
+#[test]
+fn check_good_file_is_silent_and_does_not_run_it() {
+    let dir = TempDir::new("check");
+    let prog = dir.file("good.m0ld", &busy_program());
+    let r = polyeval(["check", s(&prog)]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(r.stdout, "", "check must not run the program: {r:?}");
+    assert_eq!(r.stderr, "", "{r:?}");
+    // A program that would fail at run time still checks fine.
+    let fails = dir.file(
+        "fails.m0ld",
+        "my $interpreter;\n$interpreter.\"die\"(\"x\");\n",
+    );
+    let r = polyeval(["check", s(&fails)]);
+    assert_eq!(r.code, 0, "{r:?}");
+}
+
+fn assert_usage_error(r: &Run, what: &str, needle: &str) {
+    assert_eq!(r.code, 2, "{what}: {r:?}");
+    assert_eq!(r.stdout, "", "{what}: stdout must stay clean: {r:?}");
+    assert!(r.stderr.contains(needle), "{what}: want {needle:?}: {r:?}");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let dir = TempDir::new("usage");
+    let good = dir.file("ok.m0ld", &format!("{PRELUDE}$OUT.\"say\"(\"ran\");\n"));
+    let txt = dir.file("x.txt", &format!("{PRELUDE}$OUT.\"say\"(\"ran\");\n"));
+    let missing = dir.0.join("does-not-exist.m0ld");
+
+    assert_usage_error(
+        &polyeval(["frobnicate"]),
+        "unknown subcommand",
+        "frobnicate",
+    );
+    assert_usage_error(&polyeval::<[&str; 0], &str>([]), "no subcommand", "Usage");
+    assert_usage_error(&polyeval(["run"]), "run without a file", "<FILE>");
+    assert_usage_error(&polyeval(["check"]), "check without a file", "<FILE>");
+    assert_usage_error(&polyeval(["disasm"]), "disasm without a file", "<FILE>");
+    assert_usage_error(
+        &polyeval(["run", s(&missing)]),
+        "nonexistent file",
+        "does-not-exist.m0ld",
+    );
+    assert_usage_error(
+        &polyeval(["check", s(&missing)]),
+        "check of a nonexistent file",
+        "does-not-exist.m0ld",
+    );
+    assert_usage_error(&polyeval(["run", s(&txt)]), "run x.txt", "txt");
+    assert_usage_error(&polyeval(["check", s(&txt)]), "check x.txt", "txt");
+    assert_usage_error(
+        &polyeval(["run", "--quantum", "0", s(&good)]),
+        "--quantum 0",
+        "--quantum",
+    );
+    assert_usage_error(
+        &polyeval(["run", "--quantum", "lots", s(&good)]),
+        "--quantum lots",
+        "--quantum",
+    );
+    assert_usage_error(
+        &polyeval(["run", "--max-steps", "many", s(&good)]),
+        "--max-steps many",
+        "--max-steps",
+    );
+    assert_usage_error(
+        &polyeval(["run", "--no-such-flag", s(&good)]),
+        "unknown flag",
+        "--no-such-flag",
+    );
+    // The control: the same good file runs.
+    let r = polyeval(["run", s(&good)]);
+    assert_eq!((r.code, r.stdout.as_str()), (0, "ran\n"), "{r:?}");
+}
+
+/// The mnemonics of a disassembly: the word after each instruction offset.
+fn mnemonics(disasm: &str) -> std::collections::BTreeSet<String> {
+    disasm
+        .lines()
+        .filter_map(|l| {
+            let mut words = l.split_whitespace();
+            let offset = words.next()?;
+            offset.parse::<u32>().ok()?;
+            words.next().map(str::to_owned)
+        })
+        .collect()
+}
+
+#[test]
+fn disasm_prints_the_mold() {
+    let dir = TempDir::new("disasm");
+    let prog = dir.file("busy.m0ld", &busy_program());
+    let r = polyeval(["disasm", s(&prog)]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(r.stderr, "", "{r:?}");
+    assert!(r.stdout.starts_with("mold main"), "{r:?}");
+    assert!(r.stdout.contains(s(&prog)), "names the file: {r:?}");
+    for reg in [
+        "r0 = $interpreter",
+        "r1 = $scope",
+        "r2 = $OUT",
+        "r3 = $Code",
+    ] {
+        assert!(r.stdout.contains(reg), "want {reg:?}: {r:?}");
+    }
+    // The nested Code bodies are listed with their own registers.
+    assert!(r.stdout.contains("r2 = $capture"), "{r:?}");
+    assert!(r.stdout.contains("const \"$OUT\""), "{r:?}");
+    let ops = mnemonics(&r.stdout);
+    for op in ["call0", "call1", "call", "move", "goto", "if"] {
+        assert!(ops.contains(op), "want mnemonic {op}, got {ops:?}: {r:?}");
+    }
+    // Disassembling does not run the program.
+    assert!(!r.stdout.contains("total 1300"), "{r:?}");
+}
+
+#[test]
+fn disasm_rejects_non_m0ld_and_bad_source() {
+    let dir = TempDir::new("disasm-bad");
+    let txt = dir.file("prog.txt", &busy_program());
+    let r = polyeval(["disasm", s(&txt)]);
+    assert_usage_error(&r, "disasm prog.txt", "prog.txt");
+    let bad = dir.file("bad.m0ld", "my $interpreter;\nmy $x = ;\n");
+    let r = polyeval(["disasm", s(&bad)]);
+    assert_usage_error(&r, "disasm of a compile error", &format!("{}:2:", s(&bad)));
+}
+
+#[test]
+fn trace_reports_events_on_stderr_and_leaves_stdout_alone() {
+    let dir = TempDir::new("trace");
+    let prog = dir.file("busy.m0ld", &busy_program());
+    let plain = polyeval(["run", s(&prog)]);
+    assert_eq!(plain.code, 0, "{plain:?}");
+    assert_eq!(plain.stdout, busy_expected(), "{plain:?}");
+    assert_eq!(plain.stderr, "", "no events without --trace: {plain:?}");
+
+    let traced = polyeval(["run", "--trace", s(&prog)]);
+    assert_eq!(traced.code, 0, "{traced:?}");
+    assert_eq!(traced.stdout, plain.stdout, "{traced:?}");
+    for event in ["goto", "setr", "return"] {
+        assert!(
+            traced.stderr.lines().any(|l| l.contains(event)),
+            "want a {event} event: {traced:?}"
+        );
+    }
+    // Every event names the interpreter it goes to.
+    assert!(traced.stderr.contains("to=\"smop\""), "{traced:?}");
+    // `hand-off` marks a goto between *different* interpreters
+    // (ARCHITECTURE "Tracing"); a SMOP-only program never has one.
+    assert!(!traced.stderr.contains("hand-off"), "{traced:?}");
+    // 12 iterations, each calling a Code that falls off its end (a
+    // `return` event with its `setr`) and one that returns explicitly
+    // (`setr` then `goto`).
+    let count = |word: &str| {
+        traced
+            .stderr
+            .lines()
+            .filter(|l| l.split_whitespace().nth(1) == Some(word))
+            .count()
+    };
+    assert!(count("return") >= 12, "{traced:?}");
+    assert!(count("setr") >= 24, "{traced:?}");
+    assert!(count("goto") >= 36, "{traced:?}");
+}
+
+#[test]
+fn max_steps_stops_a_looping_program() {
+    let dir = TempDir::new("budget");
+    let prog = dir.file(
+        "forever.m0ld",
+        &format!(
+            "{PRELUDE}my $body = mold {{\n    my $interpreter;\n}};\n\
+             my $c = $Code.\"new\"(:\"outer\"($scope), :\"mold\"($body));\n\
+             forever: $c.\"postcircumfix:( )\"();\n\
+             goto forever;\n"
+        ),
+    );
+    let r = polyeval(["run", "--max-steps", "300", s(&prog)]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert_eq!(r.stdout, "", "{r:?}");
+    assert!(
+        r.stderr
+            .contains("step budget exceeded: stopped after 300 steps"),
+        "{r:?}"
+    );
+    assert!(r.stderr.contains(s(&prog)), "names where it stopped: {r:?}");
+
+    // A budget large enough for a terminating program does not get in the
+    // way.
+    let busy = dir.file("busy.m0ld", &busy_program());
+    let r = polyeval(["run", "--max-steps", "100000", s(&busy)]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(r.stdout, busy_expected(), "{r:?}");
+    // ... and a small one stops it after partial output.
+    let r = polyeval(["run", "--max-steps", "10", s(&busy)]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(r.stderr.contains("stopped after 10 steps"), "{r:?}");
+    assert!(busy_expected().starts_with(&r.stdout), "{r:?}");
+}
+
+#[test]
+fn quanta_give_identical_output() {
+    let dir = TempDir::new("quanta");
+    let prog = dir.file("busy.m0ld", &busy_program());
+    let want = busy_expected();
+    let default = polyeval(["run", s(&prog)]);
+    assert_eq!(default.code, 0, "{default:?}");
+    assert_eq!(default.stdout, want, "{default:?}");
+    for q in ["1", "2", "7", "unbounded"] {
+        let r = polyeval(["run", "--quantum", q, s(&prog)]);
+        assert_eq!(r.code, 0, "quantum {q}: {r:?}");
+        assert_eq!(r.stdout, default.stdout, "quantum {q}: {r:?}");
+        assert_eq!(r.stderr, "", "quantum {q}: {r:?}");
+    }
+    // The quantum changes how many steps a run takes: quantum 1 needs more
+    // steps than unbounded, so a budget between the two tells them apart.
+    let budget = ["--max-steps", "200"];
+    let one = polyeval(["run", budget[0], budget[1], "--quantum", "1", s(&prog)]);
+    assert_eq!(one.code, 1, "quantum 1 overruns 200 steps: {one:?}");
+    let unb = polyeval([
+        "run",
+        budget[0],
+        budget[1],
+        "--quantum",
+        "unbounded",
+        s(&prog),
+    ]);
+    assert_eq!(unb.code, 0, "unbounded fits in 200 steps: {unb:?}");
+    assert_eq!(unb.stdout, want, "{unb:?}");
+}
+
+#[test]
+fn program_arguments_reach_args() {
+    let r = polyeval(["run", FIB, "10"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(r.stdout, "fib(10) = 55\n", "{r:?}");
+    assert_eq!(r.stderr, "", "{r:?}");
+    let r = polyeval(["run", FIB]);
+    assert_eq!(r.stdout, "fib(20) = 6765\n", "default N: {r:?}");
+
+    // Arguments after the file are the program's, even when they look like
+    // flags; flags before the file are polyeval's.
+    let dir = TempDir::new("args");
+    let prog = dir.file(
+        "args.m0ld",
+        &format!(
+            "{PRELUDE}my $args = $scope.\"lookup\"(\"@ARGS\");\n\
+             $args = $args.\"FETCH\"();\n\
+             my $n = $args.\"elems\"();\n\
+             $OUT.\"say\"(\"n=\", $n);\n\
+             my $i = 0;\n\
+             next: my $more = $i.\"infix:<\"($n);\n\
+             if $more {{ goto show }} else {{ goto end }};\n\
+             show: my $a = $args.\"postcircumfix:[ ]\"($i);\n\
+             $a = $a.\"FETCH\"();\n\
+             $OUT.\"say\"(\"[\", $a, \"]\");\n\
+             $i = $i.\"infix:+\"(1);\n\
+             goto next;\n\
+             end: noop;\n"
+        ),
+    );
+    let r = polyeval([
+        "run",
+        "--quantum",
+        "3",
+        s(&prog),
+        "a b",
+        "--trace",
+        "-x",
+        "",
+        "7",
+    ]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(r.stdout, "n=5\n[a b]\n[--trace]\n[-x]\n[]\n[7]\n", "{r:?}");
+    assert_eq!(
+        r.stderr, "",
+        "--trace after the file is not polyeval's: {r:?}"
+    );
+    let r = polyeval(["run", s(&prog)]);
+    assert_eq!(r.stdout, "n=0\n", "{r:?}");
+}
