@@ -93,10 +93,8 @@ impl MoldFrame {
     }
 
     /// Every call but the integer fast path: builds the capture and sends.
-    /// Kept out of line so the interpreter loop stays small and its hot
-    /// state stays in machine registers. Returns `Some(step)` when the step
-    /// must end.
-    #[inline(never)]
+    /// Returns `Some(step)` when the step must end.
+    #[inline(always)]
     #[allow(clippy::too_many_arguments)]
     fn call(
         &mut self,
