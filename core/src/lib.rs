@@ -7,6 +7,7 @@
 pub mod builtins;
 pub mod capture;
 pub mod cont;
+pub mod drop;
 pub mod error;
 pub mod ident;
 pub mod interrupt;
@@ -17,6 +18,7 @@ pub mod value;
 pub use builtins::{cont_key, ContObject, ErrorObject, InterpObject};
 pub use capture::{Args, Capture};
 pub use cont::{ContKey, Continuation, Step};
+pub use drop::{drop_values, is_last_ref};
 pub use error::{Backtrace, ErrorKind, FrameInfo, HostError, InternalError, RunError, ScriptError};
 pub use ident::Ident;
 pub use interrupt::{DefaultAction, Interrupt, InterruptHandle};

@@ -3,7 +3,9 @@
 
 use std::rc::Rc;
 
-use polyeval_core::{Capture, Ident, Interp, Object, Reply, ScriptError, Value};
+use polyeval_core::{
+    drop_values, is_last_ref, Capture, Ident, Interp, Object, Reply, ScriptError, Value,
+};
 
 use super::scope::ScopeObj;
 use super::{ok, reply_self};
@@ -46,6 +48,14 @@ impl CodeObj {
     }
 }
 
+impl Drop for CodeObj {
+    fn drop(&mut self) {
+        if is_last_ref(&self.outer) {
+            drop_values([std::mem::take(&mut self.outer)]);
+        }
+    }
+}
+
 impl Object for CodeObj {
     fn type_name(&self) -> &'static str {
         "Code"
@@ -77,6 +87,25 @@ impl Object for CodeObj {
 pub struct CaptureObj {
     /// The capture.
     pub cap: Capture,
+}
+
+impl Drop for CaptureObj {
+    fn drop(&mut self) {
+        let c = &self.cap;
+        if !(c.positional.iter().any(is_last_ref)
+            || c.named.iter().any(|(_, v)| is_last_ref(v))
+            || is_last_ref(&c.invocant))
+        {
+            return;
+        }
+        let cap = std::mem::take(&mut self.cap);
+        drop_values(
+            cap.positional
+                .into_iter()
+                .chain(cap.named.into_iter().map(|(_, v)| v))
+                .chain([cap.invocant]),
+        );
+    }
 }
 
 impl Object for CaptureObj {

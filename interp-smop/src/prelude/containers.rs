@@ -5,7 +5,9 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use polyeval_core::{Bytes, Capture, Ident, Interp, Object, Reply, ScriptError, Value};
+use polyeval_core::{
+    drop_values, is_last_ref, Bytes, Capture, Ident, Interp, Object, Reply, ScriptError, Value,
+};
 
 use super::{downcast_rc, ok, reply_self};
 
@@ -22,6 +24,14 @@ impl ScalarObj {
         Rc::new(ScalarObj {
             value: RefCell::new(v),
         })
+    }
+}
+
+impl Drop for ScalarObj {
+    fn drop(&mut self) {
+        if is_last_ref(self.value.get_mut()) {
+            drop_values([self.value.take()]);
+        }
     }
 }
 
@@ -60,6 +70,14 @@ fn index_arg(cap: &Capture) -> Result<usize, ScriptError> {
             "Int",
             other.type_name(),
         )),
+    }
+}
+
+impl Drop for ArrayObj {
+    fn drop(&mut self) {
+        if self.items.get_mut().iter().any(is_last_ref) {
+            drop_values(self.items.take());
+        }
     }
 }
 
@@ -150,6 +168,14 @@ fn key_of(v: &Value) -> Bytes {
     match v {
         Value::Str(s) => s.clone(),
         other => Rc::from(other.render()),
+    }
+}
+
+impl Drop for HashObj {
+    fn drop(&mut self) {
+        if self.map.get_mut().values().any(is_last_ref) {
+            drop_values(self.map.take().into_values());
+        }
     }
 }
 

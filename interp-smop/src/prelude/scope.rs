@@ -8,7 +8,10 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use polyeval_core::{Bytes, Capture, ErrorKind, Ident, Interp, Object, Reply, ScriptError, Value};
+use polyeval_core::{
+    drop_values, is_last_ref, Bytes, Capture, ErrorKind, Ident, Interp, Object, Reply, ScriptError,
+    Value,
+};
 
 use super::containers::ScalarObj;
 use super::{downcast_rc, ok, reply_self};
@@ -114,6 +117,23 @@ impl ScopeObj {
             let next = scope.outer.borrow().clone();
             outer = next;
         }
+    }
+}
+
+impl Drop for ScopeObj {
+    fn drop(&mut self) {
+        if self.names.get_mut().is_empty() && !is_last_ref(self.outer.get_mut()) {
+            return;
+        }
+        let names = std::mem::take(self.names.get_mut());
+        let outer = self.outer.take();
+        drop_values(
+            names
+                .entries
+                .into_iter()
+                .map(|(_, c)| Value::Obj(c))
+                .chain([outer]),
+        );
     }
 }
 
