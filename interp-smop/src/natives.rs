@@ -208,21 +208,7 @@ pub fn int_binop(method: Ident, i: i64, j: i64) -> Option<Value> {
 #[inline(always)]
 pub fn fast_binop(method: Ident, a: &Value, b: &Value) -> Option<Value> {
     match (a, b) {
-        (Value::Int(i), Value::Int(j)) => {
-            let (i, j) = (*i, *j);
-            Some(match method {
-                Ident::ADD => Value::Int(i.wrapping_add(j)),
-                Ident::SUB => Value::Int(i.wrapping_sub(j)),
-                Ident::MUL => Value::Int(i.wrapping_mul(j)),
-                Ident::LT => Value::Bool(i < j),
-                Ident::LE => Value::Bool(i <= j),
-                Ident::GT => Value::Bool(i > j),
-                Ident::GE => Value::Bool(i >= j),
-                Ident::EQ => Value::Bool(i == j),
-                Ident::NE => Value::Bool(i != j),
-                _ => return None,
-            })
-        }
+        (Value::Int(i), Value::Int(j)) => int_binop(method, *i, *j),
         (Value::Float(x), Value::Float(y)) => {
             let (x, y) = (*x, *y);
             Some(match method {

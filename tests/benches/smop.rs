@@ -3,7 +3,9 @@
 //! process, interleaved with it so machine noise hits both alike.
 //!
 //! Run with `cargo bench -p polyeval-tests --bench smop`; pass `quick` to
-//! shrink the sizes (as the test suite does to keep the harness honest).
+//! shrink the sizes (CI does, so the harness and its result checks stay
+//! honest), or section names (`fib`, `loop`, `dispatch`, `memory`) to run
+//! only those.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -170,50 +172,37 @@ fn main() {
     let lua = mlua::Lua::new();
     println!("polyeval SMOP benchmarks ({samples} samples each, medians)\n");
 
-    // fib(30): m0ld vs Lua 5.4 through mlua.
-    if want("fib") {
-        let n = if quick { 18 } else { 30 };
-        let fib_lua = lua.load(FIB_LUA).into_function().expect("lua compiles");
-        let want: i64 = fib_lua.call(n).expect("lua runs");
+    // fib(30), and a 10M-iteration integer loop: m0ld vs Lua 5.4 via mlua.
+    let cases = [
+        ("fib", FIB_M0LD, FIB_LUA, if quick { 18 } else { 30 }, 3.0),
+        (
+            "loop",
+            LOOP_M0LD,
+            LOOP_LUA,
+            if quick { 100_000 } else { 10_000_000 },
+            2.0,
+        ),
+    ];
+    for (name, m0ld, lua_src, n, target) in cases {
+        if !want(name) {
+            continue;
+        }
+        let f = lua.load(lua_src).into_function().expect("lua compiles");
+        let expect: i64 = f.call(n).expect("lua runs");
         let (tm, tl) = side_by_side(
             samples,
             || {
-                let v = run_m0ld(FIB_M0LD, &[("N", Value::Int(n))]);
-                assert!(v.raw_eq(&Value::Int(want)));
+                let v = run_m0ld(m0ld, &[("N", Value::Int(n))]);
+                assert!(v.raw_eq(&Value::Int(expect)));
             },
             || {
-                let v: i64 = fib_lua.call(n).expect("lua runs");
-                assert_eq!(v, want);
+                let v: i64 = f.call(n).expect("lua runs");
+                assert_eq!(v, expect);
             },
         );
         println!(
-            "fib({n})            m0ld {:>9.2?}  lua {:>9.2?}  ratio {:.2}x  (target <= 3.0x)",
-            tm,
-            tl,
-            tm.as_secs_f64() / tl.as_secs_f64()
-        );
-    }
-
-    // A 10M-iteration integer loop.
-    if want("loop") {
-        let n: i64 = if quick { 100_000 } else { 10_000_000 };
-        let loop_lua = lua.load(LOOP_LUA).into_function().expect("lua compiles");
-        let want: i64 = loop_lua.call(n).expect("lua runs");
-        let (tm, tl) = side_by_side(
-            samples,
-            || {
-                let v = run_m0ld(LOOP_M0LD, &[("N", Value::Int(n))]);
-                assert!(v.raw_eq(&Value::Int(want)));
-            },
-            || {
-                let v: i64 = loop_lua.call(n).expect("lua runs");
-                assert_eq!(v, want);
-            },
-        );
-        println!(
-            "loop({n})     m0ld {:>9.2?}  lua {:>9.2?}  ratio {:.2}x  (target <= 2.0x)",
-            tm,
-            tl,
+            "{:<18}  m0ld {tm:>9.2?}  lua {tl:>9.2?}  ratio {:.2}x  (target <= {target:.1}x)",
+            format!("{name}({n})"),
             tm.as_secs_f64() / tl.as_secs_f64()
         );
     }
