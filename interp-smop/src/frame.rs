@@ -241,8 +241,8 @@ impl MoldFrame {
                     let a = reg!(regs, consts, nfree, inv);
                     let b = reg!(regs, consts, nfree, arg);
                     if let (Value::Int(x), Value::Int(y)) = (a, b) {
-                        if let Some(v) = natives::int_binop(method, *x, *y) {
-                            regs[dst as usize] = v;
+                        if let Some(r) = natives::int_binop(method, *x, *y) {
+                            r.store(&mut regs[dst as usize]);
                             *last = Some(dst);
                             ip += 1;
                             budget -= 1;

@@ -186,19 +186,51 @@ pub fn compare(method: Ident, a: &Value, b: &Value) -> Result<Value, ScriptError
     Ok(Value::Bool(r))
 }
 
+/// The result of an integer fast-path operation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IntResult {
+    /// An arithmetic result.
+    Int(i64),
+    /// A comparison result.
+    Bool(bool),
+}
+
+impl IntResult {
+    /// Stores the result in `slot`, writing only the payload when the slot
+    /// already holds a value of the same type (the common case in loops).
+    #[inline(always)]
+    pub fn store(self, slot: &mut Value) {
+        match (slot, self) {
+            (Value::Int(s), IntResult::Int(r)) => *s = r,
+            (Value::Bool(s), IntResult::Bool(r)) => *s = r,
+            (slot, IntResult::Int(r)) => *slot = Value::Int(r),
+            (slot, IntResult::Bool(r)) => *slot = Value::Bool(r),
+        }
+    }
+
+    /// The result as a value.
+    #[inline(always)]
+    pub fn value(self) -> Value {
+        match self {
+            IntResult::Int(r) => Value::Int(r),
+            IntResult::Bool(r) => Value::Bool(r),
+        }
+    }
+}
+
 /// The VM's fastest path: `inv."op"(arg)` on two integers.
 #[inline(always)]
-pub fn int_binop(method: Ident, i: i64, j: i64) -> Option<Value> {
+pub fn int_binop(method: Ident, i: i64, j: i64) -> Option<IntResult> {
     Some(match method {
-        Ident::ADD => Value::Int(i.wrapping_add(j)),
-        Ident::SUB => Value::Int(i.wrapping_sub(j)),
-        Ident::MUL => Value::Int(i.wrapping_mul(j)),
-        Ident::LT => Value::Bool(i < j),
-        Ident::LE => Value::Bool(i <= j),
-        Ident::GT => Value::Bool(i > j),
-        Ident::GE => Value::Bool(i >= j),
-        Ident::EQ => Value::Bool(i == j),
-        Ident::NE => Value::Bool(i != j),
+        Ident::ADD => IntResult::Int(i.wrapping_add(j)),
+        Ident::SUB => IntResult::Int(i.wrapping_sub(j)),
+        Ident::MUL => IntResult::Int(i.wrapping_mul(j)),
+        Ident::LT => IntResult::Bool(i < j),
+        Ident::LE => IntResult::Bool(i <= j),
+        Ident::GT => IntResult::Bool(i > j),
+        Ident::GE => IntResult::Bool(i >= j),
+        Ident::EQ => IntResult::Bool(i == j),
+        Ident::NE => IntResult::Bool(i != j),
         _ => return None,
     })
 }
@@ -208,7 +240,7 @@ pub fn int_binop(method: Ident, i: i64, j: i64) -> Option<Value> {
 #[inline(always)]
 pub fn fast_binop(method: Ident, a: &Value, b: &Value) -> Option<Value> {
     match (a, b) {
-        (Value::Int(i), Value::Int(j)) => int_binop(method, *i, *j),
+        (Value::Int(i), Value::Int(j)) => int_binop(method, *i, *j).map(IntResult::value),
         (Value::Float(x), Value::Float(y)) => {
             let (x, y) = (*x, *y);
             Some(match method {
