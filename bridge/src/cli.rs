@@ -20,7 +20,8 @@ struct Cli {
 enum Cmd {
     /// Run a program (.m0ld), chosen by extension.
     Run {
-        /// Print tracing events (goto, setr, hand-offs, interrupts) on stderr.
+        /// Print tracing events (goto, setr, hand-offs, interrupts) on stderr;
+        /// `POLYEVAL_LOG=trace` adds a span per run-loop step.
         #[arg(long)]
         trace: bool,
         /// Stop with an error after N run-loop steps.
@@ -95,9 +96,13 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> i32 {
                 )
             };
             if trace {
+                // `POLYEVAL_LOG` refines the filter (e.g. `trace` adds a span
+                // per step); the default shows the debug-level events.
+                let filter = tracing_subscriber::EnvFilter::try_from_env("POLYEVAL_LOG")
+                    .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("debug"));
                 let subscriber = tracing_subscriber::fmt()
                     .with_writer(std::io::stderr)
-                    .with_max_level(tracing::Level::DEBUG)
+                    .with_env_filter(filter)
                     .with_target(false)
                     .without_time()
                     .with_ansi(false)
