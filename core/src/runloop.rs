@@ -40,10 +40,9 @@ struct Slot {
     /// How many live continuations have this one as `back`.
     refs: u32,
     catch: Option<Value>,
-    /// The catch handler while it runs, so that its own failure propagates.
-    catch_running: Option<Value>,
-    /// A `setr` that arrived while the continuation ran a step.
-    pending_setr: Option<Value>,
+    /// The catch handler is running: a failure that reaches this
+    /// continuation meanwhile propagates past it.
+    catching: bool,
     /// A detour (interrupt handler): it returns to `back` without `setr`.
     detour: bool,
 }
@@ -57,8 +56,9 @@ pub struct Interp {
     quantum: u32,
     steps: u64,
     max_steps: u64,
-    /// Set when a `setr` was parked for a running continuation.
-    parked_setr: bool,
+    /// A `setr` that arrived for the continuation running a step; it is
+    /// delivered when the step ends (only one continuation runs at a time).
+    parked_setr: Option<(ContKey, Value)>,
     result: Value,
     pub(crate) irq: Interrupts,
     immediate: ImmediateResponder,
@@ -92,7 +92,7 @@ impl Interp {
             quantum: DEFAULT_QUANTUM,
             steps: 0,
             max_steps: u64::MAX,
-            parked_setr: false,
+            parked_setr: None,
             result: Value::Nil,
             irq: Interrupts::new(),
             immediate: no_immediates,
@@ -219,8 +219,7 @@ impl Interp {
             back,
             refs: 0,
             catch: None,
-            catch_running: None,
-            pending_setr: None,
+            catching: false,
             detour: false,
         }))
     }
@@ -310,15 +309,14 @@ impl Interp {
         let Some(slot) = self.slots.get_mut(k) else {
             return Err(ScriptError::stale_continuation("setr's target"));
         };
-        if let Some(h) = slot.catch_running.take() {
-            slot.catch = Some(h);
-        }
+        slot.catching = false;
         debug!(to = slot.interp, "setr");
         match slot.cont.as_mut() {
             Some(c) => c.setr(v),
             None => {
-                slot.pending_setr = Some(v);
-                self.parked_setr = true;
+                if self.parked_setr.is_none() {
+                    self.parked_setr = Some((k, v));
+                }
             }
         }
         Ok(())
@@ -362,7 +360,7 @@ impl Interp {
             .get_mut(k)
             .ok_or_else(|| ScriptError::stale_continuation("the continuation"))?;
         slot.catch = handler;
-        slot.catch_running = None;
+        slot.catching = false;
         Ok(())
     }
 
@@ -542,7 +540,7 @@ impl Interp {
                 };
                 if matches!(step, Step::Continue)
                     && self.current == Some(k)
-                    && !self.parked_setr
+                    && self.parked_setr.is_none()
                     && !self.irq.needs_origin
                     && self.steps < self.max_steps
                     && !self.irq.ready
@@ -553,12 +551,13 @@ impl Interp {
                 }
                 break step;
             };
-            self.parked_setr = false;
             let Some(slot) = self.slots.get_mut(k) else {
                 return Err(InternalError::new("a running continuation was freed").into());
             };
-            if let Some(v) = slot.pending_setr.take() {
-                cont.setr(v);
+            if let Some((pk, v)) = self.parked_setr.take() {
+                if pk == k {
+                    cont.setr(v);
+                }
             }
             slot.cont = Some(cont);
             if self.irq.needs_origin {
@@ -678,10 +677,14 @@ impl Interp {
         let mut k = k;
         loop {
             debug!(at = self.interpreter_of(k).unwrap_or("-"), error = %err.message, "unwind");
-            let handler = self.slots.get_mut(k).and_then(|s| s.catch.take());
+            let handler = self
+                .slots
+                .get_mut(k)
+                .filter(|s| !s.catching)
+                .and_then(|s| s.catch.clone());
             if let Some(h) = handler {
                 if let Some(s) = self.slots.get_mut(k) {
-                    s.catch_running = Some(h.clone());
+                    s.catching = true;
                 }
                 self.current = Some(k);
                 let cap = Capture::new(Value::Nil, vec![ErrorObject::value(err.clone())]);

@@ -23,7 +23,7 @@ const INDEX_AT: usize = 16;
 #[derive(Clone, Default)]
 pub struct Names {
     entries: Vec<(Bytes, Rc<ScalarObj>)>,
-    index: Option<HashMap<Bytes, usize>>,
+    index: Option<Box<HashMap<Bytes, usize>>>,
 }
 
 impl Names {
@@ -50,13 +50,13 @@ impl Names {
         }
         self.entries.push((name, c));
         if self.index.is_none() && self.entries.len() > INDEX_AT {
-            self.index = Some(
+            self.index = Some(Box::new(
                 self.entries
                     .iter()
                     .enumerate()
                     .map(|(i, (n, _))| (n.clone(), i))
                     .collect(),
-            );
+            ));
         }
     }
 
