@@ -446,9 +446,9 @@ fn quanta_give_identical_output() {
     }
     // The quantum changes how many steps a run takes: quantum 1 needs more
     // steps than unbounded, so a budget between the two tells them apart.
-    let budget = ["--max-steps", "200"];
+    let budget = ["--max-steps", "100"];
     let one = polyeval(["run", budget[0], budget[1], "--quantum", "1", s(&prog)]);
-    assert_eq!(one.code, 1, "quantum 1 overruns 200 steps: {one:?}");
+    assert_eq!(one.code, 1, "quantum 1 overruns 100 steps: {one:?}");
     let unb = polyeval([
         "run",
         budget[0],
@@ -457,7 +457,7 @@ fn quanta_give_identical_output() {
         "unbounded",
         s(&prog),
     ]);
-    assert_eq!(unb.code, 0, "unbounded fits in 200 steps: {unb:?}");
+    assert_eq!(unb.code, 0, "unbounded fits in 100 steps: {unb:?}");
     assert_eq!(unb.stdout, want, "{unb:?}");
 }
 

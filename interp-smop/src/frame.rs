@@ -113,6 +113,13 @@ impl MoldFrame {
                 inv,
                 method,
                 arg,
+            }
+            | Inst::Call1If {
+                dst,
+                inv,
+                method,
+                arg,
+                ..
             } => {
                 let a = reg!(regs, consts, nfree, inv);
                 let b = reg!(regs, consts, nfree, arg);
@@ -232,6 +239,43 @@ impl MoldFrame {
                 return Step::Done(v);
             };
             let jump = match *inst {
+                Inst::Call1If {
+                    dst,
+                    inv,
+                    method,
+                    arg,
+                    then,
+                    otherwise,
+                } => {
+                    let a = reg!(regs, consts, nfree, inv);
+                    let b = reg!(regs, consts, nfree, arg);
+                    if let (&Value::Int(x), &Value::Int(y)) = (a, b) {
+                        if let Some(r) = natives::int_binop(method, x, y) {
+                            r.store(&mut regs[dst as usize]);
+                            *last = Some(dst);
+                            // The fused `If` at ip + 1 is skipped: branch now.
+                            let taken = !matches!(r, natives::IntResult::Bool(false));
+                            budget = budget.saturating_sub(1).max(1);
+                            Some(if taken { then } else { otherwise })
+                        } else {
+                            (self.cur, self.pc) = (ip as u32, ip as u32 + 1);
+                            if let Some(step) =
+                                self.call(rt, me, regs, last, consts, &lowered.args, *inst)
+                            {
+                                return step;
+                            }
+                            None
+                        }
+                    } else {
+                        (self.cur, self.pc) = (ip as u32, ip as u32 + 1);
+                        if let Some(step) =
+                            self.call(rt, me, regs, last, consts, &lowered.args, *inst)
+                        {
+                            return step;
+                        }
+                        None
+                    }
+                }
                 Inst::Call1 {
                     dst,
                     inv,

@@ -72,6 +72,17 @@ pub enum Inst {
         method: Ident,
         arg: u32,
     },
+    /// A `Call1` whose next instruction is `If { cond: dst, .. }`: when the
+    /// fast integer path applies it also takes the branch; otherwise it acts
+    /// as `Call1` and the `If` that follows runs as usual.
+    Call1If {
+        dst: u32,
+        inv: u32,
+        method: Ident,
+        arg: u32,
+        then: u32,
+        otherwise: u32,
+    },
     Move {
         dst: u32,
         src: u32,
@@ -268,6 +279,34 @@ impl Mold {
                 Op::Noop {} => Inst::Noop,
             });
         }
+        // Fuse a comparison with the branch that tests its result.
+        for i in 1..out.insts.len() {
+            if let (
+                Inst::Call1 {
+                    dst,
+                    inv,
+                    method,
+                    arg,
+                },
+                Inst::If {
+                    cond,
+                    then,
+                    otherwise,
+                },
+            ) = (out.insts[i - 1], out.insts[i])
+            {
+                if cond == dst {
+                    out.insts[i - 1] = Inst::Call1If {
+                        dst,
+                        inv,
+                        method,
+                        arg,
+                        then,
+                        otherwise,
+                    };
+                }
+            }
+        }
         out
     }
 
@@ -418,7 +457,7 @@ mod tests {
                     );
                 }
                 (Op::Call0 { .. }, Inst::Call0 { .. })
-                | (Op::Call1 { .. }, Inst::Call1 { .. })
+                | (Op::Call1 { .. }, Inst::Call1 { .. } | Inst::Call1If { .. })
                 | (Op::Move { .. }, Inst::Move { .. })
                 | (Op::Noop {}, Inst::Noop) => {}
                 (op, inst) => panic!("{op:?} lowered to {inst:?}"),
