@@ -527,29 +527,12 @@ impl Interp {
                 )
                 .into());
             };
-            // While the same continuation stays current and nothing needs
-            // the loop's attention, it runs again without going back into
-            // its slot: the common case costs one eval and a few tests.
-            let step = loop {
-                let step = if trace_steps {
-                    let span = trace_span!("step", interp = cont.interpreter(), n = self.steps);
-                    let _g = span.enter();
-                    self.eval_guarded(&mut *cont)
-                } else {
-                    self.eval_guarded(&mut *cont)
-                };
-                if matches!(step, Step::Continue)
-                    && self.current == Some(k)
-                    && self.parked_setr.is_none()
-                    && !self.irq.needs_origin
-                    && self.steps < self.max_steps
-                    && !self.irq.ready
-                    && !self.irq.flag.load(Ordering::Relaxed)
-                {
-                    self.steps += 1;
-                    continue;
-                }
-                break step;
+            // One panic guard covers the whole run of consecutive steps.
+            let step = match catch_unwind(AssertUnwindSafe(|| {
+                self.run_same(k, &mut *cont, trace_steps)
+            })) {
+                Ok(step) => step,
+                Err(p) => Step::Fail(ScriptError::panic(&panic_message(&*p))),
             };
             let Some(slot) = self.slots.get_mut(k) else {
                 return Err(InternalError::new("a running continuation was freed").into());
@@ -575,11 +558,31 @@ impl Interp {
         }
     }
 
+    /// Runs steps of `cont` (continuation `k`) while it stays current and
+    /// nothing needs the loop's attention, so the common case costs one
+    /// `eval` and a few tests a step, without a trip through the slot.
     #[inline]
-    fn eval_guarded(&mut self, cont: &mut dyn Continuation) -> Step {
-        match catch_unwind(AssertUnwindSafe(|| cont.eval(self))) {
-            Ok(step) => step,
-            Err(p) => Step::Fail(ScriptError::panic(&panic_message(&*p))),
+    fn run_same(&mut self, k: ContKey, cont: &mut dyn Continuation, trace_steps: bool) -> Step {
+        loop {
+            let step = if trace_steps {
+                let span = trace_span!("step", interp = cont.interpreter(), n = self.steps);
+                let _g = span.enter();
+                cont.eval(self)
+            } else {
+                cont.eval(self)
+            };
+            if matches!(step, Step::Continue)
+                && self.current == Some(k)
+                && self.parked_setr.is_none()
+                && !self.irq.needs_origin
+                && self.steps < self.max_steps
+                && !self.irq.ready
+                && !self.irq.flag.load(Ordering::Relaxed)
+            {
+                self.steps += 1;
+                continue;
+            }
+            return step;
         }
     }
 
