@@ -8,10 +8,11 @@
 //! register written last (undef if none): the result of the last statement,
 //! which the run loop delivers to `back` with `setr`.
 //!
-//! A frame owns only its free registers; constant registers are read from
-//! the Mold (validation guarantees nothing writes them). Register vectors
-//! are recycled through a small per-thread pool, so a Code call allocates
-//! little.
+//! A frame's register vector holds its free registers followed by a copy of
+//! the Mold's constants (validation guarantees nothing writes those), so a
+//! register read is one index; copying a few immediates per call costs
+//! less than a branch on every read. Register vectors are recycled through
+//! a small per-thread pool, so a Code call allocates little.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -29,22 +30,18 @@ thread_local! {
     static REG_POOL: RefCell<Vec<Vec<Value>>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Reads register `r`: a free register, or a constant of the Mold.
+/// Reads register `r` (free registers and the constants copied after
+/// them share one vector, so a read is one index).
 macro_rules! reg {
-    ($regs:expr, $consts:expr, $nfree:expr, $r:expr) => {{
-        let r = $r as usize;
-        if r < $nfree {
-            &$regs[r]
-        } else {
-            &$consts[r - $nfree]
-        }
-    }};
+    ($regs:expr, $r:expr) => {
+        &$regs[$r as usize]
+    };
 }
 
 /// One activation of a Mold.
 pub struct MoldFrame {
     mold: Rc<Mold>,
-    /// The free registers `0..nfree`.
+    /// The free registers `0..nfree`, then the constants.
     regs: Vec<Value>,
     /// The next instruction.
     pc: u32,
@@ -69,6 +66,7 @@ impl MoldFrame {
             .unwrap_or_default();
         regs.extend(preload.iter().take(nfree).cloned());
         regs.resize(nfree, Value::Nil);
+        regs.extend(mold.consts.iter().cloned());
         MoldFrame {
             mold,
             regs,
@@ -102,11 +100,9 @@ impl MoldFrame {
         me: Option<polyeval_core::ContKey>,
         regs: &mut [Value],
         last: &mut Option<u32>,
-        consts: &[Value],
         arg_lists: &[u32],
         inst: Inst,
     ) -> Option<Step> {
-        let nfree = regs.len();
         match inst {
             Inst::Call1 {
                 dst,
@@ -121,8 +117,8 @@ impl MoldFrame {
                 arg,
                 ..
             } => {
-                let a = reg!(regs, consts, nfree, inv);
-                let b = reg!(regs, consts, nfree, arg);
+                let a = reg!(regs, inv);
+                let b = reg!(regs, arg);
                 if let Some(v) = natives::fast_binop(method, a, b) {
                     regs[dst as usize] = v;
                     *last = Some(dst);
@@ -139,7 +135,7 @@ impl MoldFrame {
                 self.send(rt, me, regs, last, dst, target, method, cap)
             }
             Inst::Call0 { dst, inv, method } => {
-                let target = reg!(regs, consts, nfree, inv).clone();
+                let target = reg!(regs, inv).clone();
                 self.send(rt, me, regs, last, dst, target, method, Capture::default())
             }
             Inst::Call {
@@ -157,25 +153,17 @@ impl MoldFrame {
                     return Some(self.corrupt("argument list out of range"));
                 };
                 let (pos, named) = list.split_at(usize::from(npos));
-                let positional = pos
-                    .iter()
-                    .map(|&r| reg!(regs, consts, nfree, r).clone())
-                    .collect();
+                let positional = pos.iter().map(|&r| reg!(regs, r).clone()).collect();
                 let named = named
                     .chunks_exact(2)
-                    .map(|p| {
-                        (
-                            Ident::from_raw(p[0]),
-                            reg!(regs, consts, nfree, p[1]).clone(),
-                        )
-                    })
+                    .map(|p| (Ident::from_raw(p[0]), reg!(regs, p[1]).clone()))
                     .collect();
                 let cap = Capture {
                     invocant: Value::Nil,
                     positional,
                     named,
                 };
-                let target = reg!(regs, consts, nfree, inv).clone();
+                let target = reg!(regs, inv).clone();
                 self.send(rt, me, regs, last, dst, target, method, cap)
             }
             _ => None,
@@ -225,8 +213,6 @@ impl MoldFrame {
         let mold = self.mold.clone();
         let lowered = mold.lowered();
         let insts: &[Inst] = &lowered.insts;
-        let consts: &[Value] = &mold.consts;
-        let nfree = mold.nfree as usize;
         let mut budget = rt.quantum();
         let mut ip = self.pc as usize;
         loop {
@@ -247,8 +233,8 @@ impl MoldFrame {
                     then,
                     otherwise,
                 } => {
-                    let a = reg!(regs, consts, nfree, inv);
-                    let b = reg!(regs, consts, nfree, arg);
+                    let a = reg!(regs, inv);
+                    let b = reg!(regs, arg);
                     if let (&Value::Int(x), &Value::Int(y)) = (a, b) {
                         if let Some(r) = natives::int_binop(method, x, y) {
                             r.store(&mut regs[dst as usize]);
@@ -259,8 +245,7 @@ impl MoldFrame {
                             Some(if taken { then } else { otherwise })
                         } else {
                             (self.cur, self.pc) = (ip as u32, ip as u32 + 1);
-                            if let Some(step) =
-                                self.call(rt, me, regs, last, consts, &lowered.args, *inst)
+                            if let Some(step) = self.call(rt, me, regs, last, &lowered.args, *inst)
                             {
                                 return step;
                             }
@@ -268,9 +253,7 @@ impl MoldFrame {
                         }
                     } else {
                         (self.cur, self.pc) = (ip as u32, ip as u32 + 1);
-                        if let Some(step) =
-                            self.call(rt, me, regs, last, consts, &lowered.args, *inst)
-                        {
+                        if let Some(step) = self.call(rt, me, regs, last, &lowered.args, *inst) {
                             return step;
                         }
                         None
@@ -282,8 +265,8 @@ impl MoldFrame {
                     method,
                     arg,
                 } => {
-                    let a = reg!(regs, consts, nfree, inv);
-                    let b = reg!(regs, consts, nfree, arg);
+                    let a = reg!(regs, inv);
+                    let b = reg!(regs, arg);
                     if let (Value::Int(x), Value::Int(y)) = (a, b) {
                         if let Some(r) = natives::int_binop(method, *x, *y) {
                             r.store(&mut regs[dst as usize]);
@@ -298,22 +281,20 @@ impl MoldFrame {
                         }
                     }
                     (self.cur, self.pc) = (ip as u32, ip as u32 + 1);
-                    if let Some(step) = self.call(rt, me, regs, last, consts, &lowered.args, *inst)
-                    {
+                    if let Some(step) = self.call(rt, me, regs, last, &lowered.args, *inst) {
                         return step;
                     }
                     None
                 }
                 Inst::Call0 { .. } | Inst::Call { .. } => {
                     (self.cur, self.pc) = (ip as u32, ip as u32 + 1);
-                    if let Some(step) = self.call(rt, me, regs, last, consts, &lowered.args, *inst)
-                    {
+                    if let Some(step) = self.call(rt, me, regs, last, &lowered.args, *inst) {
                         return step;
                     }
                     None
                 }
                 Inst::Move { dst, src } => {
-                    regs[dst as usize] = reg!(regs, consts, nfree, src).clone();
+                    regs[dst as usize] = reg!(regs, src).clone();
                     *last = Some(dst);
                     None
                 }
@@ -322,7 +303,7 @@ impl MoldFrame {
                     cond,
                     then,
                     otherwise,
-                } => Some(if reg!(regs, consts, nfree, cond).truthy() {
+                } => Some(if reg!(regs, cond).truthy() {
                     then
                 } else {
                     otherwise
