@@ -224,6 +224,9 @@ impl MoldFrame {
                 let v = last.map(|r| regs[r as usize].clone()).unwrap_or_default();
                 return Step::Done(v);
             };
+            // The integer fast paths are spelled out arm by arm, with an
+            // early `continue` for `Call1`: folding them into shared helpers
+            // measured 15 % slower on the loop benchmark.
             let jump = match *inst {
                 Inst::Call1If {
                     dst,
