@@ -39,7 +39,7 @@ impl Object for ContObject {
         "Continuation"
     }
 
-    fn send(&self, rt: &mut Interp, method: Ident, cap: Capture) -> Result<Reply, ScriptError> {
+    fn send(&self, rt: &mut Interp, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
         let k = self.key;
         let v = match method {
             Ident::BACK => match rt.back(k)? {
@@ -76,7 +76,7 @@ impl Object for ContObject {
                 Value::str(format!("Continuation({interp})"))
             }
             Ident::DEFINED | Ident::TRUE => Value::Bool(rt.contains(k)),
-            Ident::FETCH => cap.invocant,
+            Ident::FETCH => cap.invocant.clone(),
             _ => return Err(ScriptError::unknown_method("Continuation", method)),
         };
         Ok(Reply::Value(v))
@@ -98,7 +98,7 @@ impl Object for InterpObject {
         "Interpreter"
     }
 
-    fn send(&self, rt: &mut Interp, method: Ident, cap: Capture) -> Result<Reply, ScriptError> {
+    fn send(&self, rt: &mut Interp, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
         let v = match method {
             Ident::CONTINUATION => match rt.continuation() {
                 Some(k) => ContObject::value(k),
@@ -111,7 +111,7 @@ impl Object for InterpObject {
             }
             Ident::WARN => {
                 let mut msg = Vec::new();
-                for a in &cap.positional {
+                for a in cap.positional {
                     a.render_into(&mut msg);
                 }
                 rt.raise_local(Ident::WARNING, Value::str(msg), None);
@@ -133,7 +133,7 @@ impl Object for InterpObject {
                 rt.raise_local(kind, cap.pos_or_nil(1), None);
                 Value::Nil
             }
-            Ident::FETCH => cap.invocant,
+            Ident::FETCH => cap.invocant.clone(),
             _ => return Err(ScriptError::unknown_method("Interpreter", method)),
         };
         Ok(Reply::Value(v))
@@ -164,7 +164,12 @@ impl Object for ErrorObject {
         "Error"
     }
 
-    fn send(&self, _rt: &mut Interp, method: Ident, cap: Capture) -> Result<Reply, ScriptError> {
+    fn send(
+        &self,
+        _rt: &mut Interp,
+        method: Ident,
+        cap: Capture<'_>,
+    ) -> Result<Reply, ScriptError> {
         let e = &self.err;
         let origin = e.origin();
         let v = match method {
@@ -184,7 +189,7 @@ impl Object for ErrorObject {
                 Value::str(s)
             }
             Ident::DEFINED | Ident::TRUE => Value::Bool(true),
-            Ident::FETCH => cap.invocant,
+            Ident::FETCH => cap.invocant.clone(),
             _ => return Err(ScriptError::unknown_method("Error", method)),
         };
         Ok(Reply::Value(v))

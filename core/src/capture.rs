@@ -1,4 +1,9 @@
 //! Captures: the invocant, positional and named arguments of one message.
+//!
+//! A [`Capture`] borrows its arguments from the sender (a VM's registers, a
+//! Lua call's argument list), so sending a message copies nothing; an
+//! object that keeps its arguments (a Code call's `$capture`) takes an
+//! [`OwnedCapture`] with [`Capture::to_owned`].
 
 use smallvec::SmallVec;
 
@@ -6,29 +11,36 @@ use crate::error::ScriptError;
 use crate::ident::Ident;
 use crate::value::Value;
 
-/// Positional arguments: up to three live inline, without a heap
-/// allocation.
+/// Positional arguments held by value: up to three live inline, without a
+/// heap allocation.
 pub type Args = SmallVec<[Value; 3]>;
 
-/// The arguments of one message, SMOP style.
-#[derive(Clone, Debug, Default)]
-pub struct Capture {
+/// The arguments of one message, SMOP style, borrowed from the sender.
+#[derive(Clone, Copy, Debug)]
+pub struct Capture<'a> {
     /// The object the message is sent to.
-    pub invocant: Value,
+    pub invocant: &'a Value,
     /// Positional arguments, in order.
-    pub positional: Args,
+    pub positional: &'a [Value],
     /// Named arguments, in source order.
-    pub named: Vec<(Ident, Value)>,
+    pub named: &'a [(Ident, Value)],
 }
 
-impl Capture {
+const NIL: &Value = &Value::Nil;
+
+impl<'a> Capture<'a> {
     /// A capture with an invocant and positional arguments only.
-    pub fn new(invocant: Value, positional: impl IntoIterator<Item = Value>) -> Self {
+    pub fn new(invocant: &'a Value, positional: &'a [Value]) -> Self {
         Capture {
             invocant,
-            positional: positional.into_iter().collect(),
-            named: Vec::new(),
+            positional,
+            named: &[],
         }
+    }
+
+    /// A capture with no invocant (undef) and these positional arguments.
+    pub fn args(positional: &'a [Value]) -> Self {
+        Capture::new(NIL, positional)
     }
 
     /// The positional argument at `i`.
@@ -36,7 +48,7 @@ impl Capture {
     /// # Errors
     ///
     /// [`ScriptError::missing_positional`] when there is none.
-    pub fn pos(&self, i: usize) -> Result<&Value, ScriptError> {
+    pub fn pos(&self, i: usize) -> Result<&'a Value, ScriptError> {
         self.positional
             .get(i)
             .ok_or_else(|| ScriptError::missing_positional(i, self.positional.len()))
@@ -47,8 +59,8 @@ impl Capture {
         self.positional.get(i).cloned().unwrap_or_default()
     }
 
-    /// The named argument `name`, if given.
-    pub fn named(&self, name: Ident) -> Option<&Value> {
+    /// The named argument `name`, if given (the last one wins).
+    pub fn named(&self, name: Ident) -> Option<&'a Value> {
         self.named
             .iter()
             .rev()
@@ -66,6 +78,37 @@ impl Capture {
             Err(ScriptError::arity(method, max, self.positional.len()))
         } else {
             Ok(())
+        }
+    }
+
+    /// Copies the arguments into an [`OwnedCapture`].
+    pub fn to_owned(&self) -> OwnedCapture {
+        OwnedCapture {
+            invocant: self.invocant.clone(),
+            positional: self.positional.iter().cloned().collect(),
+            named: self.named.to_vec(),
+        }
+    }
+}
+
+/// A capture that owns its arguments.
+#[derive(Clone, Debug, Default)]
+pub struct OwnedCapture {
+    /// The object the message was sent to.
+    pub invocant: Value,
+    /// Positional arguments, in order.
+    pub positional: Args,
+    /// Named arguments, in source order.
+    pub named: Vec<(Ident, Value)>,
+}
+
+impl OwnedCapture {
+    /// A borrowed view of the arguments.
+    pub fn view(&self) -> Capture<'_> {
+        Capture {
+            invocant: &self.invocant,
+            positional: &self.positional,
+            named: &self.named,
         }
     }
 }

@@ -36,7 +36,7 @@ pub trait Object: Any {
     ///
     /// A script error, such as an unknown method
     /// ([`ScriptError::unknown_method`]) or a wrong argument.
-    fn send(&self, rt: &mut Interp, method: Ident, cap: Capture) -> Result<Reply, ScriptError>;
+    fn send(&self, rt: &mut Interp, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError>;
 }
 
 /// Whether two object references are the same object.
@@ -50,14 +50,14 @@ pub fn same_object(a: &ObjRef, b: &ObjRef) -> bool {
 pub struct NativeFn {
     name: &'static str,
     #[allow(clippy::type_complexity)]
-    f: Box<dyn Fn(&mut Interp, Capture) -> Result<Value, ScriptError>>,
+    f: Box<dyn Fn(&mut Interp, Capture<'_>) -> Result<Value, ScriptError>>,
 }
 
 impl NativeFn {
     /// Wraps `f` as a callable object named `name`.
     pub fn new(
         name: &'static str,
-        f: impl Fn(&mut Interp, Capture) -> Result<Value, ScriptError> + 'static,
+        f: impl Fn(&mut Interp, Capture<'_>) -> Result<Value, ScriptError> + 'static,
     ) -> Self {
         NativeFn {
             name,
@@ -68,7 +68,7 @@ impl NativeFn {
     /// Wraps `f` as a callable object value.
     pub fn value(
         name: &'static str,
-        f: impl Fn(&mut Interp, Capture) -> Result<Value, ScriptError> + 'static,
+        f: impl Fn(&mut Interp, Capture<'_>) -> Result<Value, ScriptError> + 'static,
     ) -> Value {
         Value::obj(NativeFn::new(name, f))
     }
@@ -79,7 +79,7 @@ impl Object for NativeFn {
         self.name
     }
 
-    fn send(&self, rt: &mut Interp, method: Ident, cap: Capture) -> Result<Reply, ScriptError> {
+    fn send(&self, rt: &mut Interp, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
         if method == Ident::CALL {
             (self.f)(rt, cap).map(Reply::Value)
         } else {

@@ -30,7 +30,7 @@ pub const DEFAULT_QUANTUM: u32 = 1000;
 
 /// Answers messages sent to immediate values (integers, strings, ...).
 /// Interpreters install one; see [`Interp::set_immediate_responder`].
-pub type ImmediateResponder = fn(&mut Interp, Ident, Capture) -> Result<Reply, ScriptError>;
+pub type ImmediateResponder = fn(&mut Interp, Ident, Capture<'_>) -> Result<Reply, ScriptError>;
 
 struct Slot {
     /// `None` while the continuation runs a step.
@@ -74,7 +74,7 @@ impl Default for Interp {
     }
 }
 
-fn no_immediates(_: &mut Interp, method: Ident, cap: Capture) -> Result<Reply, ScriptError> {
+fn no_immediates(_: &mut Interp, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
     Err(ScriptError::unknown_method(
         cap.invocant.type_name(),
         method,
@@ -364,22 +364,16 @@ impl Interp {
         Ok(())
     }
 
-    /// Sends `method` to `target`. Immediate values go to the installed
-    /// immediate responder.
+    /// Sends `method` to `cap.invocant`. Immediate values go to the
+    /// installed immediate responder.
     ///
     /// # Errors
     ///
     /// Whatever the method raises.
     #[inline]
-    pub fn send(
-        &mut self,
-        target: &Value,
-        method: Ident,
-        mut cap: Capture,
-    ) -> Result<Reply, ScriptError> {
-        cap.invocant = target.clone();
-        match target {
-            Value::Obj(o) => o.clone().send(self, method, cap),
+    pub fn send(&mut self, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
+        match cap.invocant {
+            Value::Obj(o) => o.send(self, method, cap),
             _ => (self.immediate)(self, method, cap),
         }
     }
@@ -588,13 +582,8 @@ impl Interp {
 
     /// [`Interp::send`] with panics caught, for calls the loop itself makes
     /// (handlers) outside any step.
-    fn send_guarded(
-        &mut self,
-        target: &Value,
-        method: Ident,
-        cap: Capture,
-    ) -> Result<Reply, ScriptError> {
-        match catch_unwind(AssertUnwindSafe(|| self.send(target, method, cap))) {
+    fn send_guarded(&mut self, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
+        match catch_unwind(AssertUnwindSafe(|| self.send(method, cap))) {
             Ok(r) => r,
             Err(p) => Err(ScriptError::panic(&panic_message(&*p))),
         }
@@ -690,8 +679,8 @@ impl Interp {
                     s.catching = true;
                 }
                 self.current = Some(k);
-                let cap = Capture::new(Value::Nil, vec![ErrorObject::value(err.clone())]);
-                match self.send_guarded(&h, Ident::CALL, cap) {
+                let args = [ErrorObject::value(err.clone())];
+                match self.send_guarded(Ident::CALL, Capture::new(&h, &args)) {
                     Ok(Reply::Value(v)) => {
                         let _ = self.setr_to(k, v);
                         return Ok(());
@@ -774,10 +763,9 @@ impl Interp {
             args.push(Value::str(&*o.file));
             args.push(Value::Int(i64::from(o.line)));
         }
-        let cap = Capture::new(Value::Nil, args);
         // Whatever the reply, a handler that made another continuation
         // current started a detour: mark it so it returns without setr.
-        match self.send_guarded(&h, Ident::CALL, cap) {
+        match self.send_guarded(Ident::CALL, Capture::new(&h, &args)) {
             Ok(_) => {
                 if let Some(hk) = self.current.filter(|&hk| Some(hk) != interrupted) {
                     if let Some(s) = self.slots.get_mut(hk) {

@@ -191,7 +191,7 @@ fn catch_handler_result_resumes_the_failing_continuation() {
     }));
     let handler = NativeFn::value("handler", |rt, cap| {
         let err = cap.pos(0)?.clone();
-        match rt.send(&err, Ident::new("message"), Capture::default())? {
+        match rt.send(Ident::new("message"), Capture::new(&err, &[]))? {
             Reply::Value(m) => Ok(m),
             Reply::Pending => unreachable!(),
         }

@@ -90,8 +90,8 @@ impl MoldFrame {
         )))
     }
 
-    /// Every call but the integer fast path: builds the capture and sends.
-    /// Returns `Some(step)` when the step must end.
+    /// Every call but the integer fast path: sends with a capture that
+    /// borrows the registers. Returns `Some(step)` when the step must end.
     #[inline(always)]
     #[allow(clippy::too_many_arguments)]
     fn call(
@@ -103,7 +103,7 @@ impl MoldFrame {
         arg_lists: &[u32],
         inst: Inst,
     ) -> Option<Step> {
-        match inst {
+        let (dst, result) = match inst {
             Inst::Call1 {
                 dst,
                 inv,
@@ -124,19 +124,15 @@ impl MoldFrame {
                     *last = Some(dst);
                     return None;
                 }
-                let target = a.clone();
-                let mut positional = Args::new();
-                positional.push(b.clone());
-                let cap = Capture {
-                    invocant: Value::Nil,
-                    positional,
-                    named: Vec::new(),
-                };
-                self.send(rt, me, regs, last, dst, target, method, cap)
+                self.pending = Some(dst);
+                (
+                    dst,
+                    rt.send(method, Capture::new(a, std::slice::from_ref(b))),
+                )
             }
             Inst::Call0 { dst, inv, method } => {
-                let target = reg!(regs, inv).clone();
-                self.send(rt, me, regs, last, dst, target, method, Capture::default())
+                self.pending = Some(dst);
+                (dst, rt.send(method, Capture::new(reg!(regs, inv), &[])))
             }
             Inst::Call {
                 dst,
@@ -153,40 +149,22 @@ impl MoldFrame {
                     return Some(self.corrupt("argument list out of range"));
                 };
                 let (pos, named) = list.split_at(usize::from(npos));
-                let positional = pos.iter().map(|&r| reg!(regs, r).clone()).collect();
-                let named = named
+                let positional: Args = pos.iter().map(|&r| reg!(regs, r).clone()).collect();
+                let named: Vec<(Ident, Value)> = named
                     .chunks_exact(2)
                     .map(|p| (Ident::from_raw(p[0]), reg!(regs, p[1]).clone()))
                     .collect();
+                self.pending = Some(dst);
                 let cap = Capture {
-                    invocant: Value::Nil,
-                    positional,
-                    named,
+                    invocant: reg!(regs, inv),
+                    positional: &positional,
+                    named: &named,
                 };
-                let target = reg!(regs, inv).clone();
-                self.send(rt, me, regs, last, dst, target, method, cap)
+                (dst, rt.send(method, cap))
             }
-            _ => None,
-        }
-    }
-
-    /// Performs a general send; stores a value-now result in `dst`.
-    /// Returns `Some(step)` when the step must end.
-    #[inline]
-    #[allow(clippy::too_many_arguments)]
-    fn send(
-        &mut self,
-        rt: &mut Interp,
-        me: Option<polyeval_core::ContKey>,
-        regs: &mut [Value],
-        last: &mut Option<u32>,
-        dst: u32,
-        target: Value,
-        method: Ident,
-        cap: Capture,
-    ) -> Option<Step> {
-        self.pending = Some(dst);
-        match rt.send(&target, method, cap) {
+            _ => return None,
+        };
+        match result {
             Ok(Reply::Value(v)) => {
                 self.pending = None;
                 regs[dst as usize] = v;

@@ -383,10 +383,15 @@ impl Object for MoldObject {
         "Mold"
     }
 
-    fn send(&self, _rt: &mut Interp, method: Ident, cap: Capture) -> Result<Reply, ScriptError> {
+    fn send(
+        &self,
+        _rt: &mut Interp,
+        method: Ident,
+        cap: Capture<'_>,
+    ) -> Result<Reply, ScriptError> {
         match method {
             Ident::STR => Ok(Reply::Value(Value::str(format!("Mold({})", self.0.name)))),
-            Ident::FETCH => Ok(Reply::Value(cap.invocant)),
+            Ident::FETCH => Ok(Reply::Value(cap.invocant.clone())),
             Ident::DEFINED | Ident::TRUE => Ok(Reply::Value(Value::Bool(true))),
             _ => Err(ScriptError::unknown_method("Mold", method)),
         }

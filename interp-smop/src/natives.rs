@@ -305,8 +305,8 @@ pub fn to_float(v: &Value) -> Result<Value, ScriptError> {
 ///
 /// An unknown-method error naming the value's type, or the method's own
 /// failure.
-pub fn respond(_rt: &mut Interp, method: Ident, cap: Capture) -> Result<Reply, ScriptError> {
-    let inv = &cap.invocant;
+pub fn respond(_rt: &mut Interp, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
+    let inv = cap.invocant;
     let v = match method {
         Ident::FETCH => inv.clone(),
         Ident::DEFINED => Value::Bool(inv.is_defined()),
@@ -328,7 +328,7 @@ pub fn respond(_rt: &mut Interp, method: Ident, cap: Capture) -> Result<Reply, S
         }
         Ident::CONCAT => {
             let mut out = inv.render();
-            for a in &cap.positional {
+            for a in cap.positional {
                 a.render_into(&mut out);
             }
             Value::str(out)
@@ -366,7 +366,7 @@ mod tests {
 
     fn call(inv: Value, m: &str, args: Vec<Value>) -> Result<Value, ScriptError> {
         let mut rt = Interp::new();
-        match respond(&mut rt, Ident::new(m), Capture::new(inv, args))? {
+        match respond(&mut rt, Ident::new(m), Capture::new(&inv, &args))? {
             Reply::Value(v) => Ok(v),
             Reply::Pending => unreachable!(),
         }

@@ -4,7 +4,8 @@
 use std::rc::Rc;
 
 use polyeval_core::{
-    drop_values, is_last_ref, Capture, Ident, Interp, Object, Reply, ScriptError, Value,
+    drop_values, is_last_ref, Capture, Ident, Interp, Object, OwnedCapture, Reply, ScriptError,
+    Value,
 };
 
 use super::scope::ScopeObj;
@@ -26,7 +27,7 @@ impl CodeObj {
     /// # Errors
     ///
     /// A wrong-type error when `mold` is missing or not a Mold.
-    pub fn from_capture(cap: &Capture) -> Result<Value, ScriptError> {
+    pub fn from_capture(cap: Capture<'_>) -> Result<Value, ScriptError> {
         let mold = cap
             .named(Ident::MOLD)
             .or_else(|| cap.positional.first())
@@ -61,16 +62,13 @@ impl Object for CodeObj {
         "Code"
     }
 
-    fn send(&self, rt: &mut Interp, method: Ident, cap: Capture) -> Result<Reply, ScriptError> {
+    fn send(&self, rt: &mut Interp, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
         match method {
             Ident::CALL => {
                 let scope = Value::Obj(ScopeObj::new_rc(self.outer.clone()));
-                let args = Capture {
-                    invocant: cap.invocant,
-                    positional: cap.positional,
-                    named: cap.named,
-                };
-                let capture = Value::obj(CaptureObj { cap: args });
+                let capture = Value::obj(CaptureObj {
+                    cap: cap.to_owned(),
+                });
                 let interp = rt.interp_value();
                 let frame = MoldFrame::new(self.mold.clone(), &[interp, scope, capture]);
                 rt.call_into(Box::new(frame))
@@ -86,7 +84,7 @@ impl Object for CodeObj {
 /// The arguments of a Code call, as `$capture` sees them.
 pub struct CaptureObj {
     /// The capture.
-    pub cap: Capture,
+    pub cap: OwnedCapture,
 }
 
 impl Drop for CaptureObj {
@@ -113,7 +111,12 @@ impl Object for CaptureObj {
         "Capture"
     }
 
-    fn send(&self, _rt: &mut Interp, method: Ident, cap: Capture) -> Result<Reply, ScriptError> {
+    fn send(
+        &self,
+        _rt: &mut Interp,
+        method: Ident,
+        cap: Capture<'_>,
+    ) -> Result<Reply, ScriptError> {
         match method {
             Ident::POSITIONAL => {
                 let i = match cap.pos(0)? {
@@ -131,14 +134,14 @@ impl Object for CaptureObj {
                         ))
                     }
                 };
-                self.cap.pos(i).cloned().map(Reply::Value)
+                self.cap.view().pos(i).cloned().map(Reply::Value)
             }
             Ident::NAMED => {
                 let name = cap.pos(0)?;
                 let name = name.as_bytes().map(Ident::from_bytes).ok_or_else(|| {
                     ScriptError::wrong_type("a named argument's name", "Str", name.type_name())
                 })?;
-                ok(self.cap.named(name).cloned().unwrap_or_default())
+                ok(self.cap.view().named(name).cloned().unwrap_or_default())
             }
             Ident::ELEMS => ok(Value::Int(self.cap.positional.len() as i64)),
             Ident::FETCH => reply_self(cap),

@@ -40,7 +40,12 @@ impl Object for ScalarObj {
         "Scalar"
     }
 
-    fn send(&self, _rt: &mut Interp, method: Ident, cap: Capture) -> Result<Reply, ScriptError> {
+    fn send(
+        &self,
+        _rt: &mut Interp,
+        method: Ident,
+        cap: Capture<'_>,
+    ) -> Result<Reply, ScriptError> {
         match method {
             Ident::FETCH => ok(self.value.borrow().clone()),
             Ident::STORE => {
@@ -61,7 +66,7 @@ pub struct ArrayObj {
     pub items: RefCell<Vec<Value>>,
 }
 
-fn index_arg(cap: &Capture) -> Result<usize, ScriptError> {
+fn index_arg(cap: &Capture<'_>) -> Result<usize, ScriptError> {
     match cap.pos(0)? {
         Value::Int(i) if *i >= 0 => Ok(*i as usize),
         Value::Int(i) => Err(ScriptError::runtime(format!("array index {i} is negative"))),
@@ -86,16 +91,21 @@ impl Object for ArrayObj {
         "Array"
     }
 
-    fn send(&self, _rt: &mut Interp, method: Ident, cap: Capture) -> Result<Reply, ScriptError> {
+    fn send(
+        &self,
+        _rt: &mut Interp,
+        method: Ident,
+        cap: Capture<'_>,
+    ) -> Result<Reply, ScriptError> {
         match method {
             Ident::AT_POS => {
                 let index = index_arg(&cap)?;
-                let array = downcast_rc::<ArrayObj>(&cap.invocant)?;
+                let array = downcast_rc::<ArrayObj>(cap.invocant)?;
                 ok(Value::obj(ArrayElem { array, index }))
             }
             Ident::PUSH => {
                 let mut items = self.items.borrow_mut();
-                items.extend(cap.positional);
+                items.extend(cap.positional.iter().cloned());
                 ok(Value::Int(items.len() as i64))
             }
             Ident::POP => ok(self.items.borrow_mut().pop().unwrap_or_default()),
@@ -110,7 +120,7 @@ impl Object for ArrayObj {
             Ident::UNSHIFT => {
                 let mut items = self.items.borrow_mut();
                 let rest = std::mem::take(&mut *items);
-                items.extend(cap.positional);
+                items.extend(cap.positional.iter().cloned());
                 items.extend(rest);
                 ok(Value::Int(items.len() as i64))
             }
@@ -133,7 +143,12 @@ impl Object for ArrayElem {
         "ArrayElement"
     }
 
-    fn send(&self, _rt: &mut Interp, method: Ident, cap: Capture) -> Result<Reply, ScriptError> {
+    fn send(
+        &self,
+        _rt: &mut Interp,
+        method: Ident,
+        cap: Capture<'_>,
+    ) -> Result<Reply, ScriptError> {
         match method {
             Ident::FETCH => ok(self
                 .array
@@ -184,11 +199,16 @@ impl Object for HashObj {
         "Hash"
     }
 
-    fn send(&self, _rt: &mut Interp, method: Ident, cap: Capture) -> Result<Reply, ScriptError> {
+    fn send(
+        &self,
+        _rt: &mut Interp,
+        method: Ident,
+        cap: Capture<'_>,
+    ) -> Result<Reply, ScriptError> {
         match method {
             Ident::AT_KEY => {
                 let key = key_of(cap.pos(0)?);
-                let hash = downcast_rc::<HashObj>(&cap.invocant)?;
+                let hash = downcast_rc::<HashObj>(cap.invocant)?;
                 ok(Value::obj(HashElem { hash, key }))
             }
             Ident::EXISTS => ok(Value::Bool(
@@ -230,7 +250,12 @@ impl Object for HashElem {
         "HashElement"
     }
 
-    fn send(&self, _rt: &mut Interp, method: Ident, cap: Capture) -> Result<Reply, ScriptError> {
+    fn send(
+        &self,
+        _rt: &mut Interp,
+        method: Ident,
+        cap: Capture<'_>,
+    ) -> Result<Reply, ScriptError> {
         match method {
             Ident::FETCH => ok(self
                 .hash

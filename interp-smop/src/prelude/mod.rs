@@ -91,19 +91,24 @@ impl Object for Class {
         }
     }
 
-    fn send(&self, _rt: &mut Interp, method: Ident, cap: Capture) -> Result<Reply, ScriptError> {
+    fn send(
+        &self,
+        _rt: &mut Interp,
+        method: Ident,
+        cap: Capture<'_>,
+    ) -> Result<Reply, ScriptError> {
         match method {
             Ident::NEW => ok(match self.0 {
                 ClassKind::Scalar => Value::Obj(ScalarObj::new_rc(cap.pos_or_nil(0))),
                 ClassKind::Array => Value::obj(ArrayObj {
-                    items: std::cell::RefCell::new(cap.positional.into_vec()),
+                    items: std::cell::RefCell::new(cap.positional.to_vec()),
                 }),
                 ClassKind::Hash => Value::obj(HashObj::default()),
                 ClassKind::LexicalScope => {
                     let outer = cap.named(Ident::OUTER).cloned().unwrap_or_default();
                     Value::Obj(ScopeObj::new_rc(outer))
                 }
-                ClassKind::Code => CodeObj::from_capture(&cap)?,
+                ClassKind::Code => CodeObj::from_capture(cap)?,
             }),
             Ident::FETCH => reply_self(cap),
             Ident::STR => ok(Value::str(self.type_name())),
@@ -118,8 +123,8 @@ fn ok(v: Value) -> Result<Reply, ScriptError> {
 }
 
 #[inline]
-fn reply_self(cap: Capture) -> Result<Reply, ScriptError> {
-    Ok(Reply::Value(cap.invocant))
+fn reply_self(cap: Capture<'_>) -> Result<Reply, ScriptError> {
+    Ok(Reply::Value(cap.invocant.clone()))
 }
 
 /// The invocant as an `Rc` of its concrete type.

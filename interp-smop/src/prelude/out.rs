@@ -15,7 +15,7 @@ pub struct OutObj;
 /// Whatever the object's `Str` raises.
 pub fn stringify(rt: &mut Interp, v: &Value, out: &mut Vec<u8>) -> Result<(), ScriptError> {
     match v {
-        Value::Obj(_) => match rt.send(v, Ident::STR, Capture::default()) {
+        Value::Obj(_) => match rt.send(Ident::STR, Capture::new(v, &[])) {
             Ok(Reply::Value(s)) if !matches!(s, Value::Obj(_)) => {
                 s.render_into(out);
                 Ok(())
@@ -42,11 +42,11 @@ impl Object for OutObj {
         "OUT"
     }
 
-    fn send(&self, rt: &mut Interp, method: Ident, cap: Capture) -> Result<Reply, ScriptError> {
+    fn send(&self, rt: &mut Interp, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
         match method {
             Ident::PRINT | Ident::SAY => {
                 let mut buf = Vec::new();
-                for a in &cap.positional {
+                for a in cap.positional {
                     stringify(rt, a, &mut buf)?;
                 }
                 if method == Ident::SAY {
@@ -57,7 +57,7 @@ impl Object for OutObj {
                     .map_err(|e| ScriptError::runtime(format!("cannot write to $OUT: {e}")))?;
                 ok(Value::Bool(true))
             }
-            Ident::FETCH => ok(cap.invocant),
+            Ident::FETCH => ok(cap.invocant.clone()),
             _ => Err(ScriptError::unknown_method("OUT", method)),
         }
     }

@@ -140,7 +140,7 @@ impl Drop for ScopeObj {
     }
 }
 
-fn name_arg(cap: &Capture) -> Result<Bytes, ScriptError> {
+fn name_arg(cap: &Capture<'_>) -> Result<Bytes, ScriptError> {
     match cap.pos(0)? {
         Value::Str(s) => Ok(s.clone()),
         other => Err(ScriptError::wrong_type(
@@ -156,7 +156,12 @@ impl Object for ScopeObj {
         "LexicalScope"
     }
 
-    fn send(&self, _rt: &mut Interp, method: Ident, cap: Capture) -> Result<Reply, ScriptError> {
+    fn send(
+        &self,
+        _rt: &mut Interp,
+        method: Ident,
+        cap: Capture<'_>,
+    ) -> Result<Reply, ScriptError> {
         match method {
             Ident::LOOKUP => {
                 let name = name_arg(&cap)?;
@@ -188,7 +193,7 @@ impl Object for ScopeObj {
                 self.names.borrow().get(&name_arg(&cap)?).is_some(),
             )),
             Ident::OUTER => {
-                let scope = downcast_rc::<ScopeObj>(&cap.invocant)?;
+                let scope = downcast_rc::<ScopeObj>(cap.invocant)?;
                 ok(Value::obj(OuterContainer { scope }))
             }
             Ident::CLONE => ok(Value::obj(ScopeObj {
@@ -213,7 +218,12 @@ impl Object for OuterContainer {
         "Scalar"
     }
 
-    fn send(&self, _rt: &mut Interp, method: Ident, cap: Capture) -> Result<Reply, ScriptError> {
+    fn send(
+        &self,
+        _rt: &mut Interp,
+        method: Ident,
+        cap: Capture<'_>,
+    ) -> Result<Reply, ScriptError> {
         match method {
             Ident::FETCH => ok(self.scope.outer.borrow().clone()),
             Ident::STORE => {
