@@ -237,10 +237,11 @@ impl Interp {
         let old = self.current.replace(k);
         if tracing::enabled!(tracing::Level::DEBUG) {
             let from = old.and_then(|o| self.interpreter_of(o)).unwrap_or("-");
+            let at = self.position_of(k);
             if from != to.interp && old.is_some() {
-                debug!(from, to = to.interp, "hand-off");
+                debug!(from, to = to.interp, at = %at, "hand-off");
             } else {
-                debug!(from, to = to.interp, "goto");
+                debug!(from, to = to.interp, at = %at, "goto");
             }
         }
         if let Some(o) = old {
@@ -383,6 +384,19 @@ impl Interp {
     #[inline]
     pub fn should_yield(&self) -> bool {
         self.irq.ready || self.irq.flag.load(Ordering::Relaxed)
+    }
+
+    /// Where continuation `k` stands, as `file:line:col` (or `-`), for
+    /// traces.
+    fn position_of(&self, k: ContKey) -> String {
+        let mut frames = Vec::new();
+        if let Some(c) = self.slots.get(k).and_then(|s| s.cont.as_ref()) {
+            c.frames(&mut frames);
+        }
+        match frames.first() {
+            Some(f) => format!("{}:{}:{}", f.file, f.line, f.col),
+            None => "-".to_owned(),
+        }
     }
 
     /// The backtrace from the current continuation along `back`.
@@ -645,7 +659,12 @@ impl Interp {
                         .map_err(|_| InternalError::new("a live continuation's back is gone"))?;
                 }
                 self.current = Some(b);
-                debug!(to = self.interpreter_of(b).unwrap_or("-"), detour, "return");
+                debug!(
+                    to = self.interpreter_of(b).unwrap_or("-"),
+                    at = %self.position_of(b),
+                    detour,
+                    "return"
+                );
             }
             None => {
                 self.current = None;
