@@ -5,7 +5,7 @@ use crate::capture::Capture;
 use crate::cont::ContKey;
 use crate::error::ScriptError;
 use crate::ident::Ident;
-use crate::object::{Object, Reply};
+use crate::object::{answer_plain, Object, Reply};
 use crate::runloop::Interp;
 use crate::value::Value;
 
@@ -188,9 +188,7 @@ impl Object for ErrorObject {
                 e.backtrace.write_to(&mut s);
                 Value::str(s)
             }
-            Ident::DEFINED | Ident::TRUE => Value::Bool(true),
-            Ident::FETCH => cap.invocant.clone(),
-            _ => return Err(ScriptError::unknown_method("Error", method)),
+            _ => return answer_plain("Error", method, cap),
         };
         Ok(Reply::Value(v))
     }

@@ -22,6 +22,6 @@ pub use drop::{drop_values, is_last_ref};
 pub use error::{Backtrace, ErrorKind, FrameInfo, HostError, InternalError, RunError, ScriptError};
 pub use ident::Ident;
 pub use interrupt::{DefaultAction, Interrupt, InterruptHandle};
-pub use object::{same_object, NativeFn, ObjRef, Object, Reply};
+pub use object::{answer_plain, same_object, NativeFn, ObjRef, Object, Reply};
 pub use runloop::{ImmediateResponder, Interp, DEFAULT_QUANTUM};
 pub use value::{format_float, Bytes, SendValue, Value};

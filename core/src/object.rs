@@ -39,6 +39,26 @@ pub trait Object: Any {
     fn send(&self, rt: &mut Interp, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError>;
 }
 
+/// The methods every plain (non-container) object answers: `FETCH` gives
+/// the object itself, `defined` and `true` give true. Anything else is an
+/// unknown method of `type_name`. Objects call this from their fallback
+/// arm.
+///
+/// # Errors
+///
+/// [`ScriptError::unknown_method`] for any other method.
+pub fn answer_plain(
+    type_name: &str,
+    method: Ident,
+    cap: Capture<'_>,
+) -> Result<Reply, ScriptError> {
+    match method {
+        Ident::FETCH => Ok(Reply::Value(cap.invocant.clone())),
+        Ident::DEFINED | Ident::TRUE => Ok(Reply::Value(Value::Bool(true))),
+        _ => Err(ScriptError::unknown_method(type_name, method)),
+    }
+}
+
 /// Whether two object references are the same object.
 #[inline]
 pub fn same_object(a: &ObjRef, b: &ObjRef) -> bool {

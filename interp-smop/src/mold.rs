@@ -6,7 +6,7 @@ use std::cell::OnceCell;
 use std::fmt::Write;
 use std::rc::Rc;
 
-use polyeval_core::{Capture, Ident, Interp, Object, Reply, ScriptError, Value};
+use polyeval_core::{answer_plain, Capture, Ident, Interp, Object, Reply, ScriptError, Value};
 
 use crate::ops::{disasm_all, DecodeError, Op};
 
@@ -391,9 +391,7 @@ impl Object for MoldObject {
     ) -> Result<Reply, ScriptError> {
         match method {
             Ident::STR => Ok(Reply::Value(Value::str(format!("Mold({})", self.0.name)))),
-            Ident::FETCH => Ok(Reply::Value(cap.invocant.clone())),
-            Ident::DEFINED | Ident::TRUE => Ok(Reply::Value(Value::Bool(true))),
-            _ => Err(ScriptError::unknown_method("Mold", method)),
+            _ => answer_plain("Mold", method, cap),
         }
     }
 }

@@ -4,8 +4,8 @@
 use std::rc::Rc;
 
 use polyeval_core::{
-    drop_values, is_last_ref, Capture, Ident, Interp, Object, OwnedCapture, Reply, ScriptError,
-    Value,
+    answer_plain, drop_values, is_last_ref, Capture, Ident, Interp, Object, OwnedCapture, Reply,
+    ScriptError, Value,
 };
 
 use super::scope::ScopeObj;
@@ -73,10 +73,8 @@ impl Object for CodeObj {
                 let frame = MoldFrame::new(self.mold.clone(), &[interp, scope, capture]);
                 rt.call_into(Box::new(frame))
             }
-            Ident::FETCH => reply_self(cap),
             Ident::STR => ok(Value::str(format!("Code({})", self.mold.name))),
-            Ident::DEFINED | Ident::TRUE => ok(Value::Bool(true)),
-            _ => Err(ScriptError::unknown_method("Code", method)),
+            _ => answer_plain("Code", method, cap),
         }
     }
 }

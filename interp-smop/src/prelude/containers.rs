@@ -6,10 +6,11 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use polyeval_core::{
-    drop_values, is_last_ref, Bytes, Capture, Ident, Interp, Object, Reply, ScriptError, Value,
+    answer_plain, drop_values, is_last_ref, Bytes, Capture, Ident, Interp, Object, Reply,
+    ScriptError, Value,
 };
 
-use super::{downcast_rc, ok, reply_self};
+use super::{container_send, downcast_rc, ok};
 
 /// A scalar container: `FETCH` reads it, `STORE` writes it.
 #[derive(Default)]
@@ -46,16 +47,16 @@ impl Object for ScalarObj {
         method: Ident,
         cap: Capture<'_>,
     ) -> Result<Reply, ScriptError> {
-        match method {
-            Ident::FETCH => ok(self.value.borrow().clone()),
-            Ident::STORE => {
-                let v = cap.pos(0)?.clone();
-                *self.value.borrow_mut() = v.clone();
-                ok(v)
-            }
-            Ident::DEFINED => ok(Value::Bool(self.value.borrow().is_defined())),
-            _ => Err(ScriptError::unknown_method("Scalar", method)),
+        if method == Ident::DEFINED {
+            return ok(Value::Bool(self.value.borrow().is_defined()));
         }
+        container_send(
+            "Scalar",
+            method,
+            cap,
+            || self.value.borrow().clone(),
+            |v| *self.value.borrow_mut() = v,
+        )
     }
 }
 
@@ -125,9 +126,7 @@ impl Object for ArrayObj {
                 ok(Value::Int(items.len() as i64))
             }
             Ident::ELEMS => ok(Value::Int(self.items.borrow().len() as i64)),
-            Ident::FETCH => reply_self(cap),
-            Ident::DEFINED | Ident::TRUE => ok(Value::Bool(true)),
-            _ => Err(ScriptError::unknown_method("Array", method)),
+            _ => answer_plain("Array", method, cap),
         }
     }
 }
@@ -149,25 +148,26 @@ impl Object for ArrayElem {
         method: Ident,
         cap: Capture<'_>,
     ) -> Result<Reply, ScriptError> {
-        match method {
-            Ident::FETCH => ok(self
-                .array
-                .items
-                .borrow()
-                .get(self.index)
-                .cloned()
-                .unwrap_or_default()),
-            Ident::STORE => {
-                let v = cap.pos(0)?.clone();
+        container_send(
+            "ArrayElement",
+            method,
+            cap,
+            || {
+                self.array
+                    .items
+                    .borrow()
+                    .get(self.index)
+                    .cloned()
+                    .unwrap_or_default()
+            },
+            |v| {
                 let mut items = self.array.items.borrow_mut();
                 if items.len() <= self.index {
                     items.resize(self.index + 1, Value::Nil);
                 }
-                items[self.index] = v.clone();
-                ok(v)
-            }
-            _ => Err(ScriptError::unknown_method("ArrayElement", method)),
-        }
+                items[self.index] = v;
+            },
+        )
     }
 }
 
@@ -231,9 +231,7 @@ impl Object for HashObj {
                 }))
             }
             Ident::ELEMS => ok(Value::Int(self.map.borrow().len() as i64)),
-            Ident::FETCH => reply_self(cap),
-            Ident::DEFINED | Ident::TRUE => ok(Value::Bool(true)),
-            _ => Err(ScriptError::unknown_method("Hash", method)),
+            _ => answer_plain("Hash", method, cap),
         }
     }
 }
@@ -256,23 +254,21 @@ impl Object for HashElem {
         method: Ident,
         cap: Capture<'_>,
     ) -> Result<Reply, ScriptError> {
-        match method {
-            Ident::FETCH => ok(self
-                .hash
-                .map
-                .borrow()
-                .get(&self.key)
-                .cloned()
-                .unwrap_or_default()),
-            Ident::STORE => {
-                let v = cap.pos(0)?.clone();
+        container_send(
+            "HashElement",
+            method,
+            cap,
+            || {
                 self.hash
                     .map
-                    .borrow_mut()
-                    .insert(self.key.clone(), v.clone());
-                ok(v)
-            }
-            _ => Err(ScriptError::unknown_method("HashElement", method)),
-        }
+                    .borrow()
+                    .get(&self.key)
+                    .cloned()
+                    .unwrap_or_default()
+            },
+            |v| {
+                self.hash.map.borrow_mut().insert(self.key.clone(), v);
+            },
+        )
     }
 }

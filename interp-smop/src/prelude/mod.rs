@@ -117,6 +117,27 @@ impl Object for Class {
     }
 }
 
+/// The responder every scalar container shares: `FETCH` reads through
+/// `fetch`, `STORE(v)` writes through `store` and answers `v`; anything
+/// else is an unknown method of `type_name`.
+fn container_send(
+    type_name: &'static str,
+    method: Ident,
+    cap: Capture<'_>,
+    fetch: impl FnOnce() -> Value,
+    store: impl FnOnce(Value),
+) -> Result<Reply, ScriptError> {
+    match method {
+        Ident::FETCH => ok(fetch()),
+        Ident::STORE => {
+            let v = cap.pos(0)?.clone();
+            store(v.clone());
+            ok(v)
+        }
+        _ => Err(ScriptError::unknown_method(type_name, method)),
+    }
+}
+
 #[inline]
 fn ok(v: Value) -> Result<Reply, ScriptError> {
     Ok(Reply::Value(v))

@@ -9,12 +9,12 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use polyeval_core::{
-    drop_values, is_last_ref, Bytes, Capture, ErrorKind, Ident, Interp, Object, Reply, ScriptError,
-    Value,
+    answer_plain, drop_values, is_last_ref, Bytes, Capture, ErrorKind, Ident, Interp, Object,
+    Reply, ScriptError, Value,
 };
 
 use super::containers::ScalarObj;
-use super::{downcast_rc, ok, reply_self};
+use super::{container_send, downcast_rc, ok};
 
 /// Above this many entries a scope keeps a hash index.
 const INDEX_AT: usize = 16;
@@ -200,10 +200,8 @@ impl Object for ScopeObj {
                 names: RefCell::new(self.names.borrow().clone()),
                 outer: RefCell::new(self.outer.borrow().clone()),
             })),
-            Ident::FETCH => reply_self(cap),
-            Ident::DEFINED | Ident::TRUE => ok(Value::Bool(true)),
             Ident::ELEMS => ok(Value::Int(self.names.borrow().len() as i64)),
-            _ => Err(ScriptError::unknown_method("LexicalScope", method)),
+            _ => answer_plain("LexicalScope", method, cap),
         }
     }
 }
@@ -224,14 +222,12 @@ impl Object for OuterContainer {
         method: Ident,
         cap: Capture<'_>,
     ) -> Result<Reply, ScriptError> {
-        match method {
-            Ident::FETCH => ok(self.scope.outer.borrow().clone()),
-            Ident::STORE => {
-                let v = cap.pos(0)?.clone();
-                *self.scope.outer.borrow_mut() = v.clone();
-                ok(v)
-            }
-            _ => Err(ScriptError::unknown_method("Scalar", method)),
-        }
+        container_send(
+            "Scalar",
+            method,
+            cap,
+            || self.scope.outer.borrow().clone(),
+            |v| *self.scope.outer.borrow_mut() = v,
+        )
     }
 }
