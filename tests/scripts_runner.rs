@@ -12,11 +12,15 @@
 //! # args: a b c                    (program arguments)
 //! # max-steps: 100                 (run-loop step budget)
 //! # quanta: 1 1000                 (restrict the quanta it runs under)
+//! # lua-stdlib: all                (Lua standard libraries: safe, all, sandbox)
+//! # lua-memory-limit: 4000000      (bytes)
 //! ```
 //!
 //! Without `expect-stdout`, the script checks itself through TAP: stdout
 //! must contain at least one `ok` line and no `not ok` line. Each script
-//! runs at quantum 1, the default and unbounded; the outcome must be the
+//! runs under three settings: run-loop quantum 1 with Lua count-hook
+//! interval (`--lua-quantum`) 1, quantum 1000 with interval 100, and
+//! unbounded quantum with the default interval; the outcome must be the
 //! same under all of them.
 
 use std::path::{Path, PathBuf};
@@ -32,6 +36,8 @@ struct Expect {
     args: Vec<String>,
     max_steps: Option<u64>,
     quanta: Option<Vec<u32>>,
+    lua_stdlib: Option<polyeval_lua::Stdlib>,
+    lua_memory_limit: Option<usize>,
 }
 
 fn parse_quantum(s: &str) -> u32 {
@@ -70,6 +76,8 @@ fn parse_header(src: &str, prefix: &str) -> Expect {
             "args" => e.args = value.split_whitespace().map(str::to_owned).collect(),
             "max-steps" => e.max_steps = value.parse().ok(),
             "quanta" => e.quanta = Some(value.split_whitespace().map(parse_quantum).collect()),
+            "lua-stdlib" => e.lua_stdlib = value.parse().ok(),
+            "lua-memory-limit" => e.lua_memory_limit = value.parse().ok(),
             _ => {}
         }
     }
@@ -77,13 +85,21 @@ fn parse_header(src: &str, prefix: &str) -> Expect {
     e
 }
 
-fn run_one(path: &Path, exp: &Expect, quantum: u32) -> Result<(), Failed> {
+fn run_one(path: &Path, exp: &Expect, quantum: u32, lua_quantum: u32) -> Result<(), Failed> {
     let out = SharedBuf::default();
     let err = SharedBuf::default();
     let mut opts = Options::new(path);
     opts.args = exp.args.clone();
     opts.max_steps = exp.max_steps;
     opts.quantum = quantum;
+    opts.lua.quantum = lua_quantum;
+    // With a small count-hook interval, Lua also yields at every check, so
+    // that preemption happens everywhere it can.
+    opts.lua.always_preempt = lua_quantum < polyeval_lua::DEFAULT_LUA_QUANTUM;
+    opts.lua.memory_limit = exp.lua_memory_limit;
+    if let Some(m) = exp.lua_stdlib {
+        opts.lua.stdlib = m;
+    }
     let code = execute(&opts, Box::new(out.clone()), Box::new(err.clone()));
     let stdout = String::from_utf8_lossy(&out.contents()).into_owned();
     let stderr = String::from_utf8_lossy(&err.contents()).into_owned();
@@ -158,15 +174,18 @@ fn main() {
             .clone()
             .unwrap_or_else(|| vec![1, polyeval_core::DEFAULT_QUANTUM, u32::MAX]);
         for q in quanta {
-            let label = if q == u32::MAX {
-                "unbounded".to_owned()
-            } else {
-                q.to_string()
+            // Each run-loop quantum is paired with a Lua count-hook interval.
+            let (label, lq) = match q {
+                1 => ("1".to_owned(), 1),
+                u32::MAX => ("unbounded".to_owned(), polyeval_lua::DEFAULT_LUA_QUANTUM),
+                n if n == polyeval_core::DEFAULT_QUANTUM => (n.to_string(), 100),
+                n => (n.to_string(), polyeval_lua::DEFAULT_LUA_QUANTUM),
             };
             let (path, exp) = (path.clone(), exp.clone());
-            trials.push(Trial::test(format!("{rel} [quantum={label}]"), move || {
-                run_one(&path, &exp, q)
-            }));
+            trials.push(Trial::test(
+                format!("{rel} [quantum={label} lua-quantum={lq}]"),
+                move || run_one(&path, &exp, q, lq),
+            ));
         }
     }
     libtest_mimic::run(&args, trials).exit();

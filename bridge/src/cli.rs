@@ -6,6 +6,8 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+use polyeval_lua::{LuaConfig, Stdlib, DEFAULT_LUA_QUANTUM};
+
 use crate::run::{self, Options};
 
 /// polyeval: one run loop driving SMOP (m0ld) and Lua 5.4.
@@ -18,7 +20,7 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Cmd {
-    /// Run a program (.m0ld), chosen by extension.
+    /// Run a program (.m0ld or .lua), chosen by extension.
     Run {
         /// Print tracing events (goto, setr, hand-offs, interrupts) on stderr;
         /// `POLYEVAL_LOG=trace` adds a span per run-loop step.
@@ -30,9 +32,26 @@ enum Cmd {
         /// Instructions a continuation runs per step: a number, or `unbounded`.
         #[arg(long, value_name = "N", value_parser = parse_quantum, default_value = "1000")]
         quantum: u32,
+        /// Lua standard libraries: safe (all but debug), all, or sandbox (no
+        /// io, os, package, require, dofile, loadfile, debug; text-only load).
+        #[arg(long, value_name = "MODE", default_value = "safe")]
+        lua_stdlib: Stdlib,
+        /// Memory limit of the Lua state, in bytes; exceeding it is a Lua
+        /// error scripts can catch.
+        #[arg(long, value_name = "BYTES")]
+        lua_memory_limit: Option<usize>,
+        /// Lua VM instructions between two checks of the count hook, which
+        /// yields to the run loop only when an interrupt or the step budget
+        /// needs it.
+        #[arg(long, value_name = "N", default_value_t = DEFAULT_LUA_QUANTUM, value_parser = clap::value_parser!(u32).range(1..))]
+        lua_quantum: u32,
+        /// Testing: make Lua yield to the run loop at every count-hook check.
+        #[arg(long, hide = true)]
+        lua_always_preempt: bool,
         /// The program.
         file: PathBuf,
-        /// Arguments passed to the program (`@ARGS` in m0ld).
+        /// Arguments passed to the program (`@ARGS` in m0ld, `arg` and `...`
+        /// in Lua).
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
@@ -79,6 +98,10 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> i32 {
             trace,
             max_steps,
             quantum,
+            lua_stdlib,
+            lua_memory_limit,
+            lua_quantum,
+            lua_always_preempt,
             file,
             args,
         } => {
@@ -87,6 +110,12 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> i32 {
                 args,
                 max_steps,
                 quantum,
+                lua: LuaConfig {
+                    stdlib: lua_stdlib,
+                    memory_limit: lua_memory_limit,
+                    quantum: lua_quantum,
+                    always_preempt: lua_always_preempt,
+                },
             };
             let exec = || {
                 run::execute(

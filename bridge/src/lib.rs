@@ -5,4 +5,5 @@
 #![forbid(unsafe_code)]
 
 pub mod cli;
+pub mod lua_bridge;
 pub mod run;

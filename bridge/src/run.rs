@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use polyeval_core::{Interp, Value};
+use polyeval_lua::LuaConfig;
 use polyeval_smop::{asm, prelude};
 
 /// Exit status: success.
@@ -30,6 +31,9 @@ pub struct Options {
     pub max_steps: Option<u64>,
     /// Instructions per step (`u32::MAX` for unbounded).
     pub quantum: u32,
+    /// The Lua state's set-up: standard libraries, memory limit, count
+    /// hook interval.
+    pub lua: LuaConfig,
 }
 
 impl Options {
@@ -40,6 +44,7 @@ impl Options {
             args: Vec::new(),
             max_steps: None,
             quantum: polyeval_core::DEFAULT_QUANTUM,
+            lua: LuaConfig::default(),
         }
     }
 }
@@ -70,6 +75,8 @@ impl Write for SharedBuf {
 pub enum Lang {
     /// m0ld source.
     M0ld,
+    /// Lua 5.4 source.
+    Lua,
 }
 
 /// Picks the language from the file extension.
@@ -80,8 +87,9 @@ pub enum Lang {
 pub fn lang_of(path: &Path) -> Result<Lang, String> {
     match path.extension().and_then(|e| e.to_str()) {
         Some("m0ld") => Ok(Lang::M0ld),
+        Some("lua") => Ok(Lang::Lua),
         other => Err(format!(
-            "{}: cannot tell the language: expected a .m0ld file, got extension {:?}",
+            "{}: cannot tell the language: expected a .m0ld or .lua file, got extension {:?}",
             path.display(),
             other.unwrap_or("")
         )),
@@ -125,6 +133,18 @@ pub fn check(path: &Path, err: &mut dyn Write) -> i32 {
                 EXIT_USAGE
             }
         },
+        Lang::Lua => {
+            let mut rt = Interp::hollow();
+            match polyeval_lua::LuaRuntime::install(&mut rt, LuaConfig::default())
+                .and_then(|l| l.load(src.as_bytes(), &path.display().to_string()))
+            {
+                Ok(_) => EXIT_OK,
+                Err(e) => {
+                    let _ = writeln!(err, "error: {}", e.message);
+                    EXIT_USAGE
+                }
+            }
+        }
     }
 }
 
@@ -154,9 +174,18 @@ pub fn disasm(path: &Path, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     }
 }
 
-/// A configured run loop for `opts`, with SMOP installed and output
-/// redirected.
-pub fn new_loop(opts: &Options, out: Box<dyn Write>, err: Box<dyn Write>) -> Interp {
+/// A configured run loop for `opts`, with SMOP, Lua and the bridge
+/// installed and output redirected.
+///
+/// # Errors
+///
+/// A message when the Lua state cannot be set up (a memory limit too
+/// small for the standard libraries, say).
+pub fn new_loop(
+    opts: &Options,
+    out: Box<dyn Write>,
+    err: Box<dyn Write>,
+) -> Result<Interp, String> {
     let mut rt = Interp::new();
     rt.set_output(out);
     rt.set_errput(err);
@@ -171,7 +200,22 @@ pub fn new_loop(opts: &Options, out: Box<dyn Write>, err: Box<dyn Write>) -> Int
             items: RefCell::new(args),
         }),
     );
-    rt
+    crate::lua_bridge::install(&mut rt, opts.lua.clone())
+        .map_err(|e| format!("cannot set up Lua: {}", e.message))?;
+    Ok(rt)
+}
+
+fn loop_or_report(opts: &Options, out: Box<dyn Write>, mut err: Box<dyn Write>) -> Option<Interp> {
+    match new_loop(opts, out, Box::new(std::io::sink())) {
+        Ok(mut rt) => {
+            rt.set_errput(err);
+            Some(rt)
+        }
+        Err(m) => {
+            let _ = writeln!(err, "error: {m}");
+            None
+        }
+    }
 }
 
 /// Runs `opts.file` to completion, writing program output to `out` and
@@ -197,12 +241,54 @@ pub fn execute(opts: &Options, out: Box<dyn Write>, mut err: Box<dyn Write>) -> 
                     return EXIT_USAGE;
                 }
             };
-            let mut rt = new_loop(opts, out, err);
+            let Some(mut rt) = loop_or_report(opts, out, err) else {
+                return EXIT_USAGE;
+            };
             let frame = prelude::top_frame(&mut rt, mold);
             rt.start(Box::new(frame));
             finish(&mut rt)
         }
+        Lang::Lua => {
+            let Some(mut rt) = loop_or_report(opts, out, err) else {
+                return EXIT_USAGE;
+            };
+            let Some(lua) = polyeval_lua::LuaRuntime::of(&rt) else {
+                return EXIT_USAGE;
+            };
+            let main = match lua.load(src.as_bytes(), &file) {
+                Ok(f) => f,
+                Err(e) => {
+                    let _ = writeln!(rt.err(), "error: {}", e.message);
+                    return EXIT_USAGE;
+                }
+            };
+            let args: Vec<Value> = opts.args.iter().map(Value::str).collect();
+            if let Err(e) = set_arg_table(&lua, &file, &args) {
+                let _ = writeln!(rt.err(), "error: {}", e.message);
+                return EXIT_RUNTIME;
+            }
+            if let Err(e) = polyeval_lua::start_main(&mut rt, &lua, main, &args) {
+                let _ = writeln!(rt.err(), "error: {}", e.message);
+                return EXIT_RUNTIME;
+            }
+            finish(&mut rt)
+        }
     }
+}
+
+/// Lua's `arg` table: the script name at 0, the arguments from 1.
+fn set_arg_table(
+    lua: &polyeval_lua::LuaRuntime,
+    file: &str,
+    args: &[Value],
+) -> Result<(), polyeval_core::ScriptError> {
+    let fail = |e: mlua::Error| polyeval_core::ScriptError::runtime(e.to_string());
+    let t = lua.lua().create_table().map_err(fail)?;
+    t.raw_set(0, file).map_err(fail)?;
+    for (i, a) in args.iter().enumerate() {
+        t.raw_set(i + 1, lua.to_lua(a)?).map_err(fail)?;
+    }
+    lua.lua().globals().set("arg", t).map_err(fail)
 }
 
 fn finish(rt: &mut Interp) -> i32 {

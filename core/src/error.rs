@@ -203,9 +203,12 @@ impl ScriptError {
         self.backtrace.frames.first()
     }
 
-    /// The message with its origin, as `file:line:col: message`.
+    /// The message with its origin, as `file:line:col: message`. Errors
+    /// raised in Lua keep their message as it is: Lua puts the position it
+    /// wants (the `level` of `error`) into the message itself.
     pub fn located_message(&self) -> String {
         match self.origin() {
+            Some(fr) if fr.interp == "lua" => self.message.clone(),
             Some(fr) if fr.line > 0 && fr.col > 0 => {
                 format!("{}:{}:{}: {}", fr.file, fr.line, fr.col, self.message)
             }

@@ -97,6 +97,11 @@ numbered_idents! {
     COLUMN = "column",
     BACKTRACE = "backtrace",
     INTERPRETER = "interpreter",
+    LUA_AT_KEY = "at_key",
+    LUA_STORE = "store",
+    EVAL = "eval",
+    REQUIRE = "require",
+    GLOBAL = "global",
 }
 
 fn interner() -> &'static RwLock<Interner> {

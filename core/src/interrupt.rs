@@ -44,6 +44,12 @@ impl InterruptHandle {
         self.raise_ident(Ident::new(kind), payload)
     }
 
+    /// Whether an interrupt raised through a handle waits to be delivered.
+    /// One relaxed atomic load: cheap enough for an instruction-count hook.
+    pub fn is_pending(&self) -> bool {
+        self.flag.load(Ordering::Relaxed)
+    }
+
     /// Like [`InterruptHandle::raise`], with an interned kind.
     ///
     /// # Errors

@@ -28,6 +28,11 @@ use crate::value::Value;
 /// The default number of instructions a continuation runs in one step.
 pub const DEFAULT_QUANTUM: u32 = 1000;
 
+/// The default cap on nested run loops (see [`Interp::run_nested`]). Each
+/// level keeps native frames alive, and Lua counts them against its own
+/// limit of 200 C calls, so the cap is well below that.
+pub const DEFAULT_MAX_NESTED: u32 = 40;
+
 /// Answers messages sent to immediate values (integers, strings, ...).
 /// Interpreters install one; see [`Interp::set_immediate_responder`].
 pub type ImmediateResponder = fn(&mut Interp, Ident, Capture<'_>) -> Result<Reply, ScriptError>;
@@ -56,9 +61,20 @@ pub struct Interp {
     quantum: u32,
     steps: u64,
     max_steps: u64,
-    /// A `setr` that arrived for the continuation running a step; it is
-    /// delivered when the step ends (only one continuation runs at a time).
-    parked_setr: Option<(ContKey, Value)>,
+    /// `setr`s that arrived for continuations running a step; each is
+    /// delivered when its step ends. Usually one continuation runs at a
+    /// time; nested run loops make several.
+    parked_setr: Vec<(ContKey, Value)>,
+    /// Nested run loops in progress (see [`Interp::run_nested`]).
+    nested: u32,
+    /// The most nested run loops allowed at once.
+    max_nested: u32,
+    /// An error that unwound to a continuation running a step, for the
+    /// nested run loop waiting on it.
+    nested_error: Option<(ContKey, ScriptError)>,
+    /// A stop (budget, exit interrupt, internal error) met inside a nested
+    /// run loop; the outermost loop reports it.
+    fatal: Option<RunError>,
     result: Value,
     pub(crate) irq: Interrupts,
     immediate: ImmediateResponder,
@@ -92,7 +108,11 @@ impl Interp {
             quantum: DEFAULT_QUANTUM,
             steps: 0,
             max_steps: u64::MAX,
-            parked_setr: None,
+            parked_setr: Vec::new(),
+            nested: 0,
+            max_nested: DEFAULT_MAX_NESTED,
+            nested_error: None,
+            fatal: None,
             result: Value::Nil,
             irq: Interrupts::new(),
             immediate: no_immediates,
@@ -101,6 +121,15 @@ impl Interp {
             out: Box::new(std::io::BufWriter::new(std::io::stdout())),
             err: Box::new(std::io::stderr()),
         }
+    }
+
+    /// An idle loop that writes nowhere: a stand-in for a loop whose state
+    /// is lent out for a while (see `polyeval_lua::lend`).
+    pub fn hollow() -> Self {
+        let mut rt = Self::new();
+        rt.out = Box::new(std::io::sink());
+        rt.err = Box::new(std::io::sink());
+        rt
     }
 
     // ----- configuration -------------------------------------------------
@@ -315,8 +344,8 @@ impl Interp {
         match slot.cont.as_mut() {
             Some(c) => c.setr(v),
             None => {
-                if self.parked_setr.is_none() {
-                    self.parked_setr = Some((k, v));
+                if !self.parked_setr.iter().any(|(pk, _)| *pk == k) {
+                    self.parked_setr.push((k, v));
                 }
             }
         }
@@ -505,23 +534,120 @@ impl Interp {
             return Err(RunError::Host(HostError::Reentrant));
         }
         self.running = true;
-        let r = self.run_steps();
+        let r = self.run_steps(None);
         self.running = false;
+        self.fatal = None;
         let _ = self.out.flush();
         r
     }
 
-    fn run_steps(&mut self) -> Result<Value, RunError> {
+    /// Runs a nested loop for continuation `k`, which is running a step and
+    /// has just made a callee current (a pending method call): steps run
+    /// until the callee's result comes back to `k`, which is returned. This
+    /// is for interpreters that cannot end their step where they stand (a
+    /// Lua callback that may not yield); everything else ends its step and
+    /// lets the one loop go on.
+    ///
+    /// # Errors
+    ///
+    /// The script error that unwound to `k`; a depth-limit error when
+    /// [`Interp::set_max_nested`] nested loops are already running; a
+    /// runtime error when control left `k`'s chain for good. A stop that
+    /// must end the program (budget, exit interrupt) is also kept for the
+    /// outermost loop, which reports it.
+    pub fn run_nested(&mut self, k: ContKey) -> Result<Value, ScriptError> {
+        if !self.running {
+            return Err(ScriptError::runtime(
+                "a nested run loop needs a running loop",
+            ));
+        }
+        if self.nested >= self.max_nested {
+            return Err(ScriptError::runtime(format!(
+                "nested run loop depth limit ({}) reached",
+                self.max_nested
+            )));
+        }
+        self.nested += 1;
+        debug!(depth = self.nested, "nested run loop");
+        let r = self.run_steps(Some(k));
+        self.nested -= 1;
+        match r {
+            Ok(v) => Ok(v),
+            Err(RunError::Script(e)) => Err(e),
+            Err(other) => {
+                let msg = format!("the run loop stopped: {}", other.report().trim_end());
+                if self.fatal.is_none() {
+                    self.fatal = Some(other);
+                }
+                Err(ScriptError::runtime(msg))
+            }
+        }
+    }
+
+    /// Sets how many run loops may nest (see [`Interp::run_nested`]).
+    pub fn set_max_nested(&mut self, max: u32) {
+        self.max_nested = max;
+    }
+
+    /// How many nested run loops are running now.
+    pub fn nested_depth(&self) -> u32 {
+        self.nested
+    }
+
+    /// Counts `n` extra steps against the budget, for interpreters that
+    /// run several steps' worth of work inside one `eval` (a Lua step that
+    /// passed its instruction-count hook `n` times).
+    pub fn add_steps(&mut self, n: u64) {
+        self.steps = self.steps.saturating_add(n);
+    }
+
+    /// How many steps are left in the budget.
+    pub fn steps_left(&self) -> u64 {
+        self.max_steps.saturating_sub(self.steps)
+    }
+
+    fn take_parked(&mut self, k: ContKey) -> Option<Value> {
+        if self.parked_setr.is_empty() {
+            return None;
+        }
+        let i = self.parked_setr.iter().position(|(pk, _)| *pk == k)?;
+        Some(self.parked_setr.swap_remove(i).1)
+    }
+
+    fn run_steps(&mut self, stop: Option<ContKey>) -> Result<Value, RunError> {
         // Whether a subscriber wants step spans is decided once per run, so
         // the loop pays one predictable branch a step without one.
         let trace_steps = tracing::enabled!(tracing::Level::TRACE);
         loop {
+            if let Some(f) = self.fatal.take() {
+                if stop.is_some() {
+                    // Keep it for the outermost loop.
+                    let msg = f.report();
+                    self.fatal = Some(f);
+                    return Err(RunError::Script(ScriptError::runtime(msg.trim_end())));
+                }
+                return Err(f);
+            }
             if self.irq.ready || self.irq.flag.load(Ordering::Relaxed) {
                 self.poll_interrupts()?;
             }
             let Some(k) = self.current else {
+                if stop.is_some() {
+                    return Err(RunError::Script(ScriptError::runtime(
+                        "the program ended while a nested run loop waited for a result",
+                    )));
+                }
                 return Ok(std::mem::take(&mut self.result));
             };
+            if Some(k) == stop {
+                if let Some((ek, e)) = self.nested_error.take() {
+                    if ek == k {
+                        return Err(RunError::Script(e));
+                    }
+                    self.nested_error = Some((ek, e));
+                }
+                return Ok(self.take_parked(k).unwrap_or(Value::Nil));
+            }
             if self.steps >= self.max_steps {
                 return Err(RunError::StepBudget {
                     max_steps: self.max_steps,
@@ -530,6 +656,13 @@ impl Interp {
             }
             self.steps += 1;
             let Some(mut cont) = self.slots.get_mut(k).and_then(|s| s.cont.take()) else {
+                if stop.is_some() && self.slots.contains_key(k) {
+                    // Control went to a continuation an outer nested loop
+                    // is running: hand this loop's caller an error.
+                    return Err(RunError::Script(ScriptError::runtime(
+                        "control passed to a continuation that waits in an outer nested run loop",
+                    )));
+                }
                 return Err(InternalError::new(
                     "the current continuation is missing or already running",
                 )
@@ -542,14 +675,12 @@ impl Interp {
                 Ok(step) => step,
                 Err(p) => Step::Fail(ScriptError::panic(&panic_message(&*p))),
             };
+            if let Some(v) = self.take_parked(k) {
+                cont.setr(v);
+            }
             let Some(slot) = self.slots.get_mut(k) else {
                 return Err(InternalError::new("a running continuation was freed").into());
             };
-            if let Some((pk, v)) = self.parked_setr.take() {
-                if pk == k {
-                    cont.setr(v);
-                }
-            }
             slot.cont = Some(cont);
             if self.irq.needs_origin {
                 self.fill_origins(k);
@@ -581,7 +712,7 @@ impl Interp {
             };
             if matches!(step, Step::Continue)
                 && self.current == Some(k)
-                && self.parked_setr.is_none()
+                && self.parked_setr.is_empty()
                 && !self.irq.needs_origin
                 && self.steps < self.max_steps
                 && !self.irq.ready
@@ -688,6 +819,13 @@ impl Interp {
         let mut k = k;
         loop {
             debug!(at = self.interpreter_of(k).unwrap_or("-"), error = %err.message, "unwind");
+            if self.slots.get(k).is_some_and(|s| s.cont.is_none()) {
+                // A continuation running a step waits in a nested run loop:
+                // the error is its call's result.
+                self.current = Some(k);
+                self.nested_error = Some((k, err));
+                return Ok(());
+            }
             let handler = self
                 .slots
                 .get_mut(k)

@@ -1,4 +1,66 @@
-//! polyeval-lua: Lua 5.4 as run-loop continuations, on mlua (vendored Lua
-//! 5.4). Nothing is built here yet: the crate holds its place in the
-//! workspace and in the layering checks until the Lua issue lands.
-#![forbid(unsafe_code)]
+//! polyeval-lua: Lua 5.4 (through mlua) as run-loop continuations.
+//!
+//! Every running piece of Lua is a [`LuaCont`]: a pooled Lua thread with a
+//! `back`. Calls into other interpreters hand off through the run loop
+//! (the thread yields; the result comes back by `setr`), so no interpreter
+//! nests on the native stack. User coroutines are native Lua coroutines
+//! whose `coroutine.*` functions pass such waits up to the driver thread
+//! (`runtime.lua`). Start at [`LuaRuntime::install`] and [`start_main`].
+#![deny(unsafe_code)]
+
+mod cont;
+mod convert;
+#[allow(unsafe_code)]
+mod ffi;
+pub mod lend;
+mod runtime;
+
+use std::rc::Rc;
+
+pub use cont::LuaCont;
+pub use convert::LuaObject;
+pub use runtime::{LuaConfig, LuaRuntime, Stdlib, DEFAULT_LUA_QUANTUM};
+
+use polyeval_core::{Interp, Reply, ScriptError, Value};
+
+/// Makes a Lua function call the current continuation, as a new root:
+/// a program's main chunk, say. `args` are its arguments.
+///
+/// # Errors
+///
+/// A script error when Lua is out of memory.
+pub fn start_main(
+    rt: &mut Interp,
+    lua: &Rc<LuaRuntime>,
+    f: mlua::Function,
+    args: &[Value],
+) -> Result<(), ScriptError> {
+    let shared = lua.shared();
+    let l = lua.lua();
+    let mut input = mlua::MultiValue::new();
+    input.push_back(mlua::Value::Function(f));
+    for a in args {
+        input.push_back(lua.to_lua(a)?);
+    }
+    let thread = shared
+        .take_thread(l)
+        .map_err(|e| ScriptError::runtime(e.to_string()))?;
+    rt.start(Box::new(LuaCont::new(shared.clone(), thread, input)));
+    Ok(())
+}
+
+/// Calls Lua value `f` with `args` by a hand-off from the current
+/// continuation: answers [`Reply::Pending`]; the result comes back by
+/// `setr`.
+///
+/// # Errors
+///
+/// A script error when Lua is out of memory.
+pub fn call(
+    rt: &mut Interp,
+    lua: &Rc<LuaRuntime>,
+    f: mlua::Value,
+    args: &[Value],
+) -> Result<Reply, ScriptError> {
+    convert::call_lua(rt, lua.shared(), f, None, args)
+}

@@ -1,0 +1,187 @@
+//! The Lua ↔ SMOP bridge (DESIGN §4): the `smop` table in Lua (`load`,
+//! `eval`, `lookup`) and the `Lua` object in the m0ld prelude (`eval`,
+//! `require`, `global`). Values cross through `polyeval_lua`'s mapping;
+//! every call that runs code in the other interpreter is a hand-off through
+//! the run loop.
+
+use std::rc::Rc;
+
+use mlua::Function;
+use polyeval_core::{
+    answer_plain, Capture, ErrorKind, Ident, Interp, Object, Reply, ScriptError, Value,
+};
+use polyeval_lua::{LuaConfig, LuaRuntime};
+use polyeval_smop::{asm, prelude};
+
+/// A host function that may answer "pending": what `smop.load` and friends
+/// are on the run-loop side.
+struct HostFn {
+    name: &'static str,
+    #[allow(clippy::type_complexity)]
+    f: Box<dyn Fn(&mut Interp, Capture<'_>) -> Result<Reply, ScriptError>>,
+}
+
+impl Object for HostFn {
+    fn type_name(&self) -> &'static str {
+        self.name
+    }
+
+    fn send(&self, rt: &mut Interp, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
+        if method == Ident::CALL {
+            (self.f)(rt, cap)
+        } else {
+            answer_plain(self.name, method, cap)
+        }
+    }
+}
+
+fn string_arg(cap: &Capture<'_>, i: usize, what: &str) -> Result<String, ScriptError> {
+    let v = cap.pos(i)?;
+    match v.as_bytes() {
+        Some(b) => Ok(String::from_utf8_lossy(b).into_owned()),
+        None => Err(ScriptError::wrong_type(what, "a string", v.type_name())),
+    }
+}
+
+/// Compiles m0ld source and hands off to its top frame.
+fn run_m0ld(rt: &mut Interp, src: &str, file: &str) -> Result<Reply, ScriptError> {
+    let mold = asm::compile(src, file)
+        .map_err(|d| ScriptError::new(ErrorKind::Compile, d.render().trim_end().to_owned()))?;
+    let frame = prelude::top_frame(rt, mold);
+    rt.call_into(Box::new(frame))
+}
+
+fn smop_table(lua_rt: &LuaRuntime) -> Result<mlua::Table, ScriptError> {
+    let lua = lua_rt.lua();
+    let fail = |e: mlua::Error| ScriptError::runtime(format!("lua: {e}"));
+    let t = lua.create_table().map_err(fail)?;
+    let load = Value::obj(HostFn {
+        name: "smop.load",
+        f: Box::new(|rt, cap| {
+            let path = string_arg(&cap, 0, "smop.load's path")?;
+            let src = std::fs::read_to_string(&path)
+                .map_err(|e| ScriptError::runtime(format!("smop.load: cannot read {path}: {e}")))?;
+            run_m0ld(rt, &src, &path)
+        }),
+    });
+    let eval = Value::obj(HostFn {
+        name: "smop.eval",
+        f: Box::new(|rt, cap| {
+            let src = string_arg(&cap, 0, "smop.eval's source")?;
+            run_m0ld(rt, &src, "<smop.eval>")
+        }),
+    });
+    let lookup = Value::obj(HostFn {
+        name: "smop.lookup",
+        f: Box::new(|rt, cap| {
+            let name = string_arg(&cap, 0, "smop.lookup's name")?;
+            Ok(Reply::Value(
+                prelude::lookup(rt, name.as_bytes()).unwrap_or(Value::Nil),
+            ))
+        }),
+    });
+    for (name, obj) in [("load", load), ("eval", eval), ("lookup", lookup)] {
+        let f: Function = lua_rt.host_function(&obj)?;
+        t.set(name, f).map_err(fail)?;
+    }
+    Ok(t)
+}
+
+/// Lua's side of `Lua.require`: runs a file once and caches its result.
+const REQUIRE_SRC: &str = r#"
+local loadfile_text = ...
+local cache = {}
+return function(path)
+  local v = cache[path]
+  if v == nil then
+    v = loadfile_text(path)()
+    if v == nil then v = true end
+    cache[path] = v
+  end
+  return v
+end
+"#;
+
+/// The `Lua` object of the m0ld prelude.
+struct LuaPrelude {
+    lua: Rc<LuaRuntime>,
+    require: Function,
+}
+
+impl Object for LuaPrelude {
+    fn type_name(&self) -> &'static str {
+        "Lua"
+    }
+
+    fn send(&self, rt: &mut Interp, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
+        match method {
+            Ident::EVAL => {
+                let src = string_arg(&cap, 0, "Lua.eval's source")?;
+                let f = self.lua.load(src.as_bytes(), "<Lua.eval>")?;
+                polyeval_lua::call(
+                    rt,
+                    &self.lua,
+                    mlua::Value::Function(f),
+                    &cap.positional[1..],
+                )
+            }
+            Ident::REQUIRE => {
+                let path = cap.pos(0)?.clone();
+                polyeval_lua::call(
+                    rt,
+                    &self.lua,
+                    mlua::Value::Function(self.require.clone()),
+                    &[path],
+                )
+            }
+            Ident::GLOBAL => {
+                let name = string_arg(&cap, 0, "Lua.global's name")?;
+                self.lua.global(rt, name.as_bytes()).map(Reply::Value)
+            }
+            _ => answer_plain("Lua", method, cap),
+        }
+    }
+}
+
+/// Installs Lua in `rt` with `config`, and both halves of the bridge: the
+/// `smop` global in Lua and `Lua` in the m0ld prelude.
+///
+/// # Errors
+///
+/// A script error when the Lua state cannot be set up.
+pub fn install(rt: &mut Interp, config: LuaConfig) -> Result<Rc<LuaRuntime>, ScriptError> {
+    let lua_rt = LuaRuntime::install(rt, config)?;
+    let fail = |e: mlua::Error| ScriptError::runtime(format!("lua: {e}"));
+    let t = smop_table(&lua_rt)?;
+    lua_rt.lua().globals().set("smop", t).map_err(fail)?;
+    let loader = {
+        let weak = Rc::downgrade(&lua_rt);
+        lua_rt
+            .lua()
+            .create_function(move |_, path: String| {
+                let Some(l) = weak.upgrade() else {
+                    return Err(mlua::Error::runtime("the Lua state is gone"));
+                };
+                let src = std::fs::read(&path)
+                    .map_err(|e| mlua::Error::runtime(format!("cannot read {path}: {e}")))?;
+                l.load(&src, &path)
+                    .map_err(|e| mlua::Error::runtime(e.message))
+            })
+            .map_err(fail)?
+    };
+    let require: Function = lua_rt
+        .lua()
+        .load(REQUIRE_SRC)
+        .set_name("=polyeval")
+        .call(loader)
+        .map_err(fail)?;
+    prelude::bind(
+        rt,
+        "Lua",
+        Value::obj(LuaPrelude {
+            lua: lua_rt.clone(),
+            require,
+        }),
+    );
+    Ok(lua_rt)
+}

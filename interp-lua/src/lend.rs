@@ -1,0 +1,76 @@
+//! Lending the run loop to Lua callbacks.
+//!
+//! While a Lua step runs, Rust functions that Lua calls (sending a message
+//! to a SMOP object, `print`, the count hook) need the run loop, but the
+//! loop's `&mut Interp` belongs to the step. [`lend`] moves the loop's
+//! state into a thread-local slot for the duration of a Lua call, leaving a
+//! spare, empty `Interp` behind; [`with_rt`] borrows it from there. Both
+//! nest: a callback that runs a nested loop lends it again. No pointer to
+//! the loop is ever stored.
+
+use std::cell::RefCell;
+
+use polyeval_core::Interp;
+
+thread_local! {
+    /// The lent run loop, while Lua code runs.
+    static ACTIVE: RefCell<Option<Box<Interp>>> = const { RefCell::new(None) };
+    /// Empty run loops to stand in while the real one is lent; boxed so
+    /// that lending moves a pointer into `ACTIVE`, not the whole loop.
+    #[allow(clippy::vec_box)]
+    static SPARE: RefCell<Vec<Box<Interp>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` with the run loop `rt` lent to Lua callbacks (see
+/// [`with_rt`]). `rt` holds an empty stand-in meanwhile and gets its state
+/// back afterwards, also when `f` panics.
+pub fn lend<R>(rt: &mut Interp, f: impl FnOnce() -> R) -> R {
+    let mut boxed = SPARE
+        .with(|s| s.borrow_mut().pop())
+        .unwrap_or_else(|| Box::new(Interp::hollow()));
+    std::mem::swap(rt, &mut *boxed);
+    let prev = ACTIVE.with(|a| a.borrow_mut().replace(boxed));
+    struct Restore<'a> {
+        rt: &'a mut Interp,
+        prev: Option<Option<Box<Interp>>>,
+    }
+    impl Drop for Restore<'_> {
+        fn drop(&mut self) {
+            let prev = self.prev.take().unwrap_or(None);
+            let lent = ACTIVE.with(|a| std::mem::replace(&mut *a.borrow_mut(), prev));
+            if let Some(mut boxed) = lent {
+                std::mem::swap(self.rt, &mut *boxed);
+                SPARE.with(|s| s.borrow_mut().push(boxed));
+            }
+        }
+    }
+    let _restore = Restore {
+        rt,
+        prev: Some(prev),
+    };
+    f()
+}
+
+/// Runs `f` on the lent run loop, or returns `None` when no loop is lent
+/// (Lua code running outside any step, such as a finalizer during a
+/// collection the host started).
+pub fn with_rt<R>(f: impl FnOnce(&mut Interp) -> R) -> Option<R> {
+    struct PutBack(Option<Box<Interp>>);
+    impl Drop for PutBack {
+        fn drop(&mut self) {
+            if let Some(rt) = self.0.take() {
+                ACTIVE.with(|a| *a.borrow_mut() = Some(rt));
+            }
+        }
+    }
+    let rt = ACTIVE.with(|a| a.borrow_mut().take())?;
+    // The loop goes back into the slot when `guard` drops, also on panic.
+    let mut guard = PutBack(Some(rt));
+    let rt = guard.0.as_deref_mut()?;
+    Some(f(rt))
+}
+
+/// Whether a run loop is lent right now.
+pub fn is_lent() -> bool {
+    ACTIVE.with(|a| a.borrow().is_some())
+}

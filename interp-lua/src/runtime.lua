@@ -1,0 +1,219 @@
+-- polyeval's Lua-side runtime, loaded once per Lua state as chunk "=polyeval".
+--
+-- It receives a table of Rust helpers and private markers and returns the
+-- pieces the Rust side drives: the trampoline that pooled threads run, the
+-- factory of SMOP method wrappers, and the replacement coroutine library.
+--
+-- Protocol between a pooled thread and the Rust driver (a thread yields
+-- these to the run loop's Lua continuation):
+--   DONE, ok, ...   the function finished (ok = false: it raised; the
+--                   error value follows)
+--   PENDING         a call went to another continuation; resume me with
+--                   its result, or with ERR, err to raise err here
+--   (nothing)       the count hook preempted me; resume me with nothing
+-- User coroutines are native Lua coroutines. A PENDING or preemption
+-- yield inside one is passed up, level by level, by `coroutine.resume`
+-- below, until it reaches the pooled thread the driver resumes; the answer
+-- travels back down the same way. A user `coroutine.yield` carries the
+-- private marker Y so it cannot be mistaken for either.
+local R = ...
+local DONE, PENDING, ERR, Y = R.DONE, R.PENDING, R.ERR, R.Y
+local MAIN = R.main
+-- Rust functions, set by `init` once the Rust side exists.
+local send, nested, handler, argmsg
+
+-- Raises Lua's own "bad argument" error for the function two levels up.
+local function check(ok, n, expected, fname, ...)
+  if not ok then
+    error(argmsg(n, expected, fname, ...), 0)
+  end
+end
+
+local co = coroutine
+local ncreate, nresume, nyield = co.create, co.resume, co.yield
+local nstatus, nrunning, nisyieldable, nclose = co.status, co.running, co.isyieldable, co.close
+local xpcall, error, select, type, setmetatable = xpcall, error, select, type, setmetatable
+
+-- Threads the driver owns (pooled): invisible to user code as coroutines.
+local POOLED = setmetatable({}, { __mode = "k" })
+-- Coroutines suspended because something deeper waits for the run loop.
+local WAITING = setmetatable({}, { __mode = "k" })
+
+-- The body of every pooled thread. Each use resumes it with a function and
+-- its arguments; it answers DONE and waits for the next use. The tail call
+-- keeps its stack flat.
+local function trampoline(f, ...)
+  return trampoline(nyield(DONE, xpcall(f, handler, ...)))
+end
+
+local function resumed(r, ...)
+  if r == ERR then
+    error((...), 0)
+  end
+  return r, ...
+end
+
+-- Waits for the result of a call that went pending: by yielding to the
+-- driver where Lua can yield, by a nested run loop where it cannot (a
+-- table.sort comparator, a gsub callback, a metamethod called from C).
+local function await()
+  if nisyieldable() then
+    return resumed(nyield(PENDING))
+  end
+  return resumed(nested())
+end
+
+local function special(e, level)
+  if e == PENDING then
+    return await()
+  end
+  error(e, level)
+end
+
+-- A Lua function that sends message `id` to its first argument.
+local function method(id)
+  return function(self, ...)
+    local r, e, l = send(self, id, ...)
+    if r == ERR then
+      return special(e, l)
+    end
+    return r
+  end
+end
+
+-- A Lua function that sends message `id` to `obj`.
+local function bound(obj, id)
+  return function(...)
+    local r, e, l = send(obj, id, ...)
+    if r == ERR then
+      return special(e, l)
+    end
+    return r
+  end
+end
+
+local function unwait(c, ...)
+  WAITING[c] = nil
+  return ...
+end
+
+-- What a native resume of `c` returned, turned into what the user sees.
+local after
+after = function(c, ok, ...)
+  if not ok or nstatus(c) == "dead" then
+    return ok, ...
+  end
+  if ... == Y then
+    return true, select(2, ...)
+  end
+  -- `c` waits for the run loop (PENDING) or was preempted (no values):
+  -- pass that up, then hand the answer down to `c`.
+  WAITING[c] = true
+  if nisyieldable() then
+    return after(c, nresume(c, unwait(c, nyield(...))))
+  elseif ... == PENDING then
+    return after(c, nresume(c, unwait(c, nested())))
+  end
+  return after(c, nresume(c, unwait(c)))
+end
+
+local lib = {}
+for k, v in pairs(co) do
+  lib[k] = v
+end
+
+function lib.resume(c, ...)
+  check(type(c) == "thread", 1, "thread", "coroutine.resume", c)
+  if WAITING[c] then
+    return false, "cannot resume non-suspended coroutine"
+  end
+  return after(c, nresume(c, ...))
+end
+
+function lib.yield(...)
+  if POOLED[nrunning()] then
+    error("attempt to yield from outside a coroutine", 0)
+  end
+  return nyield(Y, ...)
+end
+
+function lib.running()
+  local t, ismain = nrunning()
+  if POOLED[t] then
+    return MAIN, true
+  end
+  return t, ismain
+end
+
+function lib.isyieldable(...)
+  local c = ...
+  check(select('#', ...) == 0 or type(c) == "thread", 1, "thread", "coroutine.isyieldable", ...)
+  local t = c or nrunning()
+  if POOLED[t] or t == MAIN then
+    return false
+  end
+  if c == nil then
+    return nisyieldable()
+  end
+  return nisyieldable(c)
+end
+
+function lib.status(...)
+  local c = ...
+  check(type(c) == "thread", 1, "thread", "coroutine.status", ...)
+  if c == MAIN then
+    return POOLED[nrunning()] and "running" or "normal"
+  end
+  if WAITING[c] then
+    return "normal"
+  end
+  return nstatus(c)
+end
+
+function lib.close(...)
+  local c = ...
+  check(type(c) == "thread", 1, "thread", "coroutine.close", ...)
+  local s = lib.status(c)
+  if s == "running" or s == "normal" then
+    error("cannot close a " .. s .. " coroutine", 2)
+  end
+  return nclose(c)
+end
+
+local function wrap_after(c, ok, ...)
+  if ok then
+    return ...
+  end
+  local e = ...
+  if nstatus(c) == "dead" then
+    -- As Lua's own wrap: close the dead coroutine's pending variables.
+    local cok, ce = nclose(c)
+    if not cok then
+      e = ce
+    end
+  end
+  if type(e) == "string" then
+    error(e, 2)
+  end
+  error(e, 0)
+end
+
+function lib.wrap(...)
+  local f = ...
+  check(type(f) == "function", 1, "function", "coroutine.wrap", ...)
+  local c = ncreate(f)
+  return function(...)
+    return wrap_after(c, lib.resume(c, ...))
+  end
+end
+
+return {
+  init = function(s, n, h, a)
+    send, nested, handler, argmsg = s, n, h, a
+  end,
+  trampoline = trampoline,
+  method = method,
+  bound = bound,
+  coroutine = lib,
+  pooled = POOLED,
+}

@@ -1,0 +1,657 @@
+//! The Lua state of one run loop: its configuration (standard libraries,
+//! memory limit, count hook), the Lua-side runtime (`runtime.lua`), the
+//! pool of driver threads, and the Rust functions Lua calls (message sends,
+//! nested waits, the error handler, `print`).
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::ffi::c_void;
+use std::io::Write;
+use std::rc::{Rc, Weak};
+
+use mlua::{
+    chunk::ChunkMode, Function, HookTriggers, LightUserData, Lua, LuaOptions, MultiValue, StdLib,
+    Table, Thread, VmState,
+};
+use polyeval_core::{Capture, ContKey, FrameInfo, Ident, Interp, Reply, ScriptError, Value};
+
+use crate::convert::{self, LuaObject};
+use crate::lend::{lend, with_rt};
+
+/// Which standard libraries Lua code gets (DESIGN §7).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Stdlib {
+    /// Everything but `debug`.
+    #[default]
+    Safe,
+    /// Everything, `debug` included.
+    All,
+    /// No `io`, `os`, `package`, `require`, `dofile`, `loadfile`, `debug`;
+    /// `load` takes text chunks only.
+    Sandbox,
+}
+
+impl std::str::FromStr for Stdlib {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "safe" => Ok(Stdlib::Safe),
+            "all" => Ok(Stdlib::All),
+            "sandbox" => Ok(Stdlib::Sandbox),
+            other => Err(format!(
+                "unknown Lua stdlib mode {other:?}: expected safe, all or sandbox"
+            )),
+        }
+    }
+}
+
+/// The default number of Lua VM instructions between two count-hook
+/// checks.
+pub const DEFAULT_LUA_QUANTUM: u32 = 1000;
+
+/// How to set up the Lua state.
+#[derive(Clone, Debug)]
+pub struct LuaConfig {
+    /// Standard libraries.
+    pub stdlib: Stdlib,
+    /// Memory limit in bytes for the Lua state, if any.
+    pub memory_limit: Option<usize>,
+    /// Instructions between count-hook checks (`--lua-quantum`).
+    pub quantum: u32,
+    /// Yield to the run loop at every count-hook check, needed or not. A
+    /// stress mode for tests: interleaving must stay invisible to scripts.
+    pub always_preempt: bool,
+}
+
+impl Default for LuaConfig {
+    fn default() -> Self {
+        LuaConfig {
+            stdlib: Stdlib::Safe,
+            memory_limit: None,
+            quantum: DEFAULT_LUA_QUANTUM,
+            always_preempt: false,
+        }
+    }
+}
+
+/// Private markers of the driver protocol (see `runtime.lua`): distinct
+/// addresses, passed to Lua as light userdata, that no Lua value equals.
+static MARKERS: [u8; 4] = [0; 4];
+
+fn marker(i: usize) -> LightUserData {
+    LightUserData(std::ptr::from_ref(&MARKERS[i]).cast_mut().cast::<c_void>())
+}
+
+/// What Rust keeps about the Lua state; shared by the runtime, its
+/// continuations, its objects and the Rust functions installed in Lua.
+/// It holds only weak handles into Lua, so it keeps no Lua state alive.
+pub(crate) struct Shared {
+    pub lua: mlua::WeakLua,
+    pub done: LightUserData,
+    pub pending: LightUserData,
+    pub err: LightUserData,
+    pub trampoline: Function,
+    pub pool: RefCell<Vec<Thread>>,
+    /// Threads the driver owns (a weak-keyed set in Lua).
+    pub pooled: Table,
+    /// SMOP method wrappers by identifier index (`runtime.lua`'s `method`).
+    pub methods: Table,
+    pub make_method: Function,
+    pub make_bound: Function,
+    /// Proxies of SMOP objects, by object address (weak values).
+    pub proxies: Table,
+    /// Objects standing for Lua values on the SMOP side, by Lua address.
+    pub objects: RefCell<HashMap<usize, Weak<LuaObject>>>,
+    /// The continuation that waits for the last call that went pending.
+    pub waiter: Cell<Option<ContKey>>,
+    /// Frames recorded by the error handler at the last Lua error.
+    pub error_frames: RefCell<Vec<FrameInfo>>,
+    /// Frames recorded where the last call went pending.
+    pub pending_frames: RefCell<Vec<FrameInfo>>,
+    /// Interned chunk names.
+    files: RefCell<HashMap<String, Rc<str>>>,
+}
+
+impl Shared {
+    pub fn file(&self, name: &str) -> Rc<str> {
+        let mut files = self.files.borrow_mut();
+        if let Some(f) = files.get(name) {
+            return f.clone();
+        }
+        let f: Rc<str> = Rc::from(name);
+        files.insert(name.to_owned(), f.clone());
+        f
+    }
+
+    /// The Lua state, while it exists.
+    pub fn lua(&self) -> Result<Lua, ScriptError> {
+        self.lua
+            .try_upgrade()
+            .ok_or_else(|| ScriptError::runtime("the Lua state is gone"))
+    }
+
+    /// A driver thread from the pool, or a new one.
+    pub fn take_thread(&self, lua: &Lua) -> mlua::Result<Thread> {
+        if let Some(t) = self.pool.borrow_mut().pop() {
+            return Ok(t);
+        }
+        let t = lua.create_thread(self.trampoline.clone())?;
+        self.pooled.raw_set(t.clone(), true)?;
+        Ok(t)
+    }
+
+    /// Returns a driver thread that finished its function to the pool.
+    pub fn give_thread(&self, t: Thread) {
+        let mut pool = self.pool.borrow_mut();
+        if pool.len() < 256 {
+            pool.push(t);
+        }
+    }
+
+    /// Records where Lua code stands now (the current thread, innermost
+    /// first, at most `max` Lua frames), from stack level `from`.
+    pub fn record_frames(&self, lua: &Lua, from: usize, max: usize, out: &mut Vec<FrameInfo>) {
+        let mut level = from;
+        while out.len() < max {
+            let Some(fr) = lua.inspect_stack(level, |d| {
+                let src = d.source();
+                if src.what == "C" {
+                    return None;
+                }
+                let name = src.short_src.as_deref().unwrap_or("?").to_owned();
+                if name == "polyeval" {
+                    return None;
+                }
+                let line = d.current_line().unwrap_or(0);
+                let fname = d.names().name.map(|n| Rc::<str>::from(&*n));
+                Some((name, line, fname))
+            }) else {
+                break;
+            };
+            level += 1;
+            if let Some((file, line, name)) = fr {
+                out.push(FrameInfo {
+                    interp: "lua",
+                    file: self.file(&file),
+                    line: u32::try_from(line).unwrap_or(u32::MAX),
+                    col: 0,
+                    name,
+                });
+            }
+        }
+    }
+}
+
+/// The Lua interpreter of one run loop. Install it with
+/// [`LuaRuntime::install`]; find it again with [`LuaRuntime::of`].
+pub struct LuaRuntime {
+    lua: Lua,
+    pub(crate) shared: Rc<Shared>,
+    config: LuaConfig,
+}
+
+impl std::fmt::Debug for LuaRuntime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LuaRuntime")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+fn lua_err(e: &mlua::Error) -> ScriptError {
+    ScriptError::runtime(format!("lua: {e}"))
+}
+
+impl LuaRuntime {
+    /// Creates the Lua state for `rt` and registers it as the loop's Lua
+    /// interpreter.
+    ///
+    /// # Errors
+    ///
+    /// A script error when the Lua state cannot be set up (for instance a
+    /// memory limit too small for the standard libraries).
+    pub fn install(rt: &mut Interp, config: LuaConfig) -> Result<Rc<LuaRuntime>, ScriptError> {
+        let lua = match config.stdlib {
+            Stdlib::All => crate::ffi::new_lua_with_debug(),
+            Stdlib::Safe | Stdlib::Sandbox => {
+                Lua::new_with(StdLib::ALL_SAFE, LuaOptions::default()).map_err(|e| lua_err(&e))?
+            }
+        };
+        let shared = setup(&lua, &config).map_err(|e| lua_err(&e))?;
+        let hook_interrupts = rt.interrupt_handle();
+        let q = config.quantum.max(1);
+        let always = config.always_preempt;
+        lua.set_global_hook(
+            HookTriggers::new().every_nth_instruction(q),
+            move |_lua, _debug| {
+                // One check every `q` instructions: yield only when the run
+                // loop needs the thread back.
+                let yield_now = with_rt(|rt| {
+                    rt.add_steps(1);
+                    always || rt.should_yield() || rt.steps_left() == 0
+                })
+                .unwrap_or(false)
+                    || hook_interrupts.is_pending();
+                Ok(if yield_now {
+                    VmState::Yield
+                } else {
+                    VmState::Continue
+                })
+            },
+        )
+        .map_err(|e| lua_err(&e))?;
+        if let Some(limit) = config.memory_limit {
+            lua.set_memory_limit(limit).map_err(|e| lua_err(&e))?;
+        }
+        let runtime = Rc::new(LuaRuntime {
+            lua,
+            shared,
+            config,
+        });
+        rt.set_ext(runtime.clone());
+        Ok(runtime)
+    }
+
+    /// The Lua interpreter installed in `rt`.
+    pub fn of(rt: &Interp) -> Option<Rc<LuaRuntime>> {
+        rt.ext::<LuaRuntime>()
+    }
+
+    /// The Lua state.
+    pub fn lua(&self) -> &Lua {
+        &self.lua
+    }
+
+    /// The configuration it was made with.
+    pub fn config(&self) -> &LuaConfig {
+        &self.config
+    }
+
+    /// Compiles Lua source as a function; `name` is the chunk name shown in
+    /// messages (a file path, say).
+    ///
+    /// # Errors
+    ///
+    /// A [`polyeval_core::ErrorKind::Compile`] script error with Lua's
+    /// message (`name:line: ...`).
+    pub fn load(&self, src: &[u8], name: &str) -> Result<Function, ScriptError> {
+        self.lua
+            .load(src)
+            .set_name(format!("@{name}"))
+            .set_mode(ChunkMode::Text)
+            .into_function()
+            .map_err(|e| {
+                let msg = match &e {
+                    mlua::Error::SyntaxError { message, .. } => message.clone(),
+                    other => other.to_string(),
+                };
+                ScriptError::new(polyeval_core::ErrorKind::Compile, msg)
+            })
+    }
+
+    /// Converts a run-loop value to Lua (by reference for objects).
+    ///
+    /// # Errors
+    ///
+    /// A script error when Lua is out of memory.
+    pub fn to_lua(&self, v: &Value) -> Result<mlua::Value, ScriptError> {
+        convert::to_lua(&self.lua, &self.shared, v).map_err(|e| lua_err(&e))
+    }
+
+    /// Converts a Lua value to a run-loop value (by reference for tables,
+    /// functions, userdata and threads).
+    pub fn from_lua(&self, v: mlua::Value) -> Value {
+        convert::from_lua(&self.shared, v)
+    }
+
+    /// A Lua function that calls the run-loop object `obj` (sends it
+    /// `postcircumfix:( )`), waiting for a pending answer as Lua code
+    /// waits for any call into SMOP.
+    ///
+    /// # Errors
+    ///
+    /// A script error when Lua is out of memory.
+    pub fn host_function(&self, obj: &Value) -> Result<Function, ScriptError> {
+        let ud = self.to_lua(obj)?;
+        self.shared
+            .make_bound
+            .call::<Function>((ud, Ident::CALL.index()))
+            .map_err(|e| lua_err(&e))
+    }
+
+    /// Reads a global variable.
+    ///
+    /// # Errors
+    ///
+    /// A script error from a metamethod on the globals table.
+    pub fn global(&self, rt: &mut Interp, name: &[u8]) -> Result<Value, ScriptError> {
+        let globals = self.lua.globals();
+        let name = self.lua.create_string(name).map_err(|e| lua_err(&e))?;
+        let v = lend(rt, || globals.get::<mlua::Value>(name)).map_err(|e| lua_err(&e))?;
+        Ok(self.from_lua(v))
+    }
+
+    /// Sets a global variable.
+    ///
+    /// # Errors
+    ///
+    /// A script error when Lua is out of memory.
+    pub fn set_global(&self, name: &str, v: &Value) -> Result<(), ScriptError> {
+        let lv = self.to_lua(v)?;
+        self.lua.globals().set(name, lv).map_err(|e| lua_err(&e))
+    }
+
+    pub(crate) fn shared(&self) -> &Rc<Shared> {
+        &self.shared
+    }
+}
+
+/// Sets up the Lua side: overrides, the runtime chunk, the sandbox.
+fn setup(lua: &Lua, config: &LuaConfig) -> mlua::Result<Rc<Shared>> {
+    let globals = lua.globals();
+    let helpers = lua.create_table()?;
+    helpers.set("DONE", marker(0))?;
+    helpers.set("PENDING", marker(1))?;
+    helpers.set("ERR", marker(2))?;
+    helpers.set("Y", marker(3))?;
+    helpers.set("main", lua.current_thread())?;
+    let runtime: Table = lua
+        .load(include_str!("runtime.lua"))
+        .set_name("=polyeval")
+        .call(helpers.clone())?;
+    let proxies = lua.create_table()?;
+    let weak_values = lua.create_table()?;
+    weak_values.set("__mode", "v")?;
+    proxies.set_metatable(Some(weak_values))?;
+    let shared = Rc::new(Shared {
+        lua: lua.weak(),
+        done: marker(0),
+        pending: marker(1),
+        err: marker(2),
+        trampoline: runtime.get("trampoline")?,
+        pool: RefCell::new(Vec::new()),
+        pooled: runtime.get("pooled")?,
+        methods: lua.create_table()?,
+        make_method: runtime.get("method")?,
+        make_bound: runtime.get("bound")?,
+        proxies,
+        objects: RefCell::new(HashMap::new()),
+        waiter: Cell::new(None),
+        error_frames: RefCell::new(Vec::new()),
+        pending_frames: RefCell::new(Vec::new()),
+        files: RefCell::new(HashMap::new()),
+    });
+    let init: Function = runtime.get("init")?;
+    init.call::<()>((
+        make_send(lua, &shared)?,
+        make_nested(lua, &shared)?,
+        make_handler(lua, &shared)?,
+        make_argmsg(lua)?,
+    ))?;
+    convert::register_proxy_type(lua, &shared)?;
+
+    let corolib: Table = runtime.get("coroutine")?;
+    globals.set("coroutine", corolib.clone())?;
+    if let Ok(loaded) = globals
+        .get::<Table>("package")
+        .and_then(|p| p.get::<Table>("loaded"))
+    {
+        loaded.set("coroutine", corolib)?;
+    }
+    globals.set("print", make_print(lua)?)?;
+    if let Ok(io) = globals.get::<Table>("io") {
+        io.set("write", make_io_write(lua, io.clone())?)?;
+    }
+    if let Ok(os) = globals.get::<Table>("os") {
+        os.set("exit", make_exit(lua)?)?;
+    }
+    if config.stdlib == Stdlib::Sandbox {
+        for name in [
+            "io", "os", "package", "require", "dofile", "loadfile", "debug",
+        ] {
+            globals.raw_remove(name)?;
+        }
+        let text_load: Function = lua
+            .load(
+                r#"local load, select = ...
+                return function(chunk, name, mode, ...)
+                  if select('#', ...) > 0 then return load(chunk, name, "t", ...) end
+                  return load(chunk, name, "t")
+                end"#,
+            )
+            .set_name("=polyeval")
+            .call(globals.get::<Function>("load")?)?;
+        globals.set("load", text_load)?;
+        if let Ok(string) = globals.get::<Table>("string") {
+            string.raw_remove("dump")?;
+        }
+    }
+    Ok(shared)
+}
+
+/// `send(obj, id, ...)`: sends message `id` (an identifier index) to a SMOP
+/// object or Lua value. Answers the result; or `ERR, PENDING` when the call
+/// went to another continuation; or `ERR, error, level` when it failed.
+fn make_send(lua: &Lua, shared: &Rc<Shared>) -> mlua::Result<Function> {
+    let sh = shared.clone();
+    lua.create_function(move |lua, mut args: MultiValue| {
+        let target = args.pop_front().unwrap_or(mlua::Value::Nil);
+        let id = args.pop_front().unwrap_or(mlua::Value::Nil);
+        let method = match id {
+            mlua::Value::Integer(i) => u32::try_from(i).ok().and_then(Ident::from_index),
+            _ => None,
+        };
+        let Some(method) = method else {
+            return Err(mlua::Error::runtime("polyeval: bad message identifier"));
+        };
+        let invocant = convert::from_lua(&sh, target);
+        let argv: polyeval_core::Args = args
+            .into_iter()
+            .map(|v| convert::from_lua(&sh, v))
+            .collect();
+        let reply = with_rt(|rt| {
+            let r = rt.send(method, Capture::new(&invocant, &argv));
+            if let Ok(Reply::Pending) = r {
+                let waiter = rt.continuation().and_then(|k| rt.back(k).ok().flatten());
+                sh.waiter.set(waiter);
+            }
+            r
+        });
+        let mut out = MultiValue::new();
+        match reply {
+            Some(Ok(Reply::Value(v))) => {
+                out.push_back(convert::to_lua(lua, &sh, &v)?);
+            }
+            Some(Ok(Reply::Pending)) => {
+                let mut frames = sh.pending_frames.borrow_mut();
+                frames.clear();
+                sh.record_frames(lua, 1, 4, &mut frames);
+                drop(frames);
+                out.push_back(mlua::Value::LightUserData(sh.err));
+                out.push_back(mlua::Value::LightUserData(sh.pending));
+            }
+            Some(Err(e)) => {
+                let (ev, level) = convert::error_to_lua(lua, &sh, &e)?;
+                out.push_back(mlua::Value::LightUserData(sh.err));
+                out.push_back(ev);
+                out.push_back(mlua::Value::Integer(level));
+            }
+            None => {
+                out.push_back(mlua::Value::LightUserData(sh.err));
+                out.push_back(mlua::Value::String(
+                    lua.create_string("polyeval: no run loop is running Lua code here")?,
+                ));
+                out.push_back(mlua::Value::Integer(2));
+            }
+        }
+        Ok(out)
+    })
+}
+
+/// `nested()`: waits for the last pending call with a nested run loop, for
+/// places where Lua cannot yield. Answers the result, or `ERR, error`.
+fn make_nested(lua: &Lua, shared: &Rc<Shared>) -> mlua::Result<Function> {
+    let sh = shared.clone();
+    lua.create_function(move |lua, ()| {
+        let Some(waiter) = sh.waiter.take() else {
+            return Err(mlua::Error::runtime(
+                "polyeval: nothing to wait for in a nested run loop",
+            ));
+        };
+        let r = with_rt(|rt| rt.run_nested(waiter));
+        let mut out = MultiValue::new();
+        match r {
+            Some(Ok(v)) => out.push_back(convert::to_lua(lua, &sh, &v)?),
+            Some(Err(mut e)) => {
+                if e.message.starts_with("nested run loop depth limit") {
+                    e.message = format!(
+                        "cannot wait for a call into another interpreter from a place where \
+                         Lua cannot yield (a table.sort comparator, a string.gsub callback, a \
+                         metamethod or finalizer called from C): {}",
+                        e.message
+                    );
+                }
+                let (ev, _) = convert::error_to_lua(lua, &sh, &e)?;
+                out.push_back(mlua::Value::LightUserData(sh.err));
+                out.push_back(ev);
+            }
+            None => {
+                out.push_back(mlua::Value::LightUserData(sh.err));
+                out.push_back(mlua::Value::String(
+                    lua.create_string("polyeval: no run loop is running Lua code here")?,
+                ));
+            }
+        }
+        Ok(out)
+    })
+}
+
+/// The message handler of every driver thread's `xpcall`: records where
+/// the error happened, and leaves the error value as it is.
+fn make_handler(lua: &Lua, shared: &Rc<Shared>) -> mlua::Result<Function> {
+    let sh = shared.clone();
+    lua.create_function(move |lua, e: mlua::Value| {
+        let mut frames = sh.error_frames.borrow_mut();
+        frames.clear();
+        sh.record_frames(lua, 1, polyeval_core::Backtrace::KEEP, &mut frames);
+        Ok(e)
+    })
+}
+
+/// `argmsg(n, expected, fname, [arg])`: Lua's "bad argument" message for
+/// the Lua function that called it, named as its caller calls it (as
+/// `luaL_argerror` does), with the caller's position.
+fn make_argmsg(lua: &Lua) -> mlua::Result<Function> {
+    lua.create_function(
+        |lua, (n, expected, fname, rest): (i64, String, String, MultiValue)| {
+            let got = match rest.front() {
+                None => "no value".to_owned(),
+                Some(v) => {
+                    let named = match v {
+                        mlua::Value::Table(t) => t
+                            .metatable()
+                            .and_then(|m| m.raw_get::<String>("__name").ok()),
+                        _ => None,
+                    };
+                    named.unwrap_or_else(|| match v {
+                        mlua::Value::Integer(_) | mlua::Value::Number(_) => "number".to_owned(),
+                        other => other.type_name().to_owned(),
+                    })
+                }
+            };
+            // Level 1 is runtime.lua's `check`, level 2 the library
+            // function, level 3 its caller.
+            let name = lua
+                .inspect_stack(2, |d| d.names().name.map(|n| n.into_owned()))
+                .flatten()
+                .unwrap_or(fname);
+            let at = lua
+                .inspect_stack(3, |d| {
+                    let src = d.source();
+                    match (src.what, d.current_line()) {
+                        ("C", _) | (_, None) => String::new(),
+                        (_, Some(line)) => {
+                            format!("{}:{line}: ", src.short_src.as_deref().unwrap_or("?"))
+                        }
+                    }
+                })
+                .unwrap_or_default();
+            Ok(format!(
+                "{at}bad argument #{n} to '{name}' ({expected} expected, got {got})"
+            ))
+        },
+    )
+}
+
+fn write_out(bytes: &[u8]) -> mlua::Result<()> {
+    match with_rt(|rt| rt.out().write_all(bytes)) {
+        Some(r) => r.map_err(mlua::Error::external),
+        None => std::io::stdout()
+            .write_all(bytes)
+            .map_err(mlua::Error::external),
+    }
+}
+
+/// `print`, writing to the run loop's output so that Lua and SMOP output
+/// stay in order.
+fn make_print(lua: &Lua) -> mlua::Result<Function> {
+    let tostring: Function = lua.globals().get("tostring")?;
+    lua.create_function(move |_, args: MultiValue| {
+        let mut buf = Vec::new();
+        for (i, v) in args.into_iter().enumerate() {
+            if i > 0 {
+                buf.push(b'\t');
+            }
+            match v {
+                mlua::Value::String(s) => buf.extend_from_slice(&s.as_bytes()),
+                other => {
+                    let s: mlua::LuaString = tostring.call(other)?;
+                    buf.extend_from_slice(&s.as_bytes());
+                }
+            }
+        }
+        buf.push(b'\n');
+        write_out(&buf)
+    })
+}
+
+/// `io.write`, to the run loop's output (numbers as Lua's `%.14g`).
+fn make_io_write(lua: &Lua, io: Table) -> mlua::Result<Function> {
+    lua.create_function(move |_, args: MultiValue| {
+        let mut buf = Vec::new();
+        for (i, v) in args.into_iter().enumerate() {
+            match v {
+                mlua::Value::String(s) => buf.extend_from_slice(&s.as_bytes()),
+                mlua::Value::Integer(n) => buf.extend_from_slice(n.to_string().as_bytes()),
+                mlua::Value::Number(f) => {
+                    let s = polyeval_core::format_float(f);
+                    buf.extend_from_slice(s.strip_suffix(".0").unwrap_or(&s).as_bytes());
+                }
+                other => {
+                    return Err(mlua::Error::runtime(format!(
+                        "bad argument #{} to 'write' (string expected, got {})",
+                        i + 1,
+                        other.type_name()
+                    )))
+                }
+            }
+        }
+        write_out(&buf)?;
+        io.get::<mlua::Value>("stdout")
+    })
+}
+
+/// `os.exit`, flushing the run loop's output first.
+fn make_exit(lua: &Lua) -> mlua::Result<Function> {
+    lua.create_function(|_, code: Option<mlua::Value>| -> mlua::Result<()> {
+        let status = match code {
+            None | Some(mlua::Value::Boolean(true)) => 0,
+            Some(mlua::Value::Boolean(false)) => 1,
+            Some(mlua::Value::Integer(n)) => i32::try_from(n).unwrap_or(1),
+            Some(_) => 1,
+        };
+        let _ = with_rt(|rt| rt.out().flush());
+        let _ = std::io::stdout().flush();
+        std::process::exit(status)
+    })
+}
