@@ -11,7 +11,7 @@ use std::rc::Rc;
 use mlua::{MultiValue, Thread};
 use polyeval_core::{Continuation, FrameInfo, Interp, ScriptError, Step, Value};
 
-use crate::convert::{self, error_message, from_lua, raw_equal};
+use crate::convert::{self, error_message, from_lua};
 use crate::lend::lend;
 use crate::runtime::Shared;
 
@@ -37,10 +37,6 @@ pub struct LuaCont {
     /// Where the thread stands, innermost first: its yield point while it
     /// waits, the error point once it failed.
     frames: Vec<FrameInfo>,
-    /// The last run-loop error raised into this thread, and its Lua value:
-    /// if that value comes back out uncaught, the original error (with its
-    /// backtrace across interpreters) goes on.
-    reraised: Option<(mlua::Value, ScriptError)>,
 }
 
 impl LuaCont {
@@ -51,15 +47,12 @@ impl LuaCont {
             input: Input::Start(start),
             waiting: false,
             frames: Vec::new(),
-            reraised: None,
         }
     }
 
     fn fail_from_lua(&mut self, lua: &mlua::Lua, err: &mlua::Value) -> ScriptError {
-        if let Some((v, e)) = self.reraised.take() {
-            if raw_equal(&v, err) {
-                return e;
-            }
+        if let Some(e) = self.shared.take_reraised(err) {
+            return e;
         }
         let message = error_message(lua, err);
         ScriptError::raised(message, from_lua(&self.shared, err.clone()))
@@ -97,7 +90,7 @@ impl Continuation for LuaCont {
             },
             Input::Error(e) => match convert::error_to_lua(&lua, sh, &e) {
                 Ok((ev, _)) => {
-                    self.reraised = Some((ev.clone(), e));
+                    sh.note_reraised(&ev, &e);
                     MultiValue::from_vec(vec![mlua::Value::LightUserData(sh.err), ev])
                 }
                 Err(_) => return Step::Fail(e),
@@ -105,6 +98,7 @@ impl Continuation for LuaCont {
         };
         self.waiting = false;
         let r = lend(rt, || thread.resume::<MultiValue>(args));
+        sh.in_flight.set(false);
         let mut vals = match r {
             Ok(v) => v,
             Err(e) => {
@@ -131,7 +125,6 @@ impl Continuation for LuaCont {
                 let ok = matches!(vals.pop_front(), Some(mlua::Value::Boolean(true)));
                 let first = vals.pop_front().unwrap_or(mlua::Value::Nil);
                 if ok {
-                    self.reraised = None;
                     Step::Done(from_lua(sh, first))
                 } else {
                     self.frames.clear();

@@ -104,8 +104,16 @@ pub(crate) struct Shared {
     pub objects: RefCell<HashMap<usize, Weak<LuaObject>>>,
     /// The continuation that waits for the last call that went pending.
     pub waiter: Cell<Option<ContKey>>,
+    /// A call went pending and its `PENDING` yield has not reached the
+    /// driver yet: the count hook must not preempt meanwhile, or the
+    /// result would be delivered to the preempted point instead.
+    pub in_flight: Cell<bool>,
     /// Frames recorded by the error handler at the last Lua error.
     pub error_frames: RefCell<Vec<FrameInfo>>,
+    /// Run-loop errors recently raised into Lua, with their Lua values:
+    /// when such a value comes back out of a driver thread uncaught, the
+    /// original error (with its backtrace across interpreters) goes on.
+    pub reraised: RefCell<Vec<(mlua::Value, ScriptError)>>,
     /// Frames recorded where the last call went pending.
     pub pending_frames: RefCell<Vec<FrameInfo>>,
     /// Interned chunk names.
@@ -113,6 +121,24 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
+    /// Remembers that `err` was raised into Lua as `v`.
+    pub fn note_reraised(&self, v: &mlua::Value, err: &ScriptError) {
+        let mut r = self.reraised.borrow_mut();
+        if r.len() >= 16 {
+            r.remove(0);
+        }
+        r.push((v.clone(), err.clone()));
+    }
+
+    /// The run-loop error that was raised into Lua as `v`, if any.
+    pub fn take_reraised(&self, v: &mlua::Value) -> Option<ScriptError> {
+        let mut r = self.reraised.borrow_mut();
+        let i = r
+            .iter()
+            .rposition(|(x, _)| crate::convert::raw_equal(x, v))?;
+        Some(r.remove(i).1)
+    }
+
     pub fn file(&self, name: &str) -> Rc<str> {
         let mut files = self.files.borrow_mut();
         if let Some(f) = files.get(name) {
@@ -163,7 +189,16 @@ impl Shared {
                     return None;
                 }
                 let line = d.current_line().unwrap_or(0);
-                let fname = d.names().name.map(|n| Rc::<str>::from(&*n));
+                // Named as Lua's tracebacks name frames.
+                let fname = match (d.names().name, src.what) {
+                    (Some(n), _) => Some(Rc::<str>::from(format!("function '{n}'"))),
+                    (None, "main") => Some(Rc::<str>::from("main chunk")),
+                    (None, _) => Some(Rc::<str>::from(format!(
+                        "function <{}:{}>",
+                        name,
+                        src.line_defined.unwrap_or(0)
+                    ))),
+                };
                 Some((name, line, fname))
             }) else {
                 break;
@@ -219,6 +254,7 @@ impl LuaRuntime {
         };
         let shared = setup(&lua, &config).map_err(|e| lua_err(&e))?;
         let hook_interrupts = rt.interrupt_handle();
+        let hook_shared = Rc::downgrade(&shared);
         let q = config.quantum.max(1);
         let always = config.always_preempt;
         lua.set_global_hook(
@@ -226,6 +262,9 @@ impl LuaRuntime {
             move |_lua, _debug| {
                 // One check every `q` instructions: yield only when the run
                 // loop needs the thread back.
+                if hook_shared.upgrade().is_some_and(|s| s.in_flight.get()) {
+                    return Ok(VmState::Continue);
+                }
                 let yield_now = with_rt(|rt| {
                     rt.add_steps(1);
                     always || rt.should_yield() || rt.steps_left() == 0
@@ -377,8 +416,10 @@ fn setup(lua: &Lua, config: &LuaConfig) -> mlua::Result<Rc<Shared>> {
         proxies,
         objects: RefCell::new(HashMap::new()),
         waiter: Cell::new(None),
+        in_flight: Cell::new(false),
         error_frames: RefCell::new(Vec::new()),
         pending_frames: RefCell::new(Vec::new()),
+        reraised: RefCell::new(Vec::new()),
         files: RefCell::new(HashMap::new()),
     });
     let init: Function = runtime.get("init")?;
@@ -420,7 +461,10 @@ fn setup(lua: &Lua, config: &LuaConfig) -> mlua::Result<Rc<Shared>> {
                 end"#,
             )
             .set_name("=polyeval")
-            .call(globals.get::<Function>("load")?)?;
+            .call((
+                globals.get::<Function>("load")?,
+                globals.get::<Function>("select")?,
+            ))?;
         globals.set("load", text_load)?;
         if let Ok(string) = globals.get::<Table>("string") {
             string.raw_remove("dump")?;
@@ -463,6 +507,7 @@ fn make_send(lua: &Lua, shared: &Rc<Shared>) -> mlua::Result<Function> {
                 out.push_back(convert::to_lua(lua, &sh, &v)?);
             }
             Some(Ok(Reply::Pending)) => {
+                sh.in_flight.set(true);
                 let mut frames = sh.pending_frames.borrow_mut();
                 frames.clear();
                 sh.record_frames(lua, 1, 4, &mut frames);
@@ -493,6 +538,7 @@ fn make_send(lua: &Lua, shared: &Rc<Shared>) -> mlua::Result<Function> {
 fn make_nested(lua: &Lua, shared: &Rc<Shared>) -> mlua::Result<Function> {
     let sh = shared.clone();
     lua.create_function(move |lua, ()| {
+        sh.in_flight.set(false);
         let Some(waiter) = sh.waiter.take() else {
             return Err(mlua::Error::runtime(
                 "polyeval: nothing to wait for in a nested run loop",
@@ -511,7 +557,20 @@ fn make_nested(lua: &Lua, shared: &Rc<Shared>) -> mlua::Result<Function> {
                         e.message
                     );
                 }
+                if e.origin().is_none() {
+                    // No position of its own: the Lua caller's, as Lua's
+                    // own errors have.
+                    let mut here = Vec::new();
+                    sh.record_frames(lua, 1, 1, &mut here);
+                    if let Some(fr) = here.first() {
+                        e.message = format!("{}:{}: {}", fr.file, fr.line, e.message);
+                    }
+                }
+                if e.payload.as_bytes().is_some() {
+                    e.payload = Value::str(&e.message);
+                }
                 let (ev, _) = convert::error_to_lua(lua, &sh, &e)?;
+                sh.note_reraised(&ev, &e);
                 out.push_back(mlua::Value::LightUserData(sh.err));
                 out.push_back(ev);
             }

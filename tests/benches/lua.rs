@@ -1,0 +1,313 @@
+//! Lua-on-polyeval benchmarks (plain harness). Each prints the median of
+//! several runs and the ratio to a plain mlua baseline run in the same
+//! process, interleaved with it so machine noise hits both alike.
+//!
+//! Run with `cargo bench -p polyeval-tests --bench lua`; pass `quick` to
+//! shrink the sizes (CI does, so the harness and its result checks stay
+//! honest), or section names (`method`, `roundtrip`, `memory`) to run only
+//! those.
+
+use std::cell::Cell;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use mlua::{UserData, UserDataMethods};
+use polyeval_bridge::run::{new_loop, Options};
+use polyeval_core::{Interp, Value};
+use polyeval_lua::LuaRuntime;
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+/// Runs `a` and `b` alternately `samples` times; returns both medians.
+fn side_by_side(samples: usize, mut a: impl FnMut(), mut b: impl FnMut()) -> (Duration, Duration) {
+    let (mut ta, mut tb) = (Vec::new(), Vec::new());
+    for _ in 0..samples {
+        let t = Instant::now();
+        a();
+        ta.push(t.elapsed());
+        let t = Instant::now();
+        b();
+        tb.push(t.elapsed());
+    }
+    (median(ta), median(tb))
+}
+
+fn rss_bytes() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * 4096)
+}
+
+/// A polyeval run loop with SMOP, Lua and the bridge, output discarded.
+fn polyeval_loop() -> (Interp, Rc<LuaRuntime>) {
+    let opts = Options::new("bench.lua");
+    let rt = new_loop(
+        &opts,
+        Box::new(std::io::sink()),
+        Box::new(std::io::stderr()),
+    )
+    .expect("run loop");
+    let lua = LuaRuntime::of(&rt).expect("Lua installed");
+    (rt, lua)
+}
+
+/// Runs the compiled chunk `f` with `args` on `rt` to completion; answers
+/// its first result.
+fn run_lua(rt: &mut Interp, lua: &Rc<LuaRuntime>, f: &mlua::Function, args: &[Value]) -> Value {
+    polyeval_lua::start_main(rt, lua, f.clone(), args).expect("start");
+    rt.run().unwrap_or_else(|e| panic!("{}", e.report()))
+}
+
+/// An m0ld Code object that calls its first argument with its second.
+const IDENTITY_M0LD: &str = r#"
+my $interpreter;
+my $scope;
+my $Code = $scope."lookup"("Code");
+$Code = $Code."FETCH"();
+my $body = mold {
+  my $interpreter;
+  my $scope;
+  my $capture;
+  my $f = $capture."positional"(0);
+  my $x = $capture."positional"(1);
+  my $r = $f."postcircumfix:( )"($x);
+};
+my $c = $Code."new"(:"outer"($scope), :"mold"($body));
+"#;
+
+/// N native-method calls on a SMOP Hash holding one pair.
+const METHOD_POLYEVAL: &str = r#"
+local n = ...
+local Hash = smop.lookup("Hash")
+local h = Hash:new()
+h["postcircumfix:{ }"](h, "x"):STORE(5)
+local s = 0
+for _ = 1, n do s = s + h:elems() end
+return s
+"#;
+
+/// The same loop on an mlua userdata with a Rust `elems` method.
+const METHOD_MLUA: &str = r#"
+local n, h = ...
+local s = 0
+for _ = 1, n do s = s + h:elems() end
+return s
+"#;
+
+/// N round trips Lua -> m0ld Code -> Lua.
+const ROUNDTRIP_POLYEVAL: &str = r#"
+local n, src = ...
+local C = smop.eval(src)
+local function id(x) return x end
+local s = 0
+for i = 1, n do s = s + C(id, i) end
+return s
+"#;
+
+/// N round trips Lua -> Rust callback -> Lua.
+const ROUNDTRIP_MLUA: &str = r#"
+local n, C = ...
+local function id(x) return x end
+local s = 0
+for i = 1, n do s = s + C(id, i) end
+return s
+"#;
+
+/// Mutual recursion Lua -> m0ld -> Lua to depth n; `probe` records the
+/// RSS at the bottom.
+const DEEP_POLYEVAL: &str = r#"
+local n, src = ...
+local C = smop.eval(src)
+local function f(k)
+  if k == 0 then probe() return 0 end
+  return 1 + C(f, k - 1)
+end
+return f(n)
+"#;
+
+/// Mutual recursion Lua -> Rust -> Lua in plain mlua, until it fails.
+const DEEP_MLUA: &str = r#"
+local rec = ...
+local function g(k) return rec(g, k + 1) end
+return pcall(g, 0)
+"#;
+
+/// A userdata whose `elems` method answers a constant, like a one-pair Hash.
+struct Counter(i64);
+
+impl UserData for Counter {
+    fn add_methods<M: UserDataMethods<Self>>(methods: &mut M) {
+        methods.add_method("elems", |_, this, ()| Ok(this.0));
+    }
+}
+
+/// The innermost message of a (nested) mlua error.
+fn root_message(e: &mlua::Error) -> String {
+    match e {
+        mlua::Error::CallbackError { cause, .. } => root_message(cause),
+        mlua::Error::WithContext { cause, .. } => root_message(cause),
+        other => other.to_string(),
+    }
+}
+
+fn per_call(d: Duration, n: i64) -> f64 {
+    d.as_secs_f64() * 1e9 / n as f64
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let quick = args.iter().any(|a| a == "quick");
+    // Any other argument selects sections by name: method, roundtrip, memory.
+    let only: Vec<&str> = args
+        .iter()
+        .map(String::as_str)
+        .filter(|a| *a != "quick")
+        .collect();
+    let want = |name: &str| only.is_empty() || only.contains(&name);
+    let samples = if quick { 3 } else { 7 };
+    println!("polyeval Lua benchmarks ({samples} samples each, medians)\n");
+
+    // Native SMOP method calls from Lua (the fast path) vs an mlua
+    // userdata method.
+    if want("method") {
+        let n: i64 = if quick { 20_000 } else { 1_000_000 };
+        let (mut rt, plua) = polyeval_loop();
+        let pf = plua
+            .load(METHOD_POLYEVAL.as_bytes(), "bench.lua")
+            .expect("compiles");
+        let lua = mlua::Lua::new();
+        let mf = lua.load(METHOD_MLUA).into_function().expect("compiles");
+        let ud = lua.create_userdata(Counter(1)).expect("userdata");
+        let (tp, tm) = side_by_side(
+            samples,
+            || {
+                let v = run_lua(&mut rt, &plua, &pf, &[Value::Int(n)]);
+                assert!(v.raw_eq(&Value::Int(n)), "method: got {v:?}, want {n}");
+            },
+            || {
+                let v: i64 = mf.call((n, &ud)).expect("lua runs");
+                assert_eq!(v, n);
+            },
+        );
+        let (pp, pm) = (per_call(tp, n), per_call(tm, n));
+        println!(
+            "{:<22}  polyeval {pp:>7.1} ns/call  mlua {pm:>7.1} ns/call  ratio {:.2}x  (target <= 1.5x)",
+            format!("method({n})"),
+            pp / pm
+        );
+    }
+
+    // Lua -> m0ld Code -> Lua round trips vs Lua -> Rust callback -> Lua.
+    if want("roundtrip") {
+        let n: i64 = if quick { 5_000 } else { 200_000 };
+        let expect = n * (n + 1) / 2;
+        let (mut rt, plua) = polyeval_loop();
+        let pf = plua
+            .load(ROUNDTRIP_POLYEVAL.as_bytes(), "bench.lua")
+            .expect("compiles");
+        let lua = mlua::Lua::new();
+        let mf = lua.load(ROUNDTRIP_MLUA).into_function().expect("compiles");
+        let callback = lua
+            .create_function(|_, (f, x): (mlua::Function, i64)| f.call::<i64>(x))
+            .expect("callback");
+        let src = Value::str(IDENTITY_M0LD);
+        let (tp, tm) = side_by_side(
+            samples,
+            || {
+                let v = run_lua(&mut rt, &plua, &pf, &[Value::Int(n), src.clone()]);
+                assert!(
+                    v.raw_eq(&Value::Int(expect)),
+                    "roundtrip: got {v:?}, want {expect}"
+                );
+            },
+            || {
+                let v: i64 = mf.call((n, &callback)).expect("lua runs");
+                assert_eq!(v, expect);
+            },
+        );
+        let (pp, pm) = (per_call(tp, n), per_call(tm, n));
+        println!(
+            "{:<22}  polyeval {pp:>7.1} ns/trip  mlua {pm:>7.1} ns/trip  ratio {:.2}x  (target <= 2.0x)",
+            format!("roundtrip({n})"),
+            pp / pm
+        );
+    }
+
+    // Memory per Lua -> m0ld -> Lua level of mutual recursion, on a thread
+    // with a small native stack; beside it, how deep plain mlua nests.
+    if want("memory") {
+        let depth: i64 = if quick { 10_000 } else { 1_000_000 };
+        const STACK: usize = 256 * 1024;
+        let (before, at_bottom, elapsed) = std::thread::Builder::new()
+            .name("deep".into())
+            .stack_size(STACK)
+            .spawn(move || {
+                let (mut rt, plua) = polyeval_loop();
+                let f = plua
+                    .load(DEEP_POLYEVAL.as_bytes(), "bench.lua")
+                    .expect("compiles");
+                let peak = Rc::new(Cell::new(0u64));
+                let p2 = peak.clone();
+                let probe = plua
+                    .lua()
+                    .create_function(move |_, ()| {
+                        p2.set(rss_bytes().unwrap_or(0));
+                        Ok(())
+                    })
+                    .expect("probe");
+                plua.lua().globals().set("probe", probe).expect("global");
+                let before = rss_bytes().unwrap_or(0);
+                let t = Instant::now();
+                let v = run_lua(
+                    &mut rt,
+                    &plua,
+                    &f,
+                    &[Value::Int(depth), Value::str(IDENTITY_M0LD)],
+                );
+                let elapsed = t.elapsed();
+                assert!(
+                    v.raw_eq(&Value::Int(depth)),
+                    "memory: got {v:?}, want {depth}"
+                );
+                (before, peak.get(), elapsed)
+            })
+            .expect("spawn")
+            .join()
+            .expect("deep recursion thread");
+        let grown = at_bottom.saturating_sub(before);
+        println!(
+            "lua<->m0ld depth {depth}: RSS +{:.1} MiB = {} bytes per level (target <= 2048) on a {} KiB stack ({elapsed:.2?} down and up)",
+            grown as f64 / (1024.0 * 1024.0),
+            grown / depth as u64,
+            STACK / 1024
+        );
+
+        let lua = mlua::Lua::new();
+        let reached = Rc::new(Cell::new(0i64));
+        let r2 = reached.clone();
+        let rec = lua
+            .create_function(move |_, (g, k): (mlua::Function, i64)| {
+                r2.set(r2.get().max(k));
+                g.call::<mlua::Value>(k)
+            })
+            .expect("rec");
+        let f = lua.load(DEEP_MLUA).into_function().expect("compiles");
+        let (ok, err): (bool, mlua::Value) = f.call(&rec).expect("pcall");
+        assert!(!ok, "plain mlua recursion did not fail");
+        let msg = match err {
+            mlua::Value::Error(e) => root_message(&e),
+            other => other.to_string().unwrap_or_else(|_| format!("{other:?}")),
+        };
+        println!(
+            "plain mlua lua<->rust: fails at depth {}: {}",
+            reached.get(),
+            msg.lines().next().unwrap_or("")
+        );
+    }
+}
