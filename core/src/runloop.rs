@@ -52,6 +52,21 @@ struct Slot {
     detour: bool,
 }
 
+/// The rarely used part of the run loop's state.
+struct Cold {
+    /// An error that unwound to a continuation running a step, for the
+    /// nested run loop waiting on it.
+    nested_error: Option<(ContKey, ScriptError)>,
+    /// A stop (budget, exit interrupt, internal error) met inside a nested
+    /// run loop; the outermost loop reports it.
+    fatal: Option<RunError>,
+    result: Value,
+    ext: HashMap<TypeId, Rc<dyn Any>>,
+    interp_obj: Value,
+    out: Box<dyn Write>,
+    err: Box<dyn Write>,
+}
+
 /// The run loop (DESIGN §1's "interpreter"): one thread of execution that
 /// holds only the current continuation.
 pub struct Interp {
@@ -69,19 +84,11 @@ pub struct Interp {
     nested: u32,
     /// The most nested run loops allowed at once.
     max_nested: u32,
-    /// An error that unwound to a continuation running a step, for the
-    /// nested run loop waiting on it.
-    nested_error: Option<(ContKey, ScriptError)>,
-    /// A stop (budget, exit interrupt, internal error) met inside a nested
-    /// run loop; the outermost loop reports it.
-    fatal: Option<RunError>,
-    result: Value,
+    /// What the loop touches rarely, boxed so that the loop itself is
+    /// small (a Lua step moves it in and out of a thread-local slot).
+    cold: Box<Cold>,
     pub(crate) irq: Interrupts,
     immediate: ImmediateResponder,
-    ext: HashMap<TypeId, Rc<dyn Any>>,
-    interp_obj: Value,
-    out: Box<dyn Write>,
-    err: Box<dyn Write>,
 }
 
 impl Default for Interp {
@@ -111,15 +118,17 @@ impl Interp {
             parked_setr: Vec::new(),
             nested: 0,
             max_nested: DEFAULT_MAX_NESTED,
-            nested_error: None,
-            fatal: None,
-            result: Value::Nil,
+            cold: Box::new(Cold {
+                nested_error: None,
+                fatal: None,
+                result: Value::Nil,
+                ext: HashMap::new(),
+                interp_obj: InterpObject::value(),
+                out: Box::new(std::io::BufWriter::new(std::io::stdout())),
+                err: Box::new(std::io::stderr()),
+            }),
             irq: Interrupts::new(),
             immediate: no_immediates,
-            ext: HashMap::new(),
-            interp_obj: InterpObject::value(),
-            out: Box::new(std::io::BufWriter::new(std::io::stdout())),
-            err: Box::new(std::io::stderr()),
         }
     }
 
@@ -127,8 +136,8 @@ impl Interp {
     /// is lent out for a while (see `polyeval_lua::lend`).
     pub fn hollow() -> Self {
         let mut rt = Self::new();
-        rt.out = Box::new(std::io::sink());
-        rt.err = Box::new(std::io::sink());
+        rt.cold.out = Box::new(std::io::sink());
+        rt.cold.err = Box::new(std::io::sink());
         rt
     }
 
@@ -158,24 +167,24 @@ impl Interp {
 
     /// Redirects program output (`$OUT`, Lua `print`).
     pub fn set_output(&mut self, out: Box<dyn Write>) {
-        self.out = out;
+        self.cold.out = out;
     }
 
     /// Redirects diagnostics (warnings).
     pub fn set_errput(&mut self, err: Box<dyn Write>) {
-        self.err = err;
+        self.cold.err = err;
     }
 
     /// The program output stream.
     pub fn out(&mut self) -> &mut dyn Write {
-        &mut *self.out
+        &mut *self.cold.out
     }
 
     /// The diagnostics stream. Program output is flushed first, so that
     /// the two interleave in order on a terminal.
     pub fn err(&mut self) -> &mut dyn Write {
-        let _ = self.out.flush();
-        &mut *self.err
+        let _ = self.cold.out.flush();
+        &mut *self.cold.err
     }
 
     /// Installs the responder for messages sent to immediate values.
@@ -185,12 +194,13 @@ impl Interp {
 
     /// Stores interpreter-specific state, one value per type.
     pub fn set_ext<T: Any>(&mut self, value: Rc<T>) {
-        self.ext.insert(TypeId::of::<T>(), value);
+        self.cold.ext.insert(TypeId::of::<T>(), value);
     }
 
     /// The interpreter-specific state of type `T`, if installed.
     pub fn ext<T: Any>(&self) -> Option<Rc<T>> {
-        self.ext
+        self.cold
+            .ext
             .get(&TypeId::of::<T>())
             .and_then(|v| v.clone().downcast::<T>().ok())
     }
@@ -198,7 +208,7 @@ impl Interp {
     /// The loop's `$interpreter` object (one per loop).
     #[inline]
     pub fn interp_value(&self) -> Value {
-        self.interp_obj.clone()
+        self.cold.interp_obj.clone()
     }
 
     // ----- DESIGN §1: continuation(), goto(k), setr(v), loop() ------------
@@ -536,8 +546,8 @@ impl Interp {
         self.running = true;
         let r = self.run_steps(None);
         self.running = false;
-        self.fatal = None;
-        let _ = self.out.flush();
+        self.cold.fatal = None;
+        let _ = self.cold.out.flush();
         r
     }
 
@@ -576,8 +586,8 @@ impl Interp {
             Err(RunError::Script(e)) => Err(e),
             Err(other) => {
                 let msg = format!("the run loop stopped: {}", other.report().trim_end());
-                if self.fatal.is_none() {
-                    self.fatal = Some(other);
+                if self.cold.fatal.is_none() {
+                    self.cold.fatal = Some(other);
                 }
                 Err(ScriptError::runtime(msg))
             }
@@ -619,11 +629,11 @@ impl Interp {
         // the loop pays one predictable branch a step without one.
         let trace_steps = tracing::enabled!(tracing::Level::TRACE);
         loop {
-            if let Some(f) = self.fatal.take() {
+            if let Some(f) = self.cold.fatal.take() {
                 if stop.is_some() {
                     // Keep it for the outermost loop.
                     let msg = f.report();
-                    self.fatal = Some(f);
+                    self.cold.fatal = Some(f);
                     return Err(RunError::Script(ScriptError::runtime(msg.trim_end())));
                 }
                 return Err(f);
@@ -637,14 +647,14 @@ impl Interp {
                         "the program ended while a nested run loop waited for a result",
                     )));
                 }
-                return Ok(std::mem::take(&mut self.result));
+                return Ok(std::mem::take(&mut self.cold.result));
             };
             if Some(k) == stop {
-                if let Some((ek, e)) = self.nested_error.take() {
+                if let Some((ek, e)) = self.cold.nested_error.take() {
                     if ek == k {
                         return Err(RunError::Script(e));
                     }
-                    self.nested_error = Some((ek, e));
+                    self.cold.nested_error = Some((ek, e));
                 }
                 return Ok(self.take_parked(k).unwrap_or(Value::Nil));
             }
@@ -800,7 +810,7 @@ impl Interp {
             None => {
                 self.current = None;
                 if !detour {
-                    self.result = v;
+                    self.cold.result = v;
                 }
             }
         }
@@ -823,7 +833,7 @@ impl Interp {
                 // A continuation running a step waits in a nested run loop:
                 // the error is its call's result.
                 self.current = Some(k);
-                self.nested_error = Some((k, err));
+                self.cold.nested_error = Some((k, err));
                 return Ok(());
             }
             let handler = self

@@ -34,8 +34,8 @@ pub struct LuaCont {
     input: Input,
     /// Waiting for a pending call's result (so `throw` can deliver errors).
     waiting: bool,
-    /// Where the thread stands, innermost first: its yield point while it
-    /// waits, the error point once it failed.
+    /// Where the thread failed, innermost first (recorded by the error
+    /// handler; a suspended thread is read when a backtrace asks).
     frames: Vec<FrameInfo>,
 }
 
@@ -115,8 +115,6 @@ impl Continuation for LuaCont {
             None => Step::Continue,
             Some(mlua::Value::LightUserData(m)) if m == sh.pending => {
                 self.waiting = true;
-                self.frames.clear();
-                self.frames.append(&mut sh.pending_frames.borrow_mut());
                 Step::Continue
             }
             Some(mlua::Value::LightUserData(m)) if m == sh.done => {
@@ -156,6 +154,11 @@ impl Continuation for LuaCont {
     }
 
     fn frames(&self, out: &mut Vec<FrameInfo>) {
-        out.extend(self.frames.iter().cloned());
+        match &self.thread {
+            Some(t) if self.frames.is_empty() && !matches!(self.input, Input::Start(_)) => {
+                self.shared.thread_frames(t, 8, out);
+            }
+            _ => out.extend(self.frames.iter().cloned()),
+        }
     }
 }

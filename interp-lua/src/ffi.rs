@@ -1,7 +1,10 @@
 //! The one place with `unsafe` in polyeval: making a Lua state that has the
-//! `debug` library, for `--lua-stdlib all`. mlua only offers that through
-//! an `unsafe` constructor, because `debug` can break Lua's own memory
-//! safety guarantees (`debug.setupvalue`, `debug.setuservalue`, ...).
+//! `debug` library. polyeval reads suspended threads' stacks with a private
+//! `debug.getinfo` (lazily, for backtraces, instead of recording positions
+//! at every crossing); scripts see `debug` only with `--lua-stdlib all`.
+//! mlua offers this only through an `unsafe` constructor, because `debug`
+//! can break Lua's own memory-safety guarantees (`debug.setupvalue`,
+//! `debug.setuservalue`, ...).
 
 use mlua::{Lua, LuaOptions, StdLib};
 
@@ -9,8 +12,10 @@ use mlua::{Lua, LuaOptions, StdLib};
 pub(crate) fn new_lua_with_debug() -> Lua {
     // SAFETY: `unsafe_new_with` is unsafe only because the libraries it may
     // load (`debug`, and C modules through `package`) let Lua scripts break
-    // memory safety. We load the safe set plus `debug`, which is what the
-    // user asked for with `--lua-stdlib all`; nothing else in polyeval
-    // relies on Lua scripts being unable to use `debug`.
+    // memory safety. We load the safe set plus `debug`. `runtime::setup`
+    // then removes `debug` from the globals and `package.loaded`, and the C
+    // loaders (`package.loadlib`, the C searchers), unless the user asked
+    // for `--lua-stdlib all`; polyeval itself only calls `debug.getinfo`,
+    // which reads and never writes.
     unsafe { Lua::unsafe_new_with(StdLib::ALL_SAFE | StdLib::DEBUG, LuaOptions::default()) }
 }

@@ -10,8 +10,8 @@ use std::io::Write;
 use std::rc::{Rc, Weak};
 
 use mlua::{
-    chunk::ChunkMode, Function, HookTriggers, LightUserData, Lua, LuaOptions, MultiValue, StdLib,
-    Table, Thread, VmState,
+    chunk::ChunkMode, Function, HookTriggers, LightUserData, Lua, MultiValue, Table, Thread,
+    VmState,
 };
 use polyeval_core::{Capture, ContKey, FrameInfo, Ident, Interp, Reply, ScriptError, Value};
 
@@ -56,7 +56,8 @@ pub struct LuaConfig {
     pub stdlib: Stdlib,
     /// Memory limit in bytes for the Lua state, if any.
     pub memory_limit: Option<usize>,
-    /// Instructions between count-hook checks (`--lua-quantum`).
+    /// Instructions between count-hook checks (`--lua-quantum`); 0 sets
+    /// no hook, so pure Lua code is never preempted.
     pub quantum: u32,
     /// Yield to the run loop at every count-hook check, needed or not. A
     /// stress mode for tests: interleaving must stay invisible to scripts.
@@ -114,8 +115,9 @@ pub(crate) struct Shared {
     /// when such a value comes back out of a driver thread uncaught, the
     /// original error (with its backtrace across interpreters) goes on.
     pub reraised: RefCell<Vec<(mlua::Value, ScriptError)>>,
-    /// Frames recorded where the last call went pending.
-    pub pending_frames: RefCell<Vec<FrameInfo>>,
+    /// `debug.getinfo`, kept private: reads where a suspended thread
+    /// stands.
+    pub getinfo: Function,
     /// Interned chunk names.
     files: RefCell<HashMap<String, Rc<str>>>,
 }
@@ -174,6 +176,33 @@ impl Shared {
         }
     }
 
+    /// A backtrace frame for a Lua stack level, named as Lua's tracebacks
+    /// name frames; `None` for C functions and polyeval's own Lua code.
+    fn frame(
+        &self,
+        what: &str,
+        short_src: &str,
+        line: i64,
+        name: Option<&str>,
+        line_defined: i64,
+    ) -> Option<FrameInfo> {
+        if what == "C" || short_src == "polyeval" {
+            return None;
+        }
+        let fname = match (name, what) {
+            (Some(n), _) => format!("function '{n}'"),
+            (None, "main") => "main chunk".to_owned(),
+            (None, _) => format!("function <{short_src}:{line_defined}>"),
+        };
+        Some(FrameInfo {
+            interp: "lua",
+            file: self.file(short_src),
+            line: u32::try_from(line.max(0)).unwrap_or(u32::MAX),
+            col: 0,
+            name: Some(Rc::from(fname)),
+        })
+    }
+
     /// Records where Lua code stands now (the current thread, innermost
     /// first, at most `max` Lua frames), from stack level `from`.
     pub fn record_frames(&self, lua: &Lua, from: usize, max: usize, out: &mut Vec<FrameInfo>) {
@@ -181,37 +210,45 @@ impl Shared {
         while out.len() < max {
             let Some(fr) = lua.inspect_stack(level, |d| {
                 let src = d.source();
-                if src.what == "C" {
-                    return None;
-                }
-                let name = src.short_src.as_deref().unwrap_or("?").to_owned();
-                if name == "polyeval" {
-                    return None;
-                }
-                let line = d.current_line().unwrap_or(0);
-                // Named as Lua's tracebacks name frames.
-                let fname = match (d.names().name, src.what) {
-                    (Some(n), _) => Some(Rc::<str>::from(format!("function '{n}'"))),
-                    (None, "main") => Some(Rc::<str>::from("main chunk")),
-                    (None, _) => Some(Rc::<str>::from(format!(
-                        "function <{}:{}>",
-                        name,
-                        src.line_defined.unwrap_or(0)
-                    ))),
-                };
-                Some((name, line, fname))
+                self.frame(
+                    src.what,
+                    src.short_src.as_deref().unwrap_or("?"),
+                    d.current_line()
+                        .map_or(0, |l| i64::try_from(l).unwrap_or(0)),
+                    d.names().name.as_deref(),
+                    src.line_defined
+                        .map_or(0, |l| i64::try_from(l).unwrap_or(0)),
+                )
             }) else {
                 break;
             };
             level += 1;
-            if let Some((file, line, name)) = fr {
-                out.push(FrameInfo {
-                    interp: "lua",
-                    file: self.file(&file),
-                    line: u32::try_from(line).unwrap_or(u32::MAX),
-                    col: 0,
-                    name,
-                });
+            out.extend(fr);
+        }
+    }
+
+    /// Appends where suspended `thread` stands, innermost first, at most
+    /// `max` Lua frames (read with the private `debug.getinfo`).
+    pub fn thread_frames(&self, thread: &Thread, max: usize, out: &mut Vec<FrameInfo>) {
+        let mut n = 0;
+        for level in 0..200 {
+            if n >= max {
+                break;
+            }
+            let Ok(Some(info)) = self
+                .getinfo
+                .call::<Option<Table>>((thread.clone(), level, "Sln"))
+            else {
+                break;
+            };
+            let what: String = info.get("what").unwrap_or_default();
+            let src: String = info.get("short_src").unwrap_or_default();
+            let line: i64 = info.get("currentline").unwrap_or(0);
+            let name: Option<String> = info.get("name").unwrap_or(None);
+            let defined: i64 = info.get("linedefined").unwrap_or(0);
+            if let Some(f) = self.frame(&what, &src, line, name.as_deref(), defined) {
+                out.push(f);
+                n += 1;
             }
         }
     }
@@ -246,38 +283,41 @@ impl LuaRuntime {
     /// A script error when the Lua state cannot be set up (for instance a
     /// memory limit too small for the standard libraries).
     pub fn install(rt: &mut Interp, config: LuaConfig) -> Result<Rc<LuaRuntime>, ScriptError> {
-        let lua = match config.stdlib {
-            Stdlib::All => crate::ffi::new_lua_with_debug(),
-            Stdlib::Safe | Stdlib::Sandbox => {
-                Lua::new_with(StdLib::ALL_SAFE, LuaOptions::default()).map_err(|e| lua_err(&e))?
-            }
-        };
+        // The debug library is always loaded: polyeval keeps `debug.getinfo`
+        // to read where suspended Lua threads stand (for backtraces) only
+        // when it needs to, instead of recording it at every crossing.
+        // Scripts see `debug` only with `--lua-stdlib all`.
+        let lua = crate::ffi::new_lua_with_debug();
         let shared = setup(&lua, &config).map_err(|e| lua_err(&e))?;
         let hook_interrupts = rt.interrupt_handle();
         let hook_shared = Rc::downgrade(&shared);
-        let q = config.quantum.max(1);
+        let q = config.quantum;
         let always = config.always_preempt;
-        lua.set_global_hook(
-            HookTriggers::new().every_nth_instruction(q),
-            move |_lua, _debug| {
-                // One check every `q` instructions: yield only when the run
-                // loop needs the thread back.
-                if hook_shared.upgrade().is_some_and(|s| s.in_flight.get()) {
-                    return Ok(VmState::Continue);
-                }
-                let yield_now = with_rt(|rt| {
-                    rt.add_steps(1);
-                    always || rt.should_yield() || rt.steps_left() == 0
-                })
-                .unwrap_or(false)
-                    || hook_interrupts.is_pending();
-                Ok(if yield_now {
-                    VmState::Yield
-                } else {
-                    VmState::Continue
-                })
-            },
-        )
+        // `--lua-quantum 0`: no count hook at all (Lua runs at full speed;
+        // pure Lua code is not preempted).
+        let triggers = if q == 0 {
+            HookTriggers::new()
+        } else {
+            HookTriggers::new().every_nth_instruction(q)
+        };
+        lua.set_global_hook(triggers, move |_lua, _debug| {
+            // One check every `q` instructions: yield only when the run
+            // loop needs the thread back.
+            if hook_shared.upgrade().is_some_and(|s| s.in_flight.get()) {
+                return Ok(VmState::Continue);
+            }
+            let yield_now = with_rt(|rt| {
+                rt.add_steps(1);
+                always || rt.should_yield() || rt.steps_left() == 0
+            })
+            .unwrap_or(false)
+                || hook_interrupts.is_pending();
+            Ok(if yield_now {
+                VmState::Yield
+            } else {
+                VmState::Continue
+            })
+        })
         .map_err(|e| lua_err(&e))?;
         if let Some(limit) = config.memory_limit {
             lua.set_memory_limit(limit).map_err(|e| lua_err(&e))?;
@@ -418,7 +458,10 @@ fn setup(lua: &Lua, config: &LuaConfig) -> mlua::Result<Rc<Shared>> {
         waiter: Cell::new(None),
         in_flight: Cell::new(false),
         error_frames: RefCell::new(Vec::new()),
-        pending_frames: RefCell::new(Vec::new()),
+        getinfo: lua
+            .globals()
+            .get::<Table>("debug")?
+            .get::<Function>("getinfo")?,
         reraised: RefCell::new(Vec::new()),
         files: RefCell::new(HashMap::new()),
     });
@@ -445,6 +488,20 @@ fn setup(lua: &Lua, config: &LuaConfig) -> mlua::Result<Rc<Shared>> {
     }
     if let Ok(os) = globals.get::<Table>("os") {
         os.set("exit", make_exit(lua)?)?;
+    }
+    if config.stdlib != Stdlib::All {
+        globals.raw_remove("debug")?;
+        if let Ok(package) = globals.get::<Table>("package") {
+            if let Ok(loaded) = package.get::<Table>("loaded") {
+                loaded.raw_remove("debug")?;
+            }
+            // As mlua's safe mode: no C modules.
+            package.raw_remove("loadlib")?;
+            if let Ok(searchers) = package.get::<Table>("searchers") {
+                searchers.raw_remove(4)?;
+                searchers.raw_remove(3)?;
+            }
+        }
     }
     if config.stdlib == Stdlib::Sandbox {
         for name in [
@@ -478,59 +535,53 @@ fn setup(lua: &Lua, config: &LuaConfig) -> mlua::Result<Rc<Shared>> {
 /// went to another continuation; or `ERR, error, level` when it failed.
 fn make_send(lua: &Lua, shared: &Rc<Shared>) -> mlua::Result<Function> {
     let sh = shared.clone();
-    lua.create_function(move |lua, mut args: MultiValue| {
-        let target = args.pop_front().unwrap_or(mlua::Value::Nil);
-        let id = args.pop_front().unwrap_or(mlua::Value::Nil);
-        let method = match id {
-            mlua::Value::Integer(i) => u32::try_from(i).ok().and_then(Ident::from_index),
-            _ => None,
-        };
-        let Some(method) = method else {
-            return Err(mlua::Error::runtime("polyeval: bad message identifier"));
-        };
-        let invocant = convert::from_lua(&sh, target);
-        let argv: polyeval_core::Args = args
-            .into_iter()
-            .map(|v| convert::from_lua(&sh, v))
-            .collect();
-        let reply = with_rt(|rt| {
-            let r = rt.send(method, Capture::new(&invocant, &argv));
-            if let Ok(Reply::Pending) = r {
-                let waiter = rt.continuation().and_then(|k| rt.back(k).ok().flatten());
-                sh.waiter.set(waiter);
-            }
-            r
-        });
-        let mut out = MultiValue::new();
-        match reply {
-            Some(Ok(Reply::Value(v))) => {
-                out.push_back(convert::to_lua(lua, &sh, &v)?);
-            }
-            Some(Ok(Reply::Pending)) => {
-                sh.in_flight.set(true);
-                let mut frames = sh.pending_frames.borrow_mut();
-                frames.clear();
-                sh.record_frames(lua, 1, 4, &mut frames);
-                drop(frames);
-                out.push_back(mlua::Value::LightUserData(sh.err));
-                out.push_back(mlua::Value::LightUserData(sh.pending));
-            }
-            Some(Err(e)) => {
-                let (ev, level) = convert::error_to_lua(lua, &sh, &e)?;
-                out.push_back(mlua::Value::LightUserData(sh.err));
-                out.push_back(ev);
-                out.push_back(mlua::Value::Integer(level));
-            }
-            None => {
-                out.push_back(mlua::Value::LightUserData(sh.err));
-                out.push_back(mlua::Value::String(
-                    lua.create_string("polyeval: no run loop is running Lua code here")?,
-                ));
-                out.push_back(mlua::Value::Integer(2));
-            }
-        }
-        Ok(out)
-    })
+    lua.create_function(
+        move |lua, (target, id, args): (mlua::Value, i64, mlua::Variadic<mlua::Value>)| {
+            let Some(method) = u32::try_from(id).ok().and_then(Ident::from_index) else {
+                return Err(mlua::Error::runtime("polyeval: bad message identifier"));
+            };
+            let invocant = convert::from_lua(&sh, target);
+            let argv: polyeval_core::Args = args
+                .into_iter()
+                .map(|v| convert::from_lua(&sh, v))
+                .collect();
+            let reply = with_rt(|rt| {
+                let r = rt.send(method, Capture::new(&invocant, &argv));
+                if let Ok(Reply::Pending) = r {
+                    let waiter = rt.continuation().and_then(|k| rt.back(k).ok().flatten());
+                    sh.waiter.set(waiter);
+                }
+                r
+            });
+            let err = mlua::Value::LightUserData(sh.err);
+            Ok(match reply {
+                Some(Ok(Reply::Value(v))) => (
+                    convert::to_lua(lua, &sh, &v)?,
+                    mlua::Value::Nil,
+                    mlua::Value::Nil,
+                ),
+                Some(Ok(Reply::Pending)) => {
+                    sh.in_flight.set(true);
+                    (
+                        err,
+                        mlua::Value::LightUserData(sh.pending),
+                        mlua::Value::Nil,
+                    )
+                }
+                Some(Err(e)) => {
+                    let (ev, level) = convert::error_to_lua(lua, &sh, &e)?;
+                    (err, ev, mlua::Value::Integer(level))
+                }
+                None => (
+                    err,
+                    mlua::Value::String(
+                        lua.create_string("polyeval: no run loop is running Lua code here")?,
+                    ),
+                    mlua::Value::Integer(2),
+                ),
+            })
+        },
+    )
 }
 
 /// `nested()`: waits for the last pending call with a nested run loop, for
