@@ -41,9 +41,11 @@ fn rss_bytes() -> Option<u64> {
     Some(pages * 4096)
 }
 
-/// A polyeval run loop with SMOP, Lua and the bridge, output discarded.
-fn polyeval_loop() -> (Interp, Rc<LuaRuntime>) {
-    let opts = Options::new("bench.lua");
+/// A polyeval run loop with SMOP, Lua and the bridge, output discarded;
+/// `lua_quantum` is `--lua-quantum` (0: no count hook).
+fn polyeval_loop_with(lua_quantum: u32) -> (Interp, Rc<LuaRuntime>) {
+    let mut opts = Options::new("bench.lua");
+    opts.lua.quantum = lua_quantum;
     let rt = new_loop(
         &opts,
         Box::new(std::io::sink()),
@@ -52,6 +54,11 @@ fn polyeval_loop() -> (Interp, Rc<LuaRuntime>) {
     .expect("run loop");
     let lua = LuaRuntime::of(&rt).expect("Lua installed");
     (rt, lua)
+}
+
+/// A polyeval run loop with the default count hook.
+fn polyeval_loop() -> (Interp, Rc<LuaRuntime>) {
+    polyeval_loop_with(polyeval_lua::DEFAULT_LUA_QUANTUM)
 }
 
 /// Runs the compiled chunk `f` with `args` on `rt` to completion; answers
@@ -175,9 +182,17 @@ fn main() {
 
     // Native SMOP method calls from Lua (the fast path) vs an mlua
     // userdata method.
-    if want("method") {
+    // The count hook traps every Lua instruction once it is set, so the
+    // comparison is printed with the default hook and without one.
+    for (label, hook) in [
+        ("method", polyeval_lua::DEFAULT_LUA_QUANTUM),
+        ("method/nohook", 0),
+    ] {
+        if !want("method") {
+            break;
+        }
         let n: i64 = if quick { 20_000 } else { 1_000_000 };
-        let (mut rt, plua) = polyeval_loop();
+        let (mut rt, plua) = polyeval_loop_with(hook);
         let pf = plua
             .load(METHOD_POLYEVAL.as_bytes(), "bench.lua")
             .expect("compiles");
@@ -198,7 +213,7 @@ fn main() {
         let (pp, pm) = (per_call(tp, n), per_call(tm, n));
         println!(
             "{:<22}  polyeval {pp:>7.1} ns/call  mlua {pm:>7.1} ns/call  ratio {:.2}x  (target <= 1.5x)",
-            format!("method({n})"),
+            format!("{label}({n})"),
             pp / pm
         );
     }

@@ -28,3 +28,35 @@ fn the_readme_tour_runs() {
     assert_eq!(code, 0, "{stdout}{stderr}");
     assert_eq!(stdout, "1 + 2 = 3\ny = 42\n", "{stderr}");
 }
+
+/// The README's first command: the mixed Lua/m0ld word-frequency example.
+#[test]
+fn the_main_example_runs() {
+    let main = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/wordfreq/main.lua");
+    let (out, err) = (SharedBuf::default(), SharedBuf::default());
+    let code = execute(
+        &Options::new(main),
+        Box::new(out.clone()),
+        Box::new(err.clone()),
+    );
+    let stdout = String::from_utf8_lossy(&out.contents()).into_owned();
+    let stderr = String::from_utf8_lossy(&err.contents()).into_owned();
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        lines.first().copied(),
+        Some("284 words, 108 distinct after normalizing; top 10:"),
+        "{stdout}"
+    );
+    assert_eq!(lines.len(), 11, "{stdout}");
+    assert_eq!(
+        lines[1].split_whitespace().collect::<Vec<_>>(),
+        ["8", "interpreter"]
+    );
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"))
+        .expect("README.md is readable");
+    assert!(
+        readme.contains("cargo run --release --bin polyeval -- run examples/wordfreq/main.lua"),
+        "the README's first command is the example tested here"
+    );
+}
