@@ -45,4 +45,11 @@ check("native failure two crossings deep", not ok and e:find("unknown method \"n
 -- xpcall with a traceback handler across the bridge.
 ok, e = xpcall(apply, function(m) return "handled: " .. norm(m) end, function() error("deep") end)
 check("xpcall handler sees the error", not ok and e == "handled: errors.lua:46: deep", e)
+-- Loading bad m0ld from Lua: a missing file and a compile error.
+ok, e = pcall(smop.load, dir .. "/lib/no_such_file.m0ld")
+check("smop.load of a missing file", not ok and e:find("smop.load: cannot read", 1, true) ~= nil, e)
+ok, e = pcall(smop.eval, "my $x = ;")
+check("smop.eval of bad m0ld names the position", not ok and e:find("<smop.eval>:1:", 1, true) ~= nil)
+ok, e = pcall(smop.eval, 42)
+check("smop.eval of a number is a type error", not ok and e:find("string", 1, true) ~= nil, e)
 print("1.." .. n)

@@ -1,0 +1,43 @@
+//! Identity across the bridge, seen from the run-loop side (DESIGN §2): a
+//! Lua table crossing twice is the same object, and a run-loop object
+//! crossing to Lua and back is the same object.
+
+use polyeval_bridge::run::{new_loop, Options};
+use polyeval_core::{same_object, Value};
+
+#[test]
+fn the_same_lua_value_is_the_same_object_and_back() {
+    let mut rt = new_loop(
+        &Options::new("identity.lua"),
+        Box::new(std::io::sink()),
+        Box::new(std::io::sink()),
+    )
+    .expect("loop");
+    let lua = polyeval_lua::LuaRuntime::of(&rt).expect("Lua installed");
+    let t = lua.lua().create_table().expect("table");
+    let (a, b) = (
+        lua.from_lua(mlua::Value::Table(t.clone())),
+        lua.from_lua(mlua::Value::Table(t.clone())),
+    );
+    let (Value::Obj(a), Value::Obj(b)) = (&a, &b) else {
+        panic!("tables cross as objects");
+    };
+    assert!(same_object(a, b), "one Lua table, one run-loop object");
+    let other = lua.from_lua(mlua::Value::Table(lua.lua().create_table().expect("table")));
+    assert!(!same_object(a, other.as_obj().expect("object")));
+    // Back to Lua: the very same table.
+    let back = lua.to_lua(&Value::Obj(a.clone())).expect("to Lua");
+    assert_eq!(back.to_pointer(), mlua::Value::Table(t).to_pointer());
+
+    // A run-loop object crossing to Lua twice is one proxy, and comes back
+    // as the same object.
+    let hash = polyeval_smop::prelude::lookup(&mut rt, b"Hash").expect("Hash");
+    let p1 = lua.to_lua(&hash).expect("proxy");
+    let p2 = lua.to_lua(&hash).expect("proxy");
+    assert_eq!(p1.to_pointer(), p2.to_pointer(), "one object, one proxy");
+    let again = lua.from_lua(p1);
+    assert!(same_object(
+        again.as_obj().expect("object"),
+        hash.as_obj().expect("object")
+    ));
+}
