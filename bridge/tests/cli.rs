@@ -5,7 +5,10 @@
 //!
 //! Covered: `run` (success, runtime error with located message and
 //! backtrace, `--trace`, `--max-steps`, `--quantum`, program arguments),
-//! `check`, `disasm`, compile errors, and usage errors (exit status 2).
+//! `check`, `disasm`, compile errors, and usage errors (exit status 2);
+//! Lua programs: the mixed example, `--lua-stdlib`, `--lua-memory-limit`,
+//! `--lua-quantum`, syntax errors, and an uncaught error's interleaved
+//! backtrace.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -510,4 +513,104 @@ fn program_arguments_reach_args() {
     );
     let r = polyeval(["run", s(&prog)]);
     assert_eq!(r.stdout, "n=0\n", "{r:?}");
+}
+
+// ----- Lua (issue 3) -----------------------------------------------------
+
+const WORDFREQ: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/wordfreq/main.lua");
+
+#[test]
+fn run_lua_mixed_example_with_arguments() {
+    let r = polyeval(["run", WORDFREQ, WORDFREQ, "3"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    // Counting its own source: a header and three lines.
+    assert_eq!(r.stdout.lines().count(), 4, "{r:?}");
+    assert!(
+        r.stdout.contains("distinct after normalizing; top 3:"),
+        "{r:?}"
+    );
+}
+
+#[test]
+fn lua_flags_are_parsed_and_checked() {
+    let dir = TempDir::new("luaflags");
+    let p = dir.file("std.lua", "print(type(debug), type(io))\n");
+    let safe = polyeval(["run", s(&p)]);
+    assert_eq!(
+        (safe.code, safe.stdout.as_str()),
+        (0, "nil\ttable\n"),
+        "{safe:?}"
+    );
+    let all = polyeval(["run", "--lua-stdlib", "all", s(&p)]);
+    assert_eq!(
+        (all.code, all.stdout.as_str()),
+        (0, "table\ttable\n"),
+        "{all:?}"
+    );
+    let sandbox = polyeval(["run", "--lua-stdlib", "sandbox", s(&p)]);
+    assert_eq!(
+        (sandbox.code, sandbox.stdout.as_str()),
+        (0, "nil\tnil\n"),
+        "{sandbox:?}"
+    );
+    let bad = polyeval(["run", "--lua-stdlib", "everything", s(&p)]);
+    assert_eq!(bad.code, 2, "{bad:?}");
+    assert!(bad.stderr.contains("safe, all or sandbox"), "{bad:?}");
+    let mem = dir.file("mem.lua", "print(pcall(string.rep, 'x', 1e8))\n");
+    let limited = polyeval(["run", "--lua-memory-limit", "10000000", s(&mem)]);
+    assert_eq!(
+        (limited.code, limited.stdout.as_str()),
+        (0, "false\tnot enough memory\n"),
+        "{limited:?}"
+    );
+    let no_hook = polyeval(["run", "--lua-quantum", "0", s(&p)]);
+    assert_eq!(no_hook.code, 0, "{no_hook:?}");
+}
+
+#[test]
+fn check_and_run_report_lua_syntax_errors_with_exit_2() {
+    let dir = TempDir::new("luasyntax");
+    let p = dir.file("bad.lua", "local x = 1\nlocal y = = 2\n");
+    for cmd in ["check", "run"] {
+        let r = polyeval([cmd, s(&p)]);
+        assert_eq!(r.code, 2, "{cmd}: {r:?}");
+        assert!(r.stderr.contains("bad.lua:2:"), "{cmd}: {r:?}");
+        assert!(r.stdout.is_empty(), "{cmd}: {r:?}");
+    }
+    let good = dir.file("good.lua", "return 1\n");
+    assert_eq!(polyeval(["check", s(&good)]).code, 0);
+}
+
+#[test]
+fn uncaught_lua_error_through_m0ld_exits_1_with_an_interleaved_backtrace() {
+    let dir = TempDir::new("luaerr");
+    let p = dir.file(
+        "main.lua",
+        r#"local apply = smop.eval([[
+my $interpreter;
+my $scope;
+my $Code = $scope."lookup"("Code");
+$Code = $Code."FETCH"();
+my $body = mold {
+    my $interpreter;
+    my $scope;
+    my $capture;
+    my $f = $capture."positional"(0);
+    my $r = $f."postcircumfix:( )"();
+};
+my $c = $Code."new"(:"outer"($scope), :"mold"($body));
+]])
+apply(function() error("deep trouble") end)
+"#,
+    );
+    let r = polyeval(["run", s(&p)]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(r.stderr.contains("main.lua:15: deep trouble"), "{r:?}");
+    let lua_frame = r.stderr.find("[lua]").expect("a Lua frame");
+    let smop_frame = r
+        .stderr
+        .find("[smop] <smop.eval>:10:5")
+        .expect("an m0ld frame");
+    assert!(lua_frame < smop_frame, "innermost first: {r:?}");
+    assert!(r.stderr.contains("in main chunk"), "{r:?}");
 }
