@@ -433,6 +433,7 @@ impl Interp {
             c.frames(&mut frames);
         }
         match frames.first() {
+            Some(f) if f.col == 0 => format!("{}:{}", f.file, f.line),
             Some(f) => format!("{}:{}:{}", f.file, f.line, f.col),
             None => "-".to_owned(),
         }
