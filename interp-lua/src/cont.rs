@@ -1,7 +1,7 @@
 //! [`LuaCont`]: a running piece of Lua as a run-loop continuation.
 //!
 //! It is a pooled driver thread running `runtime.lua`'s trampoline, which
-//! calls one function under `xpcall` and yields the outcome. A step resumes
+//! calls one function under `xpcall` and ends with the outcome. A step resumes
 //! the thread with what is due (the function and its arguments; the result
 //! `setr` delivered; an error to raise; nothing after a preemption) and
 //! reads what the thread yielded back (see `runtime.lua` for the protocol).
@@ -111,24 +111,23 @@ impl Continuation for LuaCont {
                 });
             }
         };
+        if thread.status() == mlua::prelude::LuaThreadStatus::Finished {
+            self.thread = None;
+            sh.give_thread(thread);
+            let ok = matches!(vals.pop_front(), Some(mlua::Value::Boolean(true)));
+            let first = vals.pop_front().unwrap_or(mlua::Value::Nil);
+            if ok {
+                return Step::Done(from_lua(sh, first));
+            }
+            self.frames.clear();
+            self.frames.append(&mut sh.error_frames.borrow_mut());
+            return Step::Fail(self.fail_from_lua(&lua, &first));
+        }
         match vals.pop_front() {
             None => Step::Continue,
             Some(mlua::Value::LightUserData(m)) if m == sh.pending => {
                 self.waiting = true;
                 Step::Continue
-            }
-            Some(mlua::Value::LightUserData(m)) if m == sh.done => {
-                self.thread = None;
-                sh.give_thread(thread);
-                let ok = matches!(vals.pop_front(), Some(mlua::Value::Boolean(true)));
-                let first = vals.pop_front().unwrap_or(mlua::Value::Nil);
-                if ok {
-                    Step::Done(from_lua(sh, first))
-                } else {
-                    self.frames.clear();
-                    self.frames.append(&mut sh.error_frames.borrow_mut());
-                    Step::Fail(self.fail_from_lua(&lua, &first))
-                }
             }
             Some(_) => {
                 self.thread = None;

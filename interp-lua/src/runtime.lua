@@ -6,7 +6,7 @@
 --
 -- Protocol between a pooled thread and the Rust driver (a thread yields
 -- these to the run loop's Lua continuation):
---   DONE, ok, ...   the function finished (ok = false: it raised; the
+--   (finished) ok, ...  the function returned (ok = false: it raised; the
 --                   error value follows)
 --   PENDING         a call went to another continuation; resume me with
 --                   its result, or with ERR, err to raise err here
@@ -17,7 +17,7 @@
 -- travels back down the same way. A user `coroutine.yield` carries the
 -- private marker Y so it cannot be mistaken for either.
 local R = ...
-local DONE, PENDING, ERR, Y = R.DONE, R.PENDING, R.ERR, R.Y
+local PENDING, ERR, Y = R.PENDING, R.ERR, R.Y
 local MAIN = R.main
 -- Rust functions, set by `init` once the Rust side exists.
 local send, nested, handler, argmsg
@@ -39,11 +39,13 @@ local POOLED = setmetatable({}, { __mode = "k" })
 -- Coroutines suspended because something deeper waits for the run loop.
 local WAITING = setmetatable({}, { __mode = "k" })
 
--- The body of every pooled thread. Each use resumes it with a function and
--- its arguments; it answers DONE and waits for the next use. The tail call
--- keeps its stack flat.
+-- The body of every pooled thread: one protected call. The thread ends
+-- with `ok, ...`; the driver resets it for the next use. (A body that
+-- looped would keep one more frame on every suspended thread's stack, and
+-- that frame is what makes Lua grow a thread's stack past its first
+-- allocation.)
 local function trampoline(f, ...)
-  return trampoline(nyield(DONE, xpcall(f, handler, ...)))
+  return xpcall(f, handler, ...)
 end
 
 local function resumed(r, ...)

@@ -88,7 +88,6 @@ fn marker(i: usize) -> LightUserData {
 /// It holds only weak handles into Lua, so it keeps no Lua state alive.
 pub(crate) struct Shared {
     pub lua: mlua::WeakLua,
-    pub done: LightUserData,
     pub pending: LightUserData,
     pub err: LightUserData,
     pub trampoline: Function,
@@ -168,10 +167,11 @@ impl Shared {
         Ok(t)
     }
 
-    /// Returns a driver thread that finished its function to the pool.
+    /// Returns a driver thread that finished its function to the pool,
+    /// reset to run the trampoline again.
     pub fn give_thread(&self, t: Thread) {
         let mut pool = self.pool.borrow_mut();
-        if pool.len() < 256 {
+        if pool.len() < 256 && t.reset(self.trampoline.clone()).is_ok() {
             pool.push(t);
         }
     }
@@ -429,7 +429,6 @@ impl LuaRuntime {
 fn setup(lua: &Lua, config: &LuaConfig) -> mlua::Result<Rc<Shared>> {
     let globals = lua.globals();
     let helpers = lua.create_table()?;
-    helpers.set("DONE", marker(0))?;
     helpers.set("PENDING", marker(1))?;
     helpers.set("ERR", marker(2))?;
     helpers.set("Y", marker(3))?;
@@ -444,7 +443,6 @@ fn setup(lua: &Lua, config: &LuaConfig) -> mlua::Result<Rc<Shared>> {
     proxies.set_metatable(Some(weak_values))?;
     let shared = Rc::new(Shared {
         lua: lua.weak(),
-        done: marker(0),
         pending: marker(1),
         err: marker(2),
         trampoline: runtime.get("trampoline")?,
