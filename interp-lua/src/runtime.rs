@@ -83,6 +83,37 @@ fn marker(i: usize) -> LightUserData {
     LightUserData(std::ptr::from_ref(&MARKERS[i]).cast_mut().cast::<c_void>())
 }
 
+/// Hashes addresses (already well spread) with one multiplication instead
+/// of SipHash: the object cache is looked up at every crossing.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct AddrHash;
+
+impl std::hash::BuildHasher for AddrHash {
+    type Hasher = AddrHasher;
+    fn build_hasher(&self) -> AddrHasher {
+        AddrHasher(0)
+    }
+}
+
+#[derive(Default)]
+pub(crate) struct AddrHasher(u64);
+
+impl std::hash::Hasher for AddrHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(*b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (n as u64)
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            .rotate_left(29);
+    }
+}
+
 /// What Rust keeps about the Lua state; shared by the runtime, its
 /// continuations, its objects and the Rust functions installed in Lua.
 /// It holds only weak handles into Lua, so it keeps no Lua state alive.
@@ -101,7 +132,7 @@ pub(crate) struct Shared {
     /// Proxies of SMOP objects, by object address (weak values).
     pub proxies: Table,
     /// Objects standing for Lua values on the SMOP side, by Lua address.
-    pub objects: RefCell<HashMap<usize, Weak<LuaObject>>>,
+    pub objects: RefCell<HashMap<usize, Weak<LuaObject>, AddrHash>>,
     /// The continuation that waits for the last call that went pending.
     pub waiter: Cell<Option<ContKey>>,
     /// A call went pending and its `PENDING` yield has not reached the
@@ -452,7 +483,7 @@ fn setup(lua: &Lua, config: &LuaConfig) -> mlua::Result<Rc<Shared>> {
         make_method: runtime.get("method")?,
         make_bound: runtime.get("bound")?,
         proxies,
-        objects: RefCell::new(HashMap::new()),
+        objects: RefCell::new(HashMap::default()),
         waiter: Cell::new(None),
         in_flight: Cell::new(false),
         error_frames: RefCell::new(Vec::new()),
