@@ -85,11 +85,23 @@ pub(crate) struct Queued {
     pub needs_origin: bool,
 }
 
-/// The run loop's interrupt state.
+/// The run loop's interrupt state. What the loop tests at every step is
+/// inline; the rest is boxed (and reached through `Deref`), so that the
+/// loop stays small enough to move cheaply (a Lua step lends it out).
 pub(crate) struct Interrupts {
+    pub flag: Arc<AtomicBool>,
+    /// True when the queue holds something deliverable now. Kept in sync by
+    /// [`Interrupts::refresh`] so the loop's poll is one load and one test.
+    pub ready: bool,
+    /// Set when an interrupt was queued locally and waits for its origin.
+    pub needs_origin: bool,
+    cold: Box<IrqCold>,
+}
+
+/// The rarely touched part of [`Interrupts`].
+pub(crate) struct IrqCold {
     pub tx: Sender<Interrupt>,
     pub rx: Receiver<Interrupt>,
-    pub flag: Arc<AtomicBool>,
     pub queue: VecDeque<Queued>,
     pub handlers: HashMap<Ident, Value>,
     pub defaults: HashMap<Ident, DefaultAction>,
@@ -97,13 +109,21 @@ pub(crate) struct Interrupts {
     pub active: Option<ContKey>,
     /// Depth of `without_interrupts` sections; delivery waits while > 0.
     pub deferred: u32,
-    /// True when the queue holds something deliverable now. Kept in sync by
-    /// [`Interrupts::refresh`] so the loop's poll is one load and one test.
-    pub ready: bool,
-    /// Set when an interrupt was queued locally and waits for its origin.
-    pub needs_origin: bool,
     /// How many interrupts were delivered (handled or defaulted).
     pub delivered: u64,
+}
+
+impl std::ops::Deref for Interrupts {
+    type Target = IrqCold;
+    fn deref(&self) -> &IrqCold {
+        &self.cold
+    }
+}
+
+impl std::ops::DerefMut for Interrupts {
+    fn deref_mut(&mut self) -> &mut IrqCold {
+        &mut self.cold
+    }
 }
 
 impl Interrupts {
@@ -114,17 +134,19 @@ impl Interrupts {
         defaults.insert(Ident::SIGINT, DefaultAction::Exit(130));
         defaults.insert(Ident::SIGTERM, DefaultAction::Exit(143));
         Interrupts {
-            tx,
-            rx,
             flag: Arc::new(AtomicBool::new(false)),
-            queue: VecDeque::new(),
-            handlers: HashMap::new(),
-            defaults,
-            active: None,
-            deferred: 0,
             ready: false,
             needs_origin: false,
-            delivered: 0,
+            cold: Box::new(IrqCold {
+                tx,
+                rx,
+                queue: VecDeque::new(),
+                handlers: HashMap::new(),
+                defaults,
+                active: None,
+                deferred: 0,
+                delivered: 0,
+            }),
         }
     }
 
