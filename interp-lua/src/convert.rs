@@ -165,7 +165,18 @@ pub(crate) fn error_message(lua: &Lua, v: &mlua::Value) -> String {
             };
             rendered.unwrap_or_else(|| format!("(error object is a {} value)", v.type_name()))
         }
+        mlua::Value::Error(e) => root_message(e),
         other => format!("(error object is a {} value)", other.type_name()),
+    }
+}
+
+/// The message of an mlua error (a Rust function's failure seen from Lua),
+/// without mlua's callback wrapping and traceback.
+fn root_message(e: &mlua::Error) -> String {
+    match e {
+        mlua::Error::CallbackError { cause, .. } => root_message(cause),
+        mlua::Error::RuntimeError(m) | mlua::Error::MemoryError(m) => m.clone(),
+        other => other.to_string(),
     }
 }
 
