@@ -39,7 +39,7 @@ pub(crate) fn register_proxy_type(lua: &Lua, shared: &Rc<Shared>) -> mlua::Resul
     mt.set("__index", on_miss)?;
     methods.set_metatable(Some(mt))?;
     let call: mlua::Function = shared.make_method.call(Ident::CALL.index())?;
-    let tostring: mlua::Function = shared.make_method.call(Ident::STR.index())?;
+    let tostring: mlua::Function = shared.make_method.call(tostring_ident().index())?;
     lua.register_userdata_type::<SmopObj>(move |reg| {
         reg.add_meta_field("__index", methods);
         reg.add_meta_field("__call", call);
@@ -56,6 +56,13 @@ pub(crate) fn register_proxy_type(lua: &Lua, shared: &Rc<Shared>) -> mlua::Resul
             },
         );
     })
+}
+
+/// The message `__tostring` sends: `Str`, falling back to
+/// `TypeName: 0x...` (as Lua prints userdata) for objects that do not
+/// answer `Str`.
+pub(crate) fn tostring_ident() -> Ident {
+    Ident::new("(tostring)")
 }
 
 fn addr_of(o: &ObjRef) -> LightUserData {

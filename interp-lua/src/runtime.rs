@@ -564,6 +564,7 @@ fn setup(lua: &Lua, config: &LuaConfig) -> mlua::Result<Rc<Shared>> {
 /// went to another continuation; or `ERR, error, level` when it failed.
 fn make_send(lua: &Lua, shared: &Rc<Shared>) -> mlua::Result<Function> {
     let sh = shared.clone();
+    let tostring_id = convert::tostring_ident();
     lua.create_function(
         move |lua, (target, id, args): (mlua::Value, i64, mlua::Variadic<mlua::Value>)| {
             let Some(method) = u32::try_from(id).ok().and_then(Ident::from_index) else {
@@ -575,7 +576,11 @@ fn make_send(lua: &Lua, shared: &Rc<Shared>) -> mlua::Result<Function> {
                 .map(|v| convert::from_lua(&sh, v))
                 .collect();
             let reply = with_rt(|rt| {
-                let r = rt.send(method, Capture::new(&invocant, &argv));
+                let r = if method == tostring_id {
+                    tostring_of(rt, &invocant, &argv)
+                } else {
+                    rt.send(method, Capture::new(&invocant, &argv))
+                };
                 if let Ok(Reply::Pending) = r {
                     let waiter = rt.continuation().and_then(|k| rt.back(k).ok().flatten());
                     sh.waiter.set(waiter);
@@ -611,6 +616,23 @@ fn make_send(lua: &Lua, shared: &Rc<Shared>) -> mlua::Result<Function> {
             })
         },
     )
+}
+
+/// `tostring(obj)`: `Str`, or `TypeName: 0x...` for objects that do not
+/// answer `Str` (Lua prints any userdata).
+fn tostring_of(rt: &mut Interp, invocant: &Value, argv: &[Value]) -> Result<Reply, ScriptError> {
+    match rt.send(Ident::STR, Capture::new(invocant, argv)) {
+        Err(e) if e.kind == polyeval_core::ErrorKind::UnknownMethod => {
+            let addr = invocant
+                .as_obj()
+                .map_or(std::ptr::null(), |o| Rc::as_ptr(o).cast::<()>());
+            Ok(Reply::Value(Value::str(format!(
+                "{}: {addr:p}",
+                invocant.type_name()
+            ))))
+        }
+        other => other,
+    }
 }
 
 /// `nested()`: waits for the last pending call with a nested run loop, for
