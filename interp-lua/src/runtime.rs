@@ -576,11 +576,24 @@ fn make_send(lua: &Lua, shared: &Rc<Shared>) -> mlua::Result<Function> {
                 .map(|v| convert::from_lua(&sh, v))
                 .collect();
             let reply = with_rt(|rt| {
-                let r = if method == tostring_id {
-                    tostring_of(rt, &invocant, &argv)
-                } else {
-                    rt.send(method, Capture::new(&invocant, &argv))
-                };
+                // A panic in a native method becomes a script error here,
+                // before it could reach mlua (which would carry it through
+                // Lua and resume it on the Rust side).
+                let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    if method == tostring_id {
+                        tostring_of(rt, &invocant, &argv)
+                    } else {
+                        rt.send(method, Capture::new(&invocant, &argv))
+                    }
+                }))
+                .unwrap_or_else(|p| {
+                    let msg = p
+                        .downcast_ref::<&str>()
+                        .map(|s| (*s).to_owned())
+                        .or_else(|| p.downcast_ref::<String>().cloned())
+                        .unwrap_or_else(|| "unknown panic payload".to_owned());
+                    Err(ScriptError::panic(&msg))
+                });
                 if let Ok(Reply::Pending) = r {
                     let waiter = rt.continuation().and_then(|k| rt.back(k).ok().flatten());
                     sh.waiter.set(waiter);

@@ -1,7 +1,8 @@
 //! Interrupts reach pure Lua code through the count hook: a Lua loop that
 //! never calls out still gives the run loop its turn when an interrupt
 //! waits, and a handler written in Lua runs as a detour that the
-//! interrupted code does not notice.
+//! interrupted code does not notice. Also: a Rust panic in a native method
+//! that Lua calls is a script error Lua can catch, and the loop goes on.
 
 use std::time::Duration;
 
@@ -78,4 +79,36 @@ fn a_lua_handler_runs_as_a_detour_the_loop_never_notices() {
         other => panic!("unexpected {other:?}"),
     }
     assert!(rt.interrupts_delivered() >= 5);
+}
+
+#[test]
+fn a_panic_in_a_native_method_called_from_lua_is_a_catchable_error() {
+    let mut rt = new_loop(
+        &Options::new("panic.lua"),
+        Box::new(std::io::sink()),
+        Box::new(std::io::sink()),
+    )
+    .expect("loop");
+    polyeval_smop::prelude::bind(
+        &mut rt,
+        "boom",
+        polyeval_core::NativeFn::value("boom", |_, _| panic!("kaboom")),
+    );
+    let lua = polyeval_lua::LuaRuntime::of(&rt).expect("Lua installed");
+    let f = lua
+        .load(
+            br#"local ok, e = pcall(smop.lookup("boom"))
+                local ok2 = pcall(smop.lookup("boom"))
+                return (not ok and not ok2) and e or "no error""#,
+            "panic.lua",
+        )
+        .expect("compiles");
+    polyeval_lua::start_main(&mut rt, &lua, f, &[]).expect("start");
+    match rt.run() {
+        Ok(Value::Str(s)) => {
+            let s = String::from_utf8_lossy(&s);
+            assert!(s.contains("panic in native code: kaboom"), "{s}");
+        }
+        other => panic!("unexpected {other:?}"),
+    }
 }
