@@ -576,24 +576,11 @@ fn make_send(lua: &Lua, shared: &Rc<Shared>) -> mlua::Result<Function> {
                 .map(|v| convert::from_lua(&sh, v))
                 .collect();
             let reply = with_rt(|rt| {
-                // A panic in a native method becomes a script error here,
-                // before it could reach mlua (which would carry it through
-                // Lua and resume it on the Rust side).
-                let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    if method == tostring_id {
-                        tostring_of(rt, &invocant, &argv)
-                    } else {
-                        rt.send(method, Capture::new(&invocant, &argv))
-                    }
-                }))
-                .unwrap_or_else(|p| {
-                    let msg = p
-                        .downcast_ref::<&str>()
-                        .map(|s| (*s).to_owned())
-                        .or_else(|| p.downcast_ref::<String>().cloned())
-                        .unwrap_or_else(|| "unknown panic payload".to_owned());
-                    Err(ScriptError::panic(&msg))
-                });
+                let r = if method == tostring_id {
+                    tostring_of(rt, &invocant, &argv)
+                } else {
+                    guarded_send(rt, method, Capture::new(&invocant, &argv))
+                };
                 if let Ok(Reply::Pending) = r {
                     let waiter = rt.continuation().and_then(|k| rt.back(k).ok().flatten());
                     sh.waiter.set(waiter);
@@ -631,10 +618,30 @@ fn make_send(lua: &Lua, shared: &Rc<Shared>) -> mlua::Result<Function> {
     )
 }
 
+/// `rt.send`, with a panic in a native method turned into a script error
+/// here, before it could reach mlua (which would carry it through Lua and
+/// resume it on the Rust side).
+fn guarded_send(rt: &mut Interp, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| rt.send(method, cap))) {
+        Ok(r) => r,
+        Err(p) => Err(panic_error(&*p)),
+    }
+}
+
+#[cold]
+fn panic_error(p: &(dyn std::any::Any + Send)) -> ScriptError {
+    let msg = p
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic payload".to_owned());
+    ScriptError::panic(&msg)
+}
+
 /// `tostring(obj)`: `Str`, or `TypeName: 0x...` for objects that do not
 /// answer `Str` (Lua prints any userdata).
 fn tostring_of(rt: &mut Interp, invocant: &Value, argv: &[Value]) -> Result<Reply, ScriptError> {
-    match rt.send(Ident::STR, Capture::new(invocant, argv)) {
+    match guarded_send(rt, Ident::STR, Capture::new(invocant, argv)) {
         Err(e) if e.kind == polyeval_core::ErrorKind::UnknownMethod => {
             let addr = invocant
                 .as_obj()
