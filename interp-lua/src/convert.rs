@@ -272,6 +272,7 @@ pub(crate) fn call_lua(
     let lua = shared.lua()?;
     let mut input = mlua::MultiValue::with_capacity(args.len() + 2);
     input.push_back(f);
+    input.push_back(shared.handler_value());
     if let Some(p) = pre {
         input.push_back(p);
     }

@@ -39,6 +39,7 @@ pub fn start_main(
     let l = lua.lua();
     let mut input = mlua::MultiValue::new();
     input.push_back(mlua::Value::Function(f));
+    input.push_back(shared.handler_value());
     for a in args {
         input.push_back(lua.to_lua(a)?);
     }

@@ -1,8 +1,9 @@
 -- polyeval's Lua-side runtime, loaded once per Lua state as chunk "=polyeval".
 --
 -- It receives a table of Rust helpers and private markers and returns the
--- pieces the Rust side drives: the trampoline that pooled threads run, the
--- factory of SMOP method wrappers, and the replacement coroutine library.
+-- pieces the Rust side drives: the factory of SMOP method wrappers and the
+-- replacement coroutine library. (Pooled driver threads run Lua's own
+-- `xpcall` as their body: `xpcall(f, handler, ...)`.)
 --
 -- Protocol between a pooled thread and the Rust driver (a thread yields
 -- these to the run loop's Lua continuation):
@@ -20,7 +21,7 @@ local R = ...
 local PENDING, ERR, Y = R.PENDING, R.ERR, R.Y
 local MAIN = R.main
 -- Rust functions, set by `init` once the Rust side exists.
-local send, nested, handler, argmsg
+local send, nested, argmsg
 
 -- Raises Lua's own "bad argument" error for the function two levels up.
 local function check(ok, n, expected, fname, ...)
@@ -32,21 +33,12 @@ end
 local co = coroutine
 local ncreate, nresume, nyield = co.create, co.resume, co.yield
 local nstatus, nrunning, nisyieldable, nclose = co.status, co.running, co.isyieldable, co.close
-local xpcall, error, select, type, setmetatable = xpcall, error, select, type, setmetatable
+local error, select, type, setmetatable = error, select, type, setmetatable
 
 -- Threads the driver owns (pooled): invisible to user code as coroutines.
 local POOLED = setmetatable({}, { __mode = "k" })
 -- Coroutines suspended because something deeper waits for the run loop.
 local WAITING = setmetatable({}, { __mode = "k" })
-
--- The body of every pooled thread: one protected call. The thread ends
--- with `ok, ...`; the driver resets it for the next use. (A body that
--- looped would keep one more frame on every suspended thread's stack, and
--- that frame is what makes Lua grow a thread's stack past its first
--- allocation.)
-local function trampoline(f, ...)
-  return xpcall(f, handler, ...)
-end
 
 local function resumed(r, ...)
   if r == ERR then
@@ -210,10 +202,9 @@ function lib.wrap(...)
 end
 
 return {
-  init = function(s, n, h, a)
-    send, nested, handler, argmsg = s, n, h, a
+  init = function(s, n, a)
+    send, nested, argmsg = s, n, a
   end,
-  trampoline = trampoline,
   method = method,
   bound = bound,
   coroutine = lib,

@@ -121,7 +121,13 @@ pub(crate) struct Shared {
     pub lua: mlua::WeakLua,
     pub pending: LightUserData,
     pub err: LightUserData,
+    /// The body of every driver thread: Lua's own `xpcall` (a C
+    /// function, so no Lua frame of polyeval's sits under the user's code
+    /// and the thread's stack stays as small as Lua allows).
     pub trampoline: Function,
+    /// The message handler passed to `xpcall` (see `make_handler`); set
+    /// once, right after `Shared` exists.
+    pub handler: std::cell::OnceCell<Function>,
     pub pool: RefCell<Vec<Thread>>,
     /// Threads the driver owns (a weak-keyed set in Lua).
     pub pooled: Table,
@@ -186,6 +192,14 @@ impl Shared {
         self.lua
             .try_upgrade()
             .ok_or_else(|| ScriptError::runtime("the Lua state is gone"))
+    }
+
+    /// The `xpcall` message handler, as the second value a driver thread
+    /// is resumed with.
+    pub fn handler_value(&self) -> mlua::Value {
+        self.handler
+            .get()
+            .map_or(mlua::Value::Nil, |f| mlua::Value::Function(f.clone()))
     }
 
     /// A driver thread from the pool, or a new one.
@@ -476,7 +490,8 @@ fn setup(lua: &Lua, config: &LuaConfig) -> mlua::Result<Rc<Shared>> {
         lua: lua.weak(),
         pending: marker(1),
         err: marker(2),
-        trampoline: runtime.get("trampoline")?,
+        trampoline: globals.get("xpcall")?,
+        handler: std::cell::OnceCell::new(),
         pool: RefCell::new(Vec::new()),
         pooled: runtime.get("pooled")?,
         methods: lua.create_table()?,
@@ -494,11 +509,11 @@ fn setup(lua: &Lua, config: &LuaConfig) -> mlua::Result<Rc<Shared>> {
         reraised: RefCell::new(Vec::new()),
         files: RefCell::new(HashMap::new()),
     });
+    let _ = shared.handler.set(make_handler(lua, &shared)?);
     let init: Function = runtime.get("init")?;
     init.call::<()>((
         make_send(lua, &shared)?,
         make_nested(lua, &shared)?,
-        make_handler(lua, &shared)?,
         make_argmsg(lua)?,
     ))?;
     convert::register_proxy_type(lua, &shared)?;
