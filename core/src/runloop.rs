@@ -44,7 +44,8 @@ struct Slot {
     back: Option<ContKey>,
     /// How many live continuations have this one as `back`.
     refs: u32,
-    catch: Option<Value>,
+    /// Boxed: few continuations have one, and every slot carries the field.
+    catch: Option<Box<Value>>,
     /// The catch handler is running: a failure that reaches this
     /// continuation meanwhile propagates past it.
     catching: bool,
@@ -382,7 +383,7 @@ impl Interp {
     pub fn catch(&self, k: ContKey) -> Result<Option<Value>, ScriptError> {
         self.slots
             .get(k)
-            .map(|s| s.catch.clone())
+            .map(|s| s.catch.as_deref().cloned())
             .ok_or_else(|| ScriptError::stale_continuation("the continuation"))
     }
 
@@ -399,7 +400,7 @@ impl Interp {
             .slots
             .get_mut(k)
             .ok_or_else(|| ScriptError::stale_continuation("the continuation"))?;
-        slot.catch = handler;
+        slot.catch = handler.map(Box::new);
         slot.catching = false;
         Ok(())
     }
@@ -841,7 +842,7 @@ impl Interp {
                 .slots
                 .get_mut(k)
                 .filter(|s| !s.catching)
-                .and_then(|s| s.catch.clone());
+                .and_then(|s| s.catch.as_deref().cloned());
             if let Some(h) = handler {
                 if let Some(s) = self.slots.get_mut(k) {
                     s.catching = true;

@@ -20,8 +20,9 @@ enum Input {
     Start(MultiValue),
     /// The result of the call that went pending.
     Result(Value),
-    /// An error to raise where the call went pending.
-    Error(ScriptError),
+    /// An error to raise where the call went pending (boxed: it is rare,
+    /// and every suspended Lua continuation carries an `Input`).
+    Error(Box<ScriptError>),
     /// Nothing: going on after a preemption.
     Nothing,
 }
@@ -36,7 +37,7 @@ pub struct LuaCont {
     waiting: bool,
     /// Where the thread failed, innermost first (recorded by the error
     /// handler; a suspended thread is read when a backtrace asks).
-    frames: Vec<FrameInfo>,
+    frames: Option<Box<[FrameInfo]>>,
 }
 
 impl LuaCont {
@@ -46,7 +47,7 @@ impl LuaCont {
             thread: Some(thread),
             input: Input::Start(start),
             waiting: false,
-            frames: Vec::new(),
+            frames: None,
         }
     }
 
@@ -93,7 +94,7 @@ impl Continuation for LuaCont {
                     sh.note_reraised(&ev, &e);
                     MultiValue::from_vec(vec![mlua::Value::LightUserData(sh.err), ev])
                 }
-                Err(_) => return Step::Fail(e),
+                Err(_) => return Step::Fail(*e),
             },
         };
         self.waiting = false;
@@ -119,8 +120,7 @@ impl Continuation for LuaCont {
             if ok {
                 return Step::Done(from_lua(sh, first));
             }
-            self.frames.clear();
-            self.frames.append(&mut sh.error_frames.borrow_mut());
+            self.frames = Some(std::mem::take(&mut *sh.error_frames.borrow_mut()).into());
             return Step::Fail(self.fail_from_lua(&lua, &first));
         }
         match vals.pop_front() {
@@ -145,7 +145,7 @@ impl Continuation for LuaCont {
     fn throw(&mut self, err: ScriptError) -> Result<(), ScriptError> {
         if self.waiting && self.thread.is_some() {
             self.waiting = false;
-            self.input = Input::Error(err);
+            self.input = Input::Error(Box::new(err));
             Ok(())
         } else {
             Err(err)
@@ -154,10 +154,10 @@ impl Continuation for LuaCont {
 
     fn frames(&self, out: &mut Vec<FrameInfo>) {
         match &self.thread {
-            Some(t) if self.frames.is_empty() && !matches!(self.input, Input::Start(_)) => {
+            Some(t) if self.frames.is_none() && !matches!(self.input, Input::Start(_)) => {
                 self.shared.thread_frames(t, 8, out);
             }
-            _ => out.extend(self.frames.iter().cloned()),
+            _ => out.extend(self.frames.iter().flat_map(|f| f.iter().cloned())),
         }
     }
 }

@@ -35,8 +35,11 @@ local ncreate, nresume, nyield = co.create, co.resume, co.yield
 local nstatus, nrunning, nisyieldable, nclose = co.status, co.running, co.isyieldable, co.close
 local error, select, type, setmetatable = error, select, type, setmetatable
 
--- Threads the driver owns (pooled): invisible to user code as coroutines.
-local POOLED = setmetatable({}, { __mode = "k" })
+-- The coroutines user code created. Any other thread running Lua code is a
+-- driver thread (the main chunk, a function another interpreter called),
+-- which user code must see as the main thread. (Marking the few user
+-- coroutines rather than every driver thread keeps crossings cheaper.)
+local USER = setmetatable({}, { __mode = "k" })
 -- Coroutines suspended because something deeper waits for the run loop.
 local WAITING = setmetatable({}, { __mode = "k" })
 
@@ -116,6 +119,14 @@ for k, v in pairs(co) do
   lib[k] = v
 end
 
+function lib.create(...)
+  local f = ...
+  check(type(f) == "function", 1, "function", "coroutine.create", ...)
+  local c = ncreate(f)
+  USER[c] = true
+  return c
+end
+
 function lib.resume(c, ...)
   check(type(c) == "thread", 1, "thread", "coroutine.resume", c)
   if WAITING[c] then
@@ -125,7 +136,7 @@ function lib.resume(c, ...)
 end
 
 function lib.yield(...)
-  if POOLED[nrunning()] then
+  if not USER[nrunning()] then
     error("attempt to yield from outside a coroutine", 0)
   end
   return nyield(Y, ...)
@@ -133,7 +144,7 @@ end
 
 function lib.running()
   local t, ismain = nrunning()
-  if POOLED[t] then
+  if not USER[t] then
     return MAIN, true
   end
   return t, ismain
@@ -143,7 +154,7 @@ function lib.isyieldable(...)
   local c = ...
   check(select('#', ...) == 0 or type(c) == "thread", 1, "thread", "coroutine.isyieldable", ...)
   local t = c or nrunning()
-  if POOLED[t] or t == MAIN then
+  if not USER[t] then
     return false
   end
   if c == nil then
@@ -156,7 +167,7 @@ function lib.status(...)
   local c = ...
   check(type(c) == "thread", 1, "thread", "coroutine.status", ...)
   if c == MAIN then
-    return POOLED[nrunning()] and "running" or "normal"
+    return USER[nrunning()] and "normal" or "running"
   end
   if WAITING[c] then
     return "normal"
@@ -196,6 +207,7 @@ function lib.wrap(...)
   local f = ...
   check(type(f) == "function", 1, "function", "coroutine.wrap", ...)
   local c = ncreate(f)
+  USER[c] = true
   return function(...)
     return wrap_after(c, lib.resume(c, ...))
   end
@@ -208,5 +220,4 @@ return {
   method = method,
   bound = bound,
   coroutine = lib,
-  pooled = POOLED,
 }

@@ -129,8 +129,6 @@ pub(crate) struct Shared {
     /// once, right after `Shared` exists.
     pub handler: std::cell::OnceCell<Function>,
     pub pool: RefCell<Vec<Thread>>,
-    /// Threads the driver owns (a weak-keyed set in Lua).
-    pub pooled: Table,
     /// SMOP method wrappers by identifier index (`runtime.lua`'s `method`).
     pub methods: Table,
     pub make_method: Function,
@@ -208,7 +206,6 @@ impl Shared {
             return Ok(t);
         }
         let t = lua.create_thread(self.trampoline.clone())?;
-        self.pooled.raw_set(t.clone(), true)?;
         Ok(t)
     }
 
@@ -493,7 +490,6 @@ fn setup(lua: &Lua, config: &LuaConfig) -> mlua::Result<Rc<Shared>> {
         trampoline: globals.get("xpcall")?,
         handler: std::cell::OnceCell::new(),
         pool: RefCell::new(Vec::new()),
-        pooled: runtime.get("pooled")?,
         methods: lua.create_table()?,
         make_method: runtime.get("method")?,
         make_bound: runtime.get("bound")?,

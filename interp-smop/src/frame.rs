@@ -63,7 +63,7 @@ impl MoldFrame {
             .try_with(|p| p.borrow_mut().pop())
             .ok()
             .flatten()
-            .unwrap_or_default();
+            .unwrap_or_else(|| Vec::with_capacity(nfree + mold.consts.len()));
         regs.extend(preload.iter().take(nfree).cloned());
         regs.resize(nfree, Value::Nil);
         regs.extend(mold.consts.iter().cloned());
