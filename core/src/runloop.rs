@@ -40,7 +40,10 @@ pub type ImmediateResponder = fn(&mut Interp, Ident, Capture<'_>) -> Result<Repl
 struct Slot {
     /// `None` while the continuation runs a step.
     cont: Option<Box<dyn Continuation>>,
-    interp: &'static str,
+    /// The interpreter's name, as an index into [`interp_names`] (one byte
+    /// instead of a 16-byte `&str`: every suspended continuation has a
+    /// slot).
+    interp: InterpName,
     back: Option<ContKey>,
     /// How many live continuations have this one as `back`.
     refs: u32,
@@ -51,6 +54,63 @@ struct Slot {
     catching: bool,
     /// A detour (interrupt handler): it returns to `back` without `setr`.
     detour: bool,
+}
+
+/// An interpreter's name, interned per thread as a small index.
+#[derive(Clone, Copy)]
+struct InterpName(u8);
+
+thread_local! {
+    static INTERP_NAMES: std::cell::RefCell<Vec<&'static str>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+    /// The name interned last, by address and length: inserts mostly
+    /// repeat it.
+    static LAST_NAME: std::cell::Cell<(usize, usize, u8)> =
+        const { std::cell::Cell::new((0, 0, 0)) };
+}
+
+impl InterpName {
+    #[inline]
+    fn of(name: &'static str) -> InterpName {
+        let key = (name.as_ptr() as usize, name.len());
+        let (addr, len, i) = LAST_NAME.with(std::cell::Cell::get);
+        if (addr, len) == key {
+            return InterpName(i);
+        }
+        let n = Self::intern(name);
+        LAST_NAME.with(|c| c.set((key.0, key.1, n.0)));
+        n
+    }
+
+    #[cold]
+    fn intern(name: &'static str) -> InterpName {
+        INTERP_NAMES.with(|names| {
+            let mut names = names.borrow_mut();
+            if let Some(i) = names
+                .iter()
+                .position(|n| std::ptr::eq(*n, name) || *n == name)
+            {
+                return InterpName(u8::try_from(i).unwrap_or(u8::MAX));
+            }
+            if names.len() >= usize::from(u8::MAX) {
+                // More interpreter names than anyone registers: they share
+                // the last index (only traces and backtraces show names).
+                return InterpName(u8::MAX);
+            }
+            names.push(name);
+            InterpName(u8::try_from(names.len() - 1).unwrap_or(u8::MAX))
+        })
+    }
+
+    fn name(self) -> &'static str {
+        INTERP_NAMES.with(|names| {
+            names
+                .borrow()
+                .get(usize::from(self.0))
+                .copied()
+                .unwrap_or("?")
+        })
+    }
 }
 
 /// The rarely used part of the run loop's state.
@@ -232,7 +292,7 @@ impl Interp {
 
     /// The interpreter name of continuation `k`.
     pub fn interpreter_of(&self, k: ContKey) -> Option<&'static str> {
-        self.slots.get(k).map(|s| s.interp)
+        self.slots.get(k).map(|s| s.interp.name())
     }
 
     /// Adds a continuation to the arena with the given `back`. It does not
@@ -252,7 +312,7 @@ impl Interp {
                 None => return Err(ScriptError::stale_continuation("the back continuation")),
             }
         }
-        let interp = cont.interpreter();
+        let interp = InterpName::of(cont.interpreter());
         Ok(self.slots.insert(Slot {
             cont: Some(cont),
             interp,
@@ -278,10 +338,11 @@ impl Interp {
         if tracing::enabled!(tracing::Level::DEBUG) {
             let from = old.and_then(|o| self.interpreter_of(o)).unwrap_or("-");
             let at = self.position_of(k);
-            if from != to.interp && old.is_some() {
-                debug!(from, to = to.interp, at = %at, "hand-off");
+            let to_name = to.interp.name();
+            if from != to_name && old.is_some() {
+                debug!(from, to = to_name, at = %at, "hand-off");
             } else {
-                debug!(from, to = to.interp, at = %at, "goto");
+                debug!(from, to = to_name, at = %at, "goto");
             }
         }
         if let Some(o) = old {
@@ -351,7 +412,7 @@ impl Interp {
             return Err(ScriptError::stale_continuation("setr's target"));
         };
         slot.catching = false;
-        debug!(to = slot.interp, "setr");
+        debug!(to = slot.interp.name(), "setr");
         match slot.cont.as_mut() {
             Some(c) => c.setr(v),
             None => {
@@ -462,7 +523,7 @@ impl Interp {
             match &slot.cont {
                 Some(c) => c.frames(&mut buf),
                 None => buf.push(FrameInfo {
-                    interp: slot.interp,
+                    interp: slot.interp.name(),
                     file: Rc::from("<running>"),
                     line: 0,
                     col: 0,

@@ -37,7 +37,10 @@ pub struct LuaCont {
     waiting: bool,
     /// Where the thread failed, innermost first (recorded by the error
     /// handler; a suspended thread is read when a backtrace asks).
-    frames: Option<Box<[FrameInfo]>>,
+    // Boxed on purpose: every suspended Lua continuation has the field and
+    // few ever fill it; the box keeps `LuaCont` in a smaller allocation.
+    #[allow(clippy::box_collection)]
+    frames: Option<Box<Vec<FrameInfo>>>,
 }
 
 impl LuaCont {
@@ -120,7 +123,7 @@ impl Continuation for LuaCont {
             if ok {
                 return Step::Done(from_lua(sh, first));
             }
-            self.frames = Some(std::mem::take(&mut *sh.error_frames.borrow_mut()).into());
+            self.frames = Some(Box::new(std::mem::take(&mut *sh.error_frames.borrow_mut())));
             return Step::Fail(self.fail_from_lua(&lua, &first));
         }
         match vals.pop_front() {
