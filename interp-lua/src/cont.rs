@@ -1,8 +1,8 @@
 //! [`LuaCont`]: a running piece of Lua as a run-loop continuation.
 //!
-//! It is a pooled driver thread running `runtime.lua`'s trampoline, which
-//! calls one function under `xpcall` and ends with the outcome. A step resumes
-//! the thread with what is due (the function and its arguments; the result
+//! It is a pooled driver thread whose body is Lua's `xpcall`: it calls one
+//! function and ends with the outcome. A step resumes the thread with what
+//! is due (the function, the message handler and the arguments; the result
 //! `setr` delivered; an error to raise; nothing after a preemption) and
 //! reads what the thread yielded back (see `runtime.lua` for the protocol).
 
@@ -106,7 +106,7 @@ impl Continuation for LuaCont {
         let mut vals = match r {
             Ok(v) => v,
             Err(e) => {
-                // Only the trampoline itself can fail here (out of memory
+                // Only the thread's body itself can fail here (out of memory
                 // where not even `xpcall` could run): the thread is dead.
                 self.thread = None;
                 return Step::Fail(match e {
