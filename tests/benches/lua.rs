@@ -7,6 +7,7 @@
 //! honest), or section names (`method`, `roundtrip`, `memory`) to run only
 //! those.
 
+use polyeval_tests::bench::{rss_bytes, side_by_side};
 use std::cell::Cell;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
@@ -15,31 +16,6 @@ use mlua::{UserData, UserDataMethods};
 use polyeval_bridge::run::{new_loop, Options};
 use polyeval_core::{Interp, Value};
 use polyeval_lua::LuaRuntime;
-
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
-
-/// Runs `a` and `b` alternately `samples` times; returns both medians.
-fn side_by_side(samples: usize, mut a: impl FnMut(), mut b: impl FnMut()) -> (Duration, Duration) {
-    let (mut ta, mut tb) = (Vec::new(), Vec::new());
-    for _ in 0..samples {
-        let t = Instant::now();
-        a();
-        ta.push(t.elapsed());
-        let t = Instant::now();
-        b();
-        tb.push(t.elapsed());
-    }
-    (median(ta), median(tb))
-}
-
-fn rss_bytes() -> Option<u64> {
-    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
-    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
-    Some(pages * 4096)
-}
 
 /// A polyeval run loop with SMOP, Lua and the bridge, output discarded;
 /// `lua_quantum` is `--lua-quantum` (0: no count hook).

@@ -7,31 +7,13 @@
 //! honest), or section names (`fib`, `loop`, `dispatch`, `memory`) to run
 //! only those.
 
+use polyeval_tests::bench::{median, rss_bytes, side_by_side};
 use std::cell::RefCell;
 use std::rc::Rc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use polyeval_core::{Continuation, FrameInfo, Interp, NativeFn, Step, Value};
 use polyeval_smop::{asm, prelude};
-
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
-
-/// Runs `a` and `b` alternately `samples` times; returns both medians.
-fn side_by_side(samples: usize, mut a: impl FnMut(), mut b: impl FnMut()) -> (Duration, Duration) {
-    let (mut ta, mut tb) = (Vec::new(), Vec::new());
-    for _ in 0..samples {
-        let t = Instant::now();
-        a();
-        ta.push(t.elapsed());
-        let t = Instant::now();
-        b();
-        tb.push(t.elapsed());
-    }
-    (median(ta), median(tb))
-}
 
 fn run_m0ld(src: &str, extra: &[(&str, Value)]) -> Value {
     let mold = asm::compile(src, "bench.m0ld").unwrap_or_else(|d| panic!("{}", d.render()));
@@ -116,12 +98,6 @@ impl Continuation for Tick {
     }
     fn setr(&mut self, _: Value) {}
     fn frames(&self, _: &mut Vec<FrameInfo>) {}
-}
-
-fn rss_bytes() -> Option<u64> {
-    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
-    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
-    Some(pages * 4096)
 }
 
 const DEEP_M0LD: &str = r#"

@@ -1,2 +1,46 @@
-//! polyeval-tests: integration tests and benchmarks live in this crate's `tests/`-style targets and `benches/`.
+//! polyeval-tests: integration tests (`tests/`, `scripts_runner.rs`) and
+//! benchmarks (`benches/`). This library holds what the benchmarks share.
 #![forbid(unsafe_code)]
+
+pub mod bench {
+    //! Helpers of the plain-harness benchmarks: medians of samples taken
+    //! side by side with a baseline, and the process's resident memory.
+
+    use std::time::{Duration, Instant};
+
+    /// The median of `v` (the upper one for an even count).
+    ///
+    /// # Panics
+    ///
+    /// When `v` is empty (a benchmark always takes samples).
+    pub fn median(mut v: Vec<Duration>) -> Duration {
+        v.sort();
+        v[v.len() / 2]
+    }
+
+    /// Runs `a` and `b` alternately `samples` times, so that machine noise
+    /// hits both alike; returns both medians.
+    pub fn side_by_side(
+        samples: usize,
+        mut a: impl FnMut(),
+        mut b: impl FnMut(),
+    ) -> (Duration, Duration) {
+        let (mut ta, mut tb) = (Vec::new(), Vec::new());
+        for _ in 0..samples {
+            let t = Instant::now();
+            a();
+            ta.push(t.elapsed());
+            let t = Instant::now();
+            b();
+            tb.push(t.elapsed());
+        }
+        (median(ta), median(tb))
+    }
+
+    /// The process's resident set size in bytes (Linux), if readable.
+    pub fn rss_bytes() -> Option<u64> {
+        let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+        let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+        Some(pages * 4096)
+    }
+}
