@@ -10,7 +10,7 @@ use mlua::Function;
 use polyeval_core::{
     answer_plain, Capture, ErrorKind, Ident, Interp, Object, Reply, ScriptError, Value,
 };
-use polyeval_lua::{LuaConfig, LuaRuntime};
+use polyeval_lua::{lua_error, LuaConfig, LuaRuntime};
 use polyeval_smop::{asm, prelude};
 
 /// A host function that may answer "pending": what `smop.load` and friends
@@ -53,7 +53,7 @@ fn run_m0ld(rt: &mut Interp, src: &str, file: &str) -> Result<Reply, ScriptError
 
 fn smop_table(lua_rt: &LuaRuntime) -> Result<mlua::Table, ScriptError> {
     let lua = lua_rt.lua();
-    let fail = |e: mlua::Error| ScriptError::runtime(format!("lua: {e}"));
+    let fail = |e: mlua::Error| lua_error(&e);
     let t = lua.create_table().map_err(fail)?;
     let load = Value::obj(HostFn {
         name: "smop.load",
@@ -151,7 +151,7 @@ impl Object for LuaPrelude {
 /// A script error when the Lua state cannot be set up.
 pub fn install(rt: &mut Interp, config: LuaConfig) -> Result<Rc<LuaRuntime>, ScriptError> {
     let lua_rt = LuaRuntime::install(rt, config)?;
-    let fail = |e: mlua::Error| ScriptError::runtime(format!("lua: {e}"));
+    let fail = |e: mlua::Error| lua_error(&e);
     let t = smop_table(&lua_rt)?;
     lua_rt.lua().globals().set("smop", t).map_err(fail)?;
     let loader = {

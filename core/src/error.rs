@@ -191,6 +191,19 @@ impl ScriptError {
         Self::new(ErrorKind::Panic, format!("panic in native code: {msg}"))
     }
 
+    /// A `Panic` script error from a caught panic's payload (its message
+    /// when it is a string).
+    #[cold]
+    #[inline(never)]
+    pub fn from_panic(payload: &(dyn std::any::Any + Send)) -> Self {
+        let msg = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic payload".to_owned());
+        Self::panic(&msg)
+    }
+
     /// A generic run-time failure.
     #[cold]
     #[inline(never)]

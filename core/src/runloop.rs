@@ -692,14 +692,15 @@ impl Interp {
         // the loop pays one predictable branch a step without one.
         let trace_steps = tracing::enabled!(tracing::Level::TRACE);
         loop {
-            if let Some(f) = self.cold.fatal.take() {
+            if let Some(f) = &self.cold.fatal {
                 if stop.is_some() {
-                    // Keep it for the outermost loop.
+                    // Leave it for the outermost loop.
                     let msg = f.report();
-                    self.cold.fatal = Some(f);
                     return Err(RunError::Script(ScriptError::runtime(msg.trim_end())));
                 }
-                return Err(f);
+                if let Some(f) = self.cold.fatal.take() {
+                    return Err(f);
+                }
             }
             if self.irq.ready || self.irq.flag.load(Ordering::Relaxed) {
                 self.poll_interrupts()?;
@@ -746,7 +747,7 @@ impl Interp {
                 self.run_same(k, &mut *cont, trace_steps)
             })) {
                 Ok(step) => step,
-                Err(p) => Step::Fail(ScriptError::panic(&panic_message(&*p))),
+                Err(p) => Step::Fail(ScriptError::from_panic(&*p)),
             };
             if let Some(v) = self.take_parked(k) {
                 cont.setr(v);
@@ -803,7 +804,7 @@ impl Interp {
     fn send_guarded(&mut self, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
         match catch_unwind(AssertUnwindSafe(|| self.send(method, cap))) {
             Ok(r) => r,
-            Err(p) => Err(ScriptError::panic(&panic_message(&*p))),
+            Err(p) => Err(ScriptError::from_panic(&*p)),
         }
     }
 
@@ -1016,11 +1017,4 @@ impl Interp {
         }
         Ok(())
     }
-}
-
-fn panic_message(p: &(dyn Any + Send)) -> String {
-    p.downcast_ref::<&str>()
-        .map(|s| (*s).to_owned())
-        .or_else(|| p.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown panic payload".to_owned())
 }

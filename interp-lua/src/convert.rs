@@ -256,6 +256,34 @@ impl Drop for LuaObject {
     }
 }
 
+/// A driver continuation that will call Lua value `f` with `pre` (if any)
+/// and then `args`: a pooled thread, resumed first with `f`, the message
+/// handler and the arguments.
+///
+/// # Errors
+///
+/// A script error when Lua cannot make the thread or a value (out of
+/// memory).
+pub(crate) fn driver(
+    shared: &Rc<Shared>,
+    f: mlua::Value,
+    pre: Option<mlua::Value>,
+    args: &[Value],
+) -> Result<LuaCont, ScriptError> {
+    let lua = shared.lua()?;
+    let mut input = mlua::MultiValue::with_capacity(args.len() + 3);
+    input.push_back(f);
+    input.push_back(shared.handler_value());
+    if let Some(p) = pre {
+        input.push_back(p);
+    }
+    for a in args {
+        input.push_back(to_lua(&lua, shared, a).map_err(|e| lua_fail(&e))?);
+    }
+    let thread = shared.take_thread(&lua).map_err(|e| lua_fail(&e))?;
+    Ok(LuaCont::new(shared.clone(), thread, input))
+}
+
 /// Calls Lua value `f` with `args` by a hand-off: a driver thread runs it
 /// as a new continuation whose `back` is the current one.
 ///
@@ -269,18 +297,8 @@ pub(crate) fn call_lua(
     pre: Option<mlua::Value>,
     args: &[Value],
 ) -> Result<Reply, ScriptError> {
-    let lua = shared.lua()?;
-    let mut input = mlua::MultiValue::with_capacity(args.len() + 2);
-    input.push_back(f);
-    input.push_back(shared.handler_value());
-    if let Some(p) = pre {
-        input.push_back(p);
-    }
-    for a in args {
-        input.push_back(to_lua(&lua, shared, a).map_err(|e| lua_fail(&e))?);
-    }
-    let thread = shared.take_thread(&lua).map_err(|e| lua_fail(&e))?;
-    rt.call_into(Box::new(LuaCont::new(shared.clone(), thread, input)))
+    let cont = driver(shared, f, pre, args)?;
+    rt.call_into(Box::new(cont))
 }
 
 impl Object for LuaObject {

@@ -19,7 +19,7 @@ use std::rc::Rc;
 
 pub use cont::LuaCont;
 pub use convert::LuaObject;
-pub use runtime::{LuaConfig, LuaRuntime, Stdlib, DEFAULT_LUA_QUANTUM};
+pub use runtime::{lua_error, LuaConfig, LuaRuntime, Stdlib, DEFAULT_LUA_QUANTUM};
 
 use polyeval_core::{Interp, Reply, ScriptError, Value};
 
@@ -35,18 +35,8 @@ pub fn start_main(
     f: mlua::Function,
     args: &[Value],
 ) -> Result<(), ScriptError> {
-    let shared = lua.shared();
-    let l = lua.lua();
-    let mut input = mlua::MultiValue::new();
-    input.push_back(mlua::Value::Function(f));
-    input.push_back(shared.handler_value());
-    for a in args {
-        input.push_back(lua.to_lua(a)?);
-    }
-    let thread = shared
-        .take_thread(l)
-        .map_err(|e| ScriptError::runtime(e.to_string()))?;
-    rt.start(Box::new(LuaCont::new(shared.clone(), thread, input)));
+    let cont = convert::driver(lua.shared(), mlua::Value::Function(f), None, args)?;
+    rt.start(Box::new(cont));
     Ok(())
 }
 

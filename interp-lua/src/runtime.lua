@@ -80,12 +80,9 @@ end
 
 -- A Lua function that sends message `id` to `obj`.
 local function bound(obj, id)
+  local m = method(id)
   return function(...)
-    local r, e, l = send(obj, id, ...)
-    if r == ERR then
-      return special(e, l)
-    end
-    return r
+    return m(obj, ...)
   end
 end
 

@@ -312,7 +312,10 @@ impl std::fmt::Debug for LuaRuntime {
     }
 }
 
-fn lua_err(e: &mlua::Error) -> ScriptError {
+/// A Lua failure outside any script (setting up the state, building a
+/// value) as a run-loop error.
+#[cold]
+pub fn lua_error(e: &mlua::Error) -> ScriptError {
     ScriptError::runtime(format!("lua: {e}"))
 }
 
@@ -330,7 +333,7 @@ impl LuaRuntime {
         // when it needs to, instead of recording it at every crossing.
         // Scripts see `debug` only with `--lua-stdlib all`.
         let lua = crate::ffi::new_lua_with_debug();
-        let shared = setup(&lua, &config).map_err(|e| lua_err(&e))?;
+        let shared = setup(&lua, &config).map_err(|e| lua_error(&e))?;
         let hook_interrupts = rt.interrupt_handle();
         let hook_shared = Rc::downgrade(&shared);
         let q = config.quantum;
@@ -360,9 +363,9 @@ impl LuaRuntime {
                 VmState::Continue
             })
         })
-        .map_err(|e| lua_err(&e))?;
+        .map_err(|e| lua_error(&e))?;
         if let Some(limit) = config.memory_limit {
-            lua.set_memory_limit(limit).map_err(|e| lua_err(&e))?;
+            lua.set_memory_limit(limit).map_err(|e| lua_error(&e))?;
         }
         let runtime = Rc::new(LuaRuntime {
             lua,
@@ -416,7 +419,7 @@ impl LuaRuntime {
     ///
     /// A script error when Lua is out of memory.
     pub fn to_lua(&self, v: &Value) -> Result<mlua::Value, ScriptError> {
-        convert::to_lua(&self.lua, &self.shared, v).map_err(|e| lua_err(&e))
+        convert::to_lua(&self.lua, &self.shared, v).map_err(|e| lua_error(&e))
     }
 
     /// Converts a Lua value to a run-loop value (by reference for tables,
@@ -437,7 +440,7 @@ impl LuaRuntime {
         self.shared
             .make_bound
             .call::<Function>((ud, Ident::CALL.index()))
-            .map_err(|e| lua_err(&e))
+            .map_err(|e| lua_error(&e))
     }
 
     /// Reads a global variable.
@@ -447,8 +450,8 @@ impl LuaRuntime {
     /// A script error from a metamethod on the globals table.
     pub fn global(&self, rt: &mut Interp, name: &[u8]) -> Result<Value, ScriptError> {
         let globals = self.lua.globals();
-        let name = self.lua.create_string(name).map_err(|e| lua_err(&e))?;
-        let v = lend(rt, || globals.get::<mlua::Value>(name)).map_err(|e| lua_err(&e))?;
+        let name = self.lua.create_string(name).map_err(|e| lua_error(&e))?;
+        let v = lend(rt, || globals.get::<mlua::Value>(name)).map_err(|e| lua_error(&e))?;
         Ok(self.from_lua(v))
     }
 
@@ -459,7 +462,7 @@ impl LuaRuntime {
     /// A script error when Lua is out of memory.
     pub fn set_global(&self, name: &str, v: &Value) -> Result<(), ScriptError> {
         let lv = self.to_lua(v)?;
-        self.lua.globals().set(name, lv).map_err(|e| lua_err(&e))
+        self.lua.globals().set(name, lv).map_err(|e| lua_error(&e))
     }
 
     pub(crate) fn shared(&self) -> &Rc<Shared> {
@@ -619,9 +622,7 @@ fn make_send(lua: &Lua, shared: &Rc<Shared>) -> mlua::Result<Function> {
                 }
                 None => (
                     err,
-                    mlua::Value::String(
-                        lua.create_string("polyeval: no run loop is running Lua code here")?,
-                    ),
+                    mlua::Value::String(no_loop(lua)?),
                     mlua::Value::Integer(2),
                 ),
             })
@@ -635,18 +636,8 @@ fn make_send(lua: &Lua, shared: &Rc<Shared>) -> mlua::Result<Function> {
 fn guarded_send(rt: &mut Interp, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| rt.send(method, cap))) {
         Ok(r) => r,
-        Err(p) => Err(panic_error(&*p)),
+        Err(p) => Err(ScriptError::from_panic(&*p)),
     }
-}
-
-#[cold]
-fn panic_error(p: &(dyn std::any::Any + Send)) -> ScriptError {
-    let msg = p
-        .downcast_ref::<&str>()
-        .map(|s| (*s).to_owned())
-        .or_else(|| p.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown panic payload".to_owned());
-    ScriptError::panic(&msg)
 }
 
 /// `tostring(obj)`: `Str`, or `TypeName: 0x...` for objects that do not
@@ -664,6 +655,13 @@ fn tostring_of(rt: &mut Interp, invocant: &Value, argv: &[Value]) -> Result<Repl
         }
         other => other,
     }
+}
+
+/// The error Lua gets when it asks for the run loop and none is lent (Lua
+/// code running outside any step, such as a finalizer during a collection
+/// the host started).
+fn no_loop(lua: &Lua) -> mlua::Result<mlua::LuaString> {
+    lua.create_string("polyeval: no run loop is running Lua code here")
 }
 
 /// `nested()`: waits for the last pending call with a nested run loop, for
@@ -709,9 +707,7 @@ fn make_nested(lua: &Lua, shared: &Rc<Shared>) -> mlua::Result<Function> {
             }
             None => {
                 out.push_back(mlua::Value::LightUserData(sh.err));
-                out.push_back(mlua::Value::String(
-                    lua.create_string("polyeval: no run loop is running Lua code here")?,
-                ));
+                out.push_back(mlua::Value::String(no_loop(lua)?));
             }
         }
         Ok(out)

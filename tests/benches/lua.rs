@@ -8,6 +8,7 @@
 //! those.
 
 use polyeval_tests::bench::{rss_bytes, side_by_side};
+use polyeval_tests::APPLY_M0LD;
 use std::cell::Cell;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
@@ -43,23 +44,6 @@ fn run_lua(rt: &mut Interp, lua: &Rc<LuaRuntime>, f: &mlua::Function, args: &[Va
     polyeval_lua::start_main(rt, lua, f.clone(), args).expect("start");
     rt.run().unwrap_or_else(|e| panic!("{}", e.report()))
 }
-
-/// An m0ld Code object that calls its first argument with its second.
-const IDENTITY_M0LD: &str = r#"
-my $interpreter;
-my $scope;
-my $Code = $scope."lookup"("Code");
-$Code = $Code."FETCH"();
-my $body = mold {
-  my $interpreter;
-  my $scope;
-  my $capture;
-  my $f = $capture."positional"(0);
-  my $x = $capture."positional"(1);
-  my $r = $f."postcircumfix:( )"($x);
-};
-my $c = $Code."new"(:"outer"($scope), :"mold"($body));
-"#;
 
 /// N native-method calls on a SMOP Hash holding one pair.
 const METHOD_POLYEVAL: &str = r#"
@@ -207,7 +191,7 @@ fn main() {
         let callback = lua
             .create_function(|_, (f, x): (mlua::Function, i64)| f.call::<i64>(x))
             .expect("callback");
-        let src = Value::str(IDENTITY_M0LD);
+        let src = Value::str(APPLY_M0LD);
         let (tp, tm) = side_by_side(
             samples,
             || {
@@ -259,7 +243,7 @@ fn main() {
                     &mut rt,
                     &plua,
                     &f,
-                    &[Value::Int(depth), Value::str(IDENTITY_M0LD)],
+                    &[Value::Int(depth), Value::str(APPLY_M0LD)],
                 );
                 let elapsed = t.elapsed();
                 assert!(

@@ -2,6 +2,25 @@
 //! benchmarks (`benches/`). This library holds what the benchmarks share.
 #![forbid(unsafe_code)]
 
+/// m0ld source evaluating to a `Code` that calls its first argument with
+/// its second, `C(f, x) = f(x)`: the other half of every Lua ↔ m0ld
+/// round trip the deep tests and the Lua benchmarks make.
+pub const APPLY_M0LD: &str = r#"
+my $interpreter;
+my $scope;
+my $Code = $scope."lookup"("Code");
+$Code = $Code."FETCH"();
+my $body = mold {
+    my $interpreter;
+    my $scope;
+    my $capture;
+    my $f = $capture."positional"(0);
+    my $x = $capture."positional"(1);
+    my $r = $f."postcircumfix:( )"($x);
+};
+my $c = $Code."new"(:"outer"($scope), :"mold"($body));
+"#;
+
 pub mod bench {
     //! Helpers of the plain-harness benchmarks: medians of samples taken
     //! side by side with a baseline, and the process's resident memory.

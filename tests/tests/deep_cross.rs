@@ -13,26 +13,13 @@ use std::time::Instant;
 
 use polyeval_bridge::run::{new_loop, Options};
 use polyeval_core::Value;
+use polyeval_tests::APPLY_M0LD;
 
-/// `f(n) = n == 0 and 0 or 1 + C(f, n - 1)` where `C` is an m0ld Code that
-/// calls its first argument with its second.
+/// `f(n) = n == 0 and 0 or 1 + C(f, n - 1)` where `C` is
+/// [`APPLY_M0LD`]'s Code, which calls its first argument with its second.
 const MUTUAL: &str = r#"
-local C = smop.eval([[
-my $interpreter;
-my $scope;
-my $Code = $scope."lookup"("Code");
-$Code = $Code."FETCH"();
-my $body = mold {
-    my $interpreter;
-    my $scope;
-    my $capture;
-    my $f = $capture."positional"(0);
-    my $n = $capture."positional"(1);
-    my $r = $f."postcircumfix:( )"($n);
-};
-my $c = $Code."new"(:"outer"($scope), :"mold"($body));
-]])
-local depth, fail_at_bottom = ...
+local depth, fail_at_bottom, apply_src = ...
+local C = smop.eval(apply_src)
 local function f(n)
   if n == 0 then
     if fail_at_bottom then error({ bottom = true }) end
@@ -58,7 +45,11 @@ fn run_mutual(depth: i64, fail_at_bottom: bool) -> Result<Value, String> {
         &mut rt,
         &lua,
         f,
-        &[Value::Int(depth), Value::Bool(fail_at_bottom)],
+        &[
+            Value::Int(depth),
+            Value::Bool(fail_at_bottom),
+            Value::str(APPLY_M0LD),
+        ],
     )
     .map_err(|e| e.message)?;
     rt.run().map_err(|e| e.report())
