@@ -18,10 +18,12 @@
 //!
 //! Without `expect-stdout`, the script checks itself through TAP: stdout
 //! must contain at least one `ok` line and no `not ok` line. Each script
-//! runs under three settings: run-loop quantum 1 with Lua count-hook
+//! runs under five settings: run-loop quantum 1 with Lua count-hook
 //! interval (`--lua-quantum`) 1, quantum 1000 with interval 100, and
-//! unbounded quantum with the default interval; the outcome must be the
-//! same under all of them.
+//! unbounded quantum with the default interval; then the first of these
+//! with a `probe` interrupt every step (`--interrupt-every-steps 1`) and the
+//! second with one every 7 steps. The outcome must be the same under all of
+//! them: interleaving and interrupt detours are invisible to a program.
 
 use std::path::{Path, PathBuf};
 
@@ -85,7 +87,13 @@ fn parse_header(src: &str, prefix: &str) -> Expect {
     e
 }
 
-fn run_one(path: &Path, exp: &Expect, quantum: u32, lua_quantum: u32) -> Result<(), Failed> {
+fn run_one(
+    path: &Path,
+    exp: &Expect,
+    quantum: u32,
+    lua_quantum: u32,
+    probe_every: Option<u64>,
+) -> Result<(), Failed> {
     let out = SharedBuf::default();
     let err = SharedBuf::default();
     let mut opts = Options::new(path);
@@ -93,6 +101,7 @@ fn run_one(path: &Path, exp: &Expect, quantum: u32, lua_quantum: u32) -> Result<
     opts.max_steps = exp.max_steps;
     opts.quantum = quantum;
     opts.lua.quantum = lua_quantum;
+    opts.irq.every_steps = probe_every;
     // With a small count-hook interval, Lua also yields at every check, so
     // that preemption happens everywhere it can.
     opts.lua.always_preempt = lua_quantum < polyeval_lua::DEFAULT_LUA_QUANTUM;
@@ -173,7 +182,11 @@ fn main() {
             .quanta
             .clone()
             .unwrap_or_else(|| vec![1, polyeval_core::DEFAULT_QUANTUM, u32::MAX]);
-        for q in quanta {
+        let mut settings: Vec<(u32, Option<u64>)> = quanta.iter().map(|&q| (q, None)).collect();
+        let first = quanta.first().copied().unwrap_or(1);
+        settings.push((first, Some(1)));
+        settings.push((quanta.get(1).copied().unwrap_or(first), Some(7)));
+        for (q, probes) in settings {
             // Each run-loop quantum is paired with a Lua count-hook interval.
             let (label, lq) = match q {
                 1 => ("1".to_owned(), 1),
@@ -181,10 +194,12 @@ fn main() {
                 n if n == polyeval_core::DEFAULT_QUANTUM => (n.to_string(), 100),
                 n => (n.to_string(), polyeval_lua::DEFAULT_LUA_QUANTUM),
             };
+            let probe_label =
+                probes.map_or(String::new(), |n| format!(" interrupt-every-steps={n}"));
             let (path, exp) = (path.clone(), exp.clone());
             trials.push(Trial::test(
-                format!("{rel} [quantum={label} lua-quantum={lq}]"),
-                move || run_one(&path, &exp, q, lq),
+                format!("{rel} [quantum={label} lua-quantum={lq}{probe_label}]"),
+                move || run_one(&path, &exp, q, lq, probes),
             ));
         }
     }

@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 
 use polyeval_lua::{LuaConfig, Stdlib, DEFAULT_LUA_QUANTUM};
 
-use crate::run::{self, Options};
+use crate::run::{self, DiagramTarget, IrqOptions, Options};
 
 /// polyeval: one run loop driving SMOP (m0ld) and Lua 5.4.
 #[derive(Parser, Debug)]
@@ -49,10 +49,51 @@ enum Cmd {
         /// Testing: make Lua yield to the run loop at every count-hook check.
         #[arg(long, hide = true)]
         lua_always_preempt: bool,
+        /// Raise a `probe` interrupt every N run-loop steps of the program,
+        /// deterministically; its handler (the program's, or a built-in one
+        /// that does nothing) runs as a detour. Prints `interrupts
+        /// delivered: K` on stderr at exit.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+        interrupt_every_steps: Option<u64>,
+        /// Testing: raise one `probe` interrupt after step K (repeatable).
+        #[arg(long, value_name = "K", hide = true)]
+        interrupt_at_step: Vec<u64>,
+        /// Testing: write the program's step count to FILE at exit.
+        #[arg(long, value_name = "FILE", hide = true)]
+        steps_report: Option<PathBuf>,
+        /// After the run, draw the hand-offs and detours: `--diagram` (text,
+        /// on stderr) or `--diagram=svg:PATH`.
+        #[arg(long, value_name = "FORMAT", num_args = 0..=1, require_equals = true,
+              default_missing_value = "text")]
+        diagram: Option<DiagramTarget>,
+        /// Do not forward OS signals (SIGINT, SIGTERM, SIGHUP, SIGUSR1,
+        /// SIGUSR2) to the program's interrupt handlers.
+        #[arg(long)]
+        no_signals: bool,
         /// The program.
         file: PathBuf,
         /// Arguments passed to the program (`@ARGS` in m0ld, `arg` and `...`
         /// in Lua).
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+    /// Prove that interrupts are transparent to a program: run it once
+    /// cleanly, then once per injection point with one `probe` interrupt
+    /// after that step, and compare stdout, stderr and the exit status.
+    VerifyInterrupts {
+        /// How many injection points at most (every step when the program
+        /// runs no more steps than this).
+        #[arg(long, value_name = "K", default_value_t = 200, value_parser = clap::value_parser!(u64).range(1..))]
+        samples: u64,
+        /// Seed for the random injection points of long programs.
+        #[arg(long, value_name = "S", default_value_t = 1)]
+        seed: u64,
+        /// Child runs at once (default: the number of CPUs).
+        #[arg(long, value_name = "N")]
+        jobs: Option<usize>,
+        /// The program.
+        file: PathBuf,
+        /// Arguments passed to the program.
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
@@ -103,6 +144,11 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> i32 {
             lua_memory_limit,
             lua_quantum,
             lua_always_preempt,
+            interrupt_every_steps,
+            interrupt_at_step,
+            steps_report,
+            diagram,
+            no_signals,
             file,
             args,
         } => {
@@ -116,6 +162,13 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> i32 {
                     memory_limit: lua_memory_limit,
                     quantum: lua_quantum,
                     always_preempt: lua_always_preempt,
+                },
+                irq: IrqOptions {
+                    signals: !no_signals,
+                    every_steps: interrupt_every_steps,
+                    at_steps: interrupt_at_step,
+                    diagram,
+                    steps_report,
                 },
             };
             let exec = || {
@@ -142,6 +195,23 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> i32 {
                 exec()
             }
         }
+        Cmd::VerifyInterrupts {
+            samples,
+            seed,
+            jobs,
+            file,
+            args,
+        } => crate::verify::verify(
+            &crate::verify::VerifyOptions {
+                file,
+                args,
+                samples,
+                seed,
+                jobs,
+            },
+            &mut std::io::stdout(),
+            &mut std::io::stderr(),
+        ),
         Cmd::Check { file } => run::check(&file, &mut std::io::stderr()),
         Cmd::Disasm { file } => run::disasm(&file, &mut std::io::stdout(), &mut std::io::stderr()),
     }

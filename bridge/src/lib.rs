@@ -5,5 +5,7 @@
 #![forbid(unsafe_code)]
 
 pub mod cli;
+pub mod diagram;
 pub mod lua_bridge;
 pub mod run;
+pub mod verify;

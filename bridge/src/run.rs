@@ -34,6 +34,48 @@ pub struct Options {
     /// The Lua state's set-up: standard libraries, memory limit, count
     /// hook interval.
     pub lua: LuaConfig,
+    /// Interrupt testing and reporting.
+    pub irq: IrqOptions,
+}
+
+/// Interrupt-related run options.
+#[derive(Clone, Debug, Default)]
+pub struct IrqOptions {
+    /// Forward OS signals (SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2) into
+    /// the run loop.
+    pub signals: bool,
+    /// Raise a `probe` interrupt every N program steps, and report how many
+    /// interrupts were delivered at exit.
+    pub every_steps: Option<u64>,
+    /// Raise one `probe` interrupt once the program has run each of these
+    /// many steps (`verify-interrupts` injects this way).
+    pub at_steps: Vec<u64>,
+    /// Draw the hand-off diagram after the run.
+    pub diagram: Option<DiagramTarget>,
+    /// Write the program's step count to this file at exit.
+    pub steps_report: Option<PathBuf>,
+}
+
+/// Where `--diagram` goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DiagramTarget {
+    /// Text, on stderr.
+    Text,
+    /// SVG, to this file.
+    Svg(PathBuf),
+}
+
+impl std::str::FromStr for DiagramTarget {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "" | "text" => Ok(DiagramTarget::Text),
+            _ => match s.strip_prefix("svg:") {
+                Some(p) if !p.is_empty() => Ok(DiagramTarget::Svg(PathBuf::from(p))),
+                _ => Err(format!("expected `text` or `svg:PATH`, got `{s}`")),
+            },
+        }
+    }
 }
 
 impl Options {
@@ -45,6 +87,7 @@ impl Options {
             max_steps: None,
             quantum: polyeval_core::DEFAULT_QUANTUM,
             lua: LuaConfig::default(),
+            irq: IrqOptions::default(),
         }
     }
 }
@@ -246,7 +289,7 @@ pub fn execute(opts: &Options, out: Box<dyn Write>, mut err: Box<dyn Write>) -> 
             };
             let frame = prelude::top_frame(&mut rt, mold);
             rt.start(Box::new(frame));
-            finish(&mut rt)
+            finish(&mut rt, &opts.irq)
         }
         Lang::Lua => {
             let Some(mut rt) = loop_or_report(opts, out, err) else {
@@ -271,7 +314,7 @@ pub fn execute(opts: &Options, out: Box<dyn Write>, mut err: Box<dyn Write>) -> 
                 let _ = writeln!(rt.err(), "error: {}", e.message);
                 return EXIT_RUNTIME;
             }
-            finish(&mut rt)
+            finish(&mut rt, &opts.irq)
         }
     }
 }
@@ -291,8 +334,25 @@ fn set_arg_table(
     lua.lua().globals().set("arg", t).map_err(fail)
 }
 
-fn finish(rt: &mut Interp) -> i32 {
-    match rt.run() {
+fn finish(rt: &mut Interp, irq: &IrqOptions) -> i32 {
+    let _signals = if irq.signals {
+        match polyeval_core::signals::SignalForwarder::start(rt.interrupt_handle()) {
+            Ok(f) => Some(f),
+            Err(e) => {
+                let _ = writeln!(rt.err(), "warning: OS signals are not forwarded: {e}");
+                None
+            }
+        }
+    } else {
+        None
+    };
+    if irq.every_steps.is_some() || !irq.at_steps.is_empty() {
+        rt.schedule_probes(irq.every_steps, &irq.at_steps);
+    }
+    rt.set_recording(irq.diagram.is_some());
+    let reports = irq.clone();
+    rt.on_exit(Box::new(move |rt, _status| end_reports(rt, &reports)));
+    let status = match rt.run() {
         Ok(_) => EXIT_OK,
         Err(e) => {
             let report = e.report();
@@ -300,5 +360,38 @@ fn finish(rt: &mut Interp) -> i32 {
             let _ = rt.err().flush();
             e.exit_status()
         }
+    };
+    rt.run_exit_hooks(status);
+    status
+}
+
+/// What `run` prints or writes when the program ends (also through Lua's
+/// `os.exit`): the diagram, the delivered-interrupt count, the step count.
+fn end_reports(rt: &mut Interp, irq: &IrqOptions) {
+    if let Some(target) = &irq.diagram {
+        let segments = rt.take_record();
+        match target {
+            DiagramTarget::Text => {
+                let text = crate::diagram::render_text(&segments);
+                let _ = rt.err().write_all(text.as_bytes());
+            }
+            DiagramTarget::Svg(path) => {
+                let svg = crate::diagram::render_svg(&segments);
+                if let Err(e) = std::fs::write(path, svg) {
+                    let _ = writeln!(rt.err(), "error: cannot write {}: {e}", path.display());
+                }
+            }
+        }
     }
+    if irq.every_steps.is_some() {
+        let n = rt.interrupts_delivered();
+        let _ = writeln!(rt.err(), "interrupts delivered: {n}");
+    }
+    if let Some(path) = &irq.steps_report {
+        let steps = rt.steps();
+        if let Err(e) = std::fs::write(path, format!("{steps}\n")) {
+            let _ = writeln!(rt.err(), "error: cannot write {}: {e}", path.display());
+        }
+    }
+    let _ = rt.err().flush();
 }

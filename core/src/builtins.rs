@@ -5,9 +5,12 @@ use crate::capture::Capture;
 use crate::cont::ContKey;
 use crate::error::ScriptError;
 use crate::ident::Ident;
+use crate::irqconts::{Sleep, WithoutInterrupts};
 use crate::object::{answer_plain, Object, Reply};
 use crate::runloop::Interp;
-use crate::value::Value;
+use crate::timer::seconds;
+use crate::value::{SendValue, Value};
+use std::time::Instant;
 
 /// A script's handle to a continuation: a generational key, checked on use.
 /// It does not keep the continuation alive.
@@ -132,6 +135,31 @@ impl Object for InterpObject {
                 let kind = interrupt_kind(cap.pos(0)?)?;
                 rt.raise_local(kind, cap.pos_or_nil(1), None);
                 Value::Nil
+            }
+            Ident::TIMER => {
+                let after = seconds(cap.pos(0)?, "timer's delay")?;
+                let kind = interrupt_kind(cap.pos(1)?)?;
+                let payload = cap.pos_or_nil(2);
+                let payload = SendValue::from_value(&payload).ok_or_else(|| {
+                    ScriptError::wrong_type(
+                        "a timer's payload",
+                        "nil, a boolean, a number or a string",
+                        payload.type_name(),
+                    )
+                })?;
+                let every = match cap.pos_or_nil(3) {
+                    Value::Nil => None,
+                    v => Some(seconds(&v, "timer's repeat interval")?).filter(|d| !d.is_zero()),
+                };
+                rt.start_timer(after, every, kind, payload)?
+            }
+            Ident::SLEEP => {
+                let d = seconds(cap.pos(0)?, "sleep's duration")?;
+                return rt.call_into(Box::new(Sleep::new(Instant::now() + d)));
+            }
+            Ident::WITHOUT_INTERRUPTS => {
+                let code = cap.pos(0)?.clone();
+                return rt.call_into(Box::new(WithoutInterrupts::new(code)));
             }
             Ident::FETCH => cap.invocant.clone(),
             _ => return Err(ScriptError::unknown_method("Interpreter", method)),

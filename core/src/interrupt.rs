@@ -73,6 +73,9 @@ pub enum DefaultAction {
     Warn,
     /// Stop the loop with [`crate::RunError::Interrupted`] and this exit status.
     Exit(i32),
+    /// Run a built-in handler that does nothing, as a detour: the hand-off
+    /// machinery runs exactly as for a user handler (the `probe` default).
+    Detour,
 }
 
 /// An interrupt waiting in the loop's queue.
@@ -107,8 +110,21 @@ pub(crate) struct IrqCold {
     pub defaults: HashMap<Ident, DefaultAction>,
     /// The detour handler continuation now running; handlers do not nest.
     pub active: Option<ContKey>,
+    /// The kind of the interrupt whose handler is `active`.
+    pub active_kind: Option<Ident>,
+    /// The loop's step count when the active handler started: the
+    /// handler's steps are taken back out when it ends, so that the
+    /// interrupted program's step count (its budget, the probe schedule)
+    /// never sees them.
+    pub steps_at_handler: u64,
+    /// Steps run by handlers so far.
+    pub handler_steps: u64,
     /// Depth of `without_interrupts` sections; delivery waits while > 0.
     pub deferred: u32,
+    /// Continuations that defer delivery while they live (m0ld's
+    /// `without_interrupts`): freeing one ends its section, however it
+    /// ends.
+    pub deferring: Vec<ContKey>,
     /// How many interrupts were delivered (handled or defaulted).
     pub delivered: u64,
 }
@@ -133,6 +149,11 @@ impl Interrupts {
         defaults.insert(Ident::WARNING, DefaultAction::Warn);
         defaults.insert(Ident::SIGINT, DefaultAction::Exit(130));
         defaults.insert(Ident::SIGTERM, DefaultAction::Exit(143));
+        // The shell's convention for a death by signal: 128 + its number.
+        defaults.insert(Ident::SIGHUP, DefaultAction::Exit(129));
+        defaults.insert(Ident::SIGUSR1, DefaultAction::Exit(138));
+        defaults.insert(Ident::SIGUSR2, DefaultAction::Exit(140));
+        defaults.insert(Ident::PROBE, DefaultAction::Detour);
         Interrupts {
             flag: Arc::new(AtomicBool::new(false)),
             ready: false,
@@ -144,7 +165,11 @@ impl Interrupts {
                 handlers: HashMap::new(),
                 defaults,
                 active: None,
+                active_kind: None,
+                steps_at_handler: 0,
+                handler_steps: 0,
                 deferred: 0,
+                deferring: Vec::new(),
                 delivered: 0,
             }),
         }
@@ -185,8 +210,47 @@ impl Interrupts {
         self.refresh();
     }
 
+    /// Waits until an interrupt arrives from another thread or `deadline`
+    /// passes, and queues what arrived. Returns whether anything did.
+    pub fn wait_until(&mut self, deadline: std::time::Instant) -> bool {
+        match self.rx.recv_deadline(deadline) {
+            Ok(i) => {
+                self.queue.push_back(Queued {
+                    kind: i.kind,
+                    payload: i.payload.into_value(),
+                    origin: None,
+                    needs_origin: false,
+                });
+                self.drain();
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    /// Queues an interrupt that needs no origin (a report of a failed
+    /// handler, a scheduled probe).
+    pub fn push_plain(&mut self, kind: Ident, payload: Value) {
+        self.queue.push_back(Queued {
+            kind,
+            payload,
+            origin: None,
+            needs_origin: false,
+        });
+        self.refresh();
+    }
+
+    /// Whether an interrupt of `kind` waits in the queue or is being
+    /// handled.
+    pub fn has(&self, kind: Ident) -> bool {
+        self.active_kind == Some(kind) || self.queue.iter().any(|q| q.kind == kind)
+    }
+
     pub fn refresh(&mut self) {
-        self.ready = !self.queue.is_empty() && self.active.is_none() && self.deferred == 0;
+        self.ready = !self.queue.is_empty()
+            && self.active.is_none()
+            && self.deferred == 0
+            && self.deferring.is_empty();
     }
 
     pub fn default_action(&self, kind: Ident) -> DefaultAction {

@@ -21,9 +21,15 @@ use crate::capture::Capture;
 use crate::cont::{ContKey, Continuation, Step};
 use crate::error::{Backtrace, FrameInfo, HostError, InternalError, RunError, ScriptError};
 use crate::ident::Ident;
-use crate::interrupt::{DefaultAction, InterruptHandle, Interrupts};
+use crate::interrupt::Interrupts;
 use crate::object::Reply;
+use crate::record::Recorder;
+use crate::timer::Timers;
 use crate::value::Value;
+
+mod interrupts;
+
+use interrupts::Probes;
 
 /// The default number of instructions a continuation runs in one step.
 pub const DEFAULT_QUANTUM: u32 = 1000;
@@ -126,7 +132,16 @@ struct Cold {
     interp_obj: Value,
     out: Box<dyn Write>,
     err: Box<dyn Write>,
+    /// The probe schedule (`--interrupt-every-steps`, injection points).
+    probes: Probes,
+    timers: Option<Timers>,
+    record: Option<Box<Recorder>>,
+    /// Run by [`Interp::exit_process`] before the process exits.
+    exit_hooks: Vec<ExitHook>,
 }
+
+/// A function [`Interp::exit_process`] runs before the process exits.
+pub type ExitHook = Box<dyn FnOnce(&mut Interp, i32)>;
 
 /// The run loop (DESIGN §1's "interpreter"): one thread of execution that
 /// holds only the current continuation.
@@ -137,6 +152,9 @@ pub struct Interp {
     quantum: u32,
     steps: u64,
     max_steps: u64,
+    /// The step count at which the loop must look up from running steps:
+    /// the budget, or the next scheduled probe, whichever comes first.
+    limit: u64,
     /// `setr`s that arrived for continuations running a step; each is
     /// delivered when its step ends. Usually one continuation runs at a
     /// time; nested run loops make several.
@@ -176,6 +194,7 @@ impl Interp {
             quantum: DEFAULT_QUANTUM,
             steps: 0,
             max_steps: u64::MAX,
+            limit: u64::MAX,
             parked_setr: Vec::new(),
             nested: 0,
             max_nested: DEFAULT_MAX_NESTED,
@@ -187,6 +206,10 @@ impl Interp {
                 interp_obj: InterpObject::value(),
                 out: Box::new(std::io::BufWriter::new(std::io::stdout())),
                 err: Box::new(std::io::stderr()),
+                probes: Probes::default(),
+                timers: None,
+                record: None,
+                exit_hooks: Vec::new(),
             }),
             irq: Interrupts::new(),
             immediate: no_immediates,
@@ -219,6 +242,7 @@ impl Interp {
     /// Stops `run` with [`RunError::StepBudget`] after `max` steps.
     pub fn set_max_steps(&mut self, max: Option<u64>) {
         self.max_steps = max.unwrap_or(u64::MAX);
+        self.recompute_limit();
     }
 
     /// How many steps ran so far.
@@ -234,6 +258,31 @@ impl Interp {
     /// Redirects diagnostics (warnings).
     pub fn set_errput(&mut self, err: Box<dyn Write>) {
         self.cold.err = err;
+    }
+
+    /// Registers `hook` to run before [`Interp::exit_process`] ends the
+    /// process (a CLI's end-of-run reports, say).
+    pub fn on_exit(&mut self, hook: ExitHook) {
+        self.cold.exit_hooks.push(hook);
+    }
+
+    /// Ends the process with `status` at a script's request (Lua's
+    /// `os.exit`): runs the exit hooks, flushes output, and exits.
+    pub fn exit_process(&mut self, status: i32) -> ! {
+        for hook in std::mem::take(&mut self.cold.exit_hooks) {
+            hook(self, status);
+        }
+        let _ = self.cold.out.flush();
+        let _ = self.cold.err.flush();
+        std::process::exit(status)
+    }
+
+    /// Runs and removes the exit hooks, for a host that ends the program
+    /// itself after [`Interp::run`].
+    pub fn run_exit_hooks(&mut self, status: i32) {
+        for hook in std::mem::take(&mut self.cold.exit_hooks) {
+            hook(self, status);
+        }
     }
 
     /// The program output stream.
@@ -547,52 +596,6 @@ impl Interp {
         Backtrace { frames, elided }
     }
 
-    // ----- interrupts ----------------------------------------------------
-
-    /// A handle that raises interrupts into this loop from any thread.
-    pub fn interrupt_handle(&self) -> InterruptHandle {
-        self.irq.handle()
-    }
-
-    /// Installs `handler` (a callable object) for interrupts of `kind`, or
-    /// removes it with `None`. Returns the previous handler.
-    pub fn on_interrupt(&mut self, kind: Ident, handler: Option<Value>) -> Option<Value> {
-        match handler {
-            Some(h) => self.irq.handlers.insert(kind, h),
-            None => self.irq.handlers.remove(&kind),
-        }
-    }
-
-    /// Sets what happens to `kind` when no handler is installed.
-    pub fn set_default_action(&mut self, kind: Ident, action: DefaultAction) {
-        self.irq.defaults.insert(kind, action);
-    }
-
-    /// Queues an interrupt raised on the loop's own thread (a warning from a
-    /// script, say). `origin` defaults to where the current step stands when
-    /// it ends.
-    pub fn raise_local(&mut self, kind: Ident, payload: Value, origin: Option<FrameInfo>) {
-        self.irq.push_local(kind, payload, origin);
-    }
-
-    /// Defers interrupt delivery (nesting); see [`Interp::allow_interrupts`].
-    pub fn defer_interrupts(&mut self) {
-        self.irq.deferred += 1;
-        self.irq.refresh();
-    }
-
-    /// Ends one [`Interp::defer_interrupts`]; queued interrupts are then
-    /// delivered at the next safe point.
-    pub fn allow_interrupts(&mut self) {
-        self.irq.deferred = self.irq.deferred.saturating_sub(1);
-        self.irq.refresh();
-    }
-
-    /// How many interrupts were delivered so far.
-    pub fn interrupts_delivered(&self) -> u64 {
-        self.irq.delivered
-    }
-
     // ----- the loop ------------------------------------------------------
 
     /// Runs steps until a continuation with nothing left has no `back`
@@ -675,8 +678,10 @@ impl Interp {
     }
 
     /// How many steps are left in the budget.
+    /// How many steps are left before the loop must look up: the budget,
+    /// or the next scheduled probe.
     pub fn steps_left(&self) -> u64 {
-        self.max_steps.saturating_sub(self.steps)
+        self.limit.saturating_sub(self.steps)
     }
 
     fn take_parked(&mut self, k: ContKey) -> Option<Value> {
@@ -702,6 +707,9 @@ impl Interp {
                     return Err(f);
                 }
             }
+            if self.steps >= self.limit {
+                self.reach_limit()?;
+            }
             if self.irq.ready || self.irq.flag.load(Ordering::Relaxed) {
                 self.poll_interrupts()?;
             }
@@ -722,12 +730,12 @@ impl Interp {
                 }
                 return Ok(self.take_parked(k).unwrap_or(Value::Nil));
             }
-            if self.steps >= self.max_steps {
-                return Err(RunError::StepBudget {
-                    max_steps: self.max_steps,
-                    backtrace: self.backtrace_from(k),
-                });
-            }
+            let recording = if self.cold.record.is_some() {
+                Some(self.record_info(k))
+            } else {
+                None
+            };
+            let steps_before = self.steps;
             self.steps += 1;
             let Some(mut cont) = self.slots.get_mut(k).and_then(|s| s.cont.take()) else {
                 if stop.is_some() && self.slots.contains_key(k) {
@@ -749,6 +757,9 @@ impl Interp {
                 Ok(step) => step,
                 Err(p) => Step::Fail(ScriptError::from_panic(&*p)),
             };
+            if let Some((interp, depth)) = recording {
+                self.record(k, interp, depth, self.steps - steps_before, &step);
+            }
             if let Some(v) = self.take_parked(k) {
                 cont.setr(v);
             }
@@ -788,7 +799,7 @@ impl Interp {
                 && self.current == Some(k)
                 && self.parked_setr.is_empty()
                 && !self.irq.needs_origin
-                && self.steps < self.max_steps
+                && self.steps < self.limit
                 && !self.irq.ready
                 && !self.irq.flag.load(Ordering::Relaxed)
             {
@@ -823,9 +834,8 @@ impl Interp {
         let Some(slot) = self.slots.remove(k) else {
             return (None, false);
         };
-        if self.irq.active == Some(k) {
-            self.irq.active = None;
-            self.irq.refresh();
+        if self.irq.active == Some(k) || !self.irq.deferring.is_empty() {
+            self.handler_or_section_freed(k);
         }
         if let Some(b) = slot.back {
             if let Some(bs) = self.slots.get_mut(b) {
@@ -933,13 +943,10 @@ impl Interp {
                     Err(e) => err = e,
                 }
             }
+            let handler_kind = self.irq.active_kind.filter(|_| self.irq.active == Some(k));
             let (back, detour) = self.remove(k);
             if detour {
-                let msg = format!(
-                    "warning: error in interrupt handler: {}\n",
-                    err.located_message()
-                );
-                let _ = self.err().write_all(msg.as_bytes());
+                self.report_handler_error(handler_kind, &err);
                 self.current = back;
                 return Ok(());
             }
@@ -951,70 +958,5 @@ impl Interp {
                 }
             }
         }
-    }
-
-    fn poll_interrupts(&mut self) -> Result<(), RunError> {
-        self.irq.drain();
-        if !self.irq.ready {
-            return Ok(());
-        }
-        // With no current continuation (the program just finished), a
-        // handler continuation runs as a detour with no back.
-        let interrupted = self.current;
-        let Some(q) = self.irq.queue.pop_front() else {
-            return Ok(());
-        };
-        self.irq.refresh();
-        self.irq.delivered += 1;
-        debug!(kind = %q.kind, at = interrupted.and_then(|k| self.interpreter_of(k)).unwrap_or("-"), "interrupt");
-        let Some(h) = self.irq.handlers.get(&q.kind).cloned() else {
-            return match self.irq.default_action(q.kind) {
-                DefaultAction::Ignore => Ok(()),
-                DefaultAction::Warn => {
-                    let mut msg = b"warning: ".to_vec();
-                    q.payload.render_into(&mut msg);
-                    if let Some(o) = &q.origin {
-                        msg.extend_from_slice(format!(" ({}:{})", o.file, o.line).as_bytes());
-                    }
-                    msg.push(b'\n');
-                    let _ = self.err().write_all(&msg);
-                    Ok(())
-                }
-                DefaultAction::Exit(status) => Err(RunError::Interrupted {
-                    kind: q.kind,
-                    status,
-                    backtrace: interrupted
-                        .map(|k| self.backtrace_from(k))
-                        .unwrap_or_default(),
-                }),
-            };
-        };
-        let mut args = vec![Value::str(q.kind.name()), q.payload];
-        if let Some(o) = &q.origin {
-            args.push(Value::str(&*o.file));
-            args.push(Value::Int(i64::from(o.line)));
-        }
-        // Whatever the reply, a handler that made another continuation
-        // current started a detour: mark it so it returns without setr.
-        match self.send_guarded(Ident::CALL, Capture::new(&h, &args)) {
-            Ok(_) => {
-                if let Some(hk) = self.current.filter(|&hk| Some(hk) != interrupted) {
-                    if let Some(s) = self.slots.get_mut(hk) {
-                        s.detour = true;
-                    }
-                    self.irq.active = Some(hk);
-                    self.irq.refresh();
-                }
-            }
-            Err(e) => {
-                let msg = format!(
-                    "warning: error in interrupt handler: {}\n",
-                    e.located_message()
-                );
-                let _ = self.err().write_all(msg.as_bytes());
-                self.current = interrupted;
-            }
-        }
-        Ok(())
     }
 }

@@ -12,6 +12,7 @@ mod cont;
 mod convert;
 #[allow(unsafe_code)]
 mod ffi;
+mod irq;
 pub mod lend;
 mod runtime;
 

@@ -210,7 +210,102 @@ function lib.wrap(...)
   end
 end
 
+-- The `polyeval` table (interrupts, DESIGN §6) and `warn`. `interp` is the
+-- run loop's `$interpreter` object; `H` holds Rust helpers: `pending()`,
+-- `defer()`, `allow()` and `raise(kind, payload)` (which records where the
+-- Lua caller stands).
+local function interrupts(interp, H)
+  local pending, defer, allow, raise = H.pending, H.defer, H.allow, H.raise
+  local tostring, pcall, concat = tostring, pcall, table.concat
+  local P = {}
+
+  -- Gives the run loop its turn now when something waits (a handler then
+  -- runs as a detour and control comes back here); where Lua cannot yield,
+  -- delivery waits for the next safe point.
+  local function deliver()
+    if pending() and nisyieldable() then
+      nyield()
+    end
+  end
+
+  function P.on_interrupt(...)
+    local kind, fn = ...
+    check(type(kind) == "string", 1, "string", "polyeval.on_interrupt", ...)
+    check(fn == nil or type(fn) == "function" or type(fn) == "userdata"
+      or type(fn) == "table", 2, "function or nil", "polyeval.on_interrupt", ...)
+    return interp:on_interrupt(kind, fn)
+  end
+
+  function P.raise(...)
+    local kind, payload = ...
+    check(type(kind) == "string", 1, "string", "polyeval.raise", ...)
+    raise(kind, payload)
+    deliver()
+  end
+
+  function P.timer(...)
+    local seconds, kind, payload, every = ...
+    check(type(seconds) == "number", 1, "number", "polyeval.timer", ...)
+    check(type(kind) == "string", 2, "string", "polyeval.timer", ...)
+    check(every == nil or type(every) == "number", 4, "number", "polyeval.timer", ...)
+    return interp:timer(seconds, kind, payload, every)
+  end
+
+  function P.sleep(...)
+    local seconds = ...
+    check(type(seconds) == "number", 1, "number", "polyeval.sleep", ...)
+    interp:sleep(seconds)
+  end
+
+  local function section_end(ok, ...)
+    allow()
+    deliver()
+    if not ok then
+      error((...), 0)
+    end
+    return ...
+  end
+
+  function P.without_interrupts(...)
+    local f = ...
+    check(type(f) == "function", 1, "function", "polyeval.without_interrupts", ...)
+    defer()
+    return section_end(pcall(...))
+  end
+
+  P.pending = pending
+
+  -- Lua's `warn`, raising the `warning` interrupt. Control messages: "@on"
+  -- and "@off" (warnings start on, unlike the stand-alone `lua`).
+  local on = true
+  local function warn(...)
+    local n = select("#", ...)
+    check(n > 0, 1, "string", "warn", ...)
+    local parts = { ... }
+    for i = 1, n do
+      local p = parts[i]
+      check(type(p) == "string" or type(p) == "number", i, "string", "warn", ...)
+      parts[i] = tostring(p)
+    end
+    local msg = concat(parts)
+    if n == 1 and msg:sub(1, 1) == "@" then
+      if msg == "@on" then
+        on = true
+      elseif msg == "@off" then
+        on = false
+      end
+      return
+    end
+    if on then
+      raise("warning", msg)
+      deliver()
+    end
+  end
+  return P, warn
+end
+
 return {
+  interrupts = interrupts,
   init = function(s, n, a)
     send, nested, argmsg = s, n, a
   end,

@@ -373,6 +373,12 @@ impl LuaRuntime {
             config,
         });
         rt.set_ext(runtime.clone());
+        let make: Function = runtime
+            .lua
+            .named_registry_value(RUNTIME_KEY)
+            .and_then(|t: Table| t.get("interrupts"))
+            .map_err(|e| lua_error(&e))?;
+        crate::irq::install(rt, &runtime, &make).map_err(|e| lua_error(&e))?;
         Ok(runtime)
     }
 
@@ -471,6 +477,9 @@ impl LuaRuntime {
 }
 
 /// Sets up the Lua side: overrides, the runtime chunk, the sandbox.
+/// Where the table `runtime.lua` returned is kept.
+const RUNTIME_KEY: &str = "polyeval.runtime";
+
 fn setup(lua: &Lua, config: &LuaConfig) -> mlua::Result<Rc<Shared>> {
     let globals = lua.globals();
     let helpers = lua.create_table()?;
@@ -482,6 +491,7 @@ fn setup(lua: &Lua, config: &LuaConfig) -> mlua::Result<Rc<Shared>> {
         .load(include_str!("runtime.lua"))
         .set_name("=polyeval")
         .call(helpers.clone())?;
+    lua.set_named_registry_value(RUNTIME_KEY, runtime.clone())?;
     let proxies = lua.create_table()?;
     let weak_values = lua.create_table()?;
     weak_values.set("__mode", "v")?;
@@ -528,6 +538,7 @@ fn setup(lua: &Lua, config: &LuaConfig) -> mlua::Result<Rc<Shared>> {
     globals.set("print", make_print(lua)?)?;
     if let Ok(io) = globals.get::<Table>("io") {
         io.set("write", make_io_write(lua, io.clone())?)?;
+        io.set("flush", make_io_flush(lua, io.get("flush")?)?)?;
     }
     if let Ok(os) = globals.get::<Table>("os") {
         os.set("exit", make_exit(lua)?)?;
@@ -804,6 +815,15 @@ fn make_print(lua: &Lua) -> mlua::Result<Function> {
 }
 
 /// `io.write`, to the run loop's output (numbers as Lua's `%.14g`).
+/// `io.flush()`: flushes the run loop's output (where `print` and
+/// `io.write` go), then Lua's own default output file.
+fn make_io_flush(lua: &Lua, lua_flush: Function) -> mlua::Result<Function> {
+    lua.create_function(move |_, ()| {
+        let _ = with_rt(|rt| rt.out().flush());
+        lua_flush.call::<MultiValue>(())
+    })
+}
+
 fn make_io_write(lua: &Lua, io: Table) -> mlua::Result<Function> {
     lua.create_function(move |_, args: MultiValue| {
         let mut buf = Vec::new();
@@ -838,7 +858,8 @@ fn make_exit(lua: &Lua) -> mlua::Result<Function> {
             Some(mlua::Value::Integer(n)) => i32::try_from(n).unwrap_or(1),
             Some(_) => 1,
         };
-        let _ = with_rt(|rt| rt.out().flush());
+        let _ = with_rt(|rt| rt.exit_process(status));
+        // No run loop lent (os.exit outside any step): exit directly.
         let _ = std::io::stdout().flush();
         std::process::exit(status)
     })

@@ -1,0 +1,119 @@
+//! The continuations behind the interrupt operations every interpreter
+//! shares: the do-nothing handler of `probe`, `sleep`, and
+//! `without_interrupts` for callers that hand it a callable (m0ld).
+//!
+//! Lua runs its own `without_interrupts` (a `pcall` between the same two
+//! loop calls), so that a Lua function keeps running on its own thread.
+
+use std::time::Instant;
+
+use crate::capture::Capture;
+use crate::cont::{Continuation, Step};
+use crate::error::FrameInfo;
+use crate::ident::Ident;
+use crate::object::Reply;
+use crate::runloop::Interp;
+use crate::value::Value;
+
+fn native_frame(name: &str, out: &mut Vec<FrameInfo>) {
+    out.push(FrameInfo {
+        interp: "native",
+        file: "<polyeval>".into(),
+        line: 0,
+        col: 0,
+        name: Some(name.into()),
+    });
+}
+
+/// The built-in handler of a kind whose default is
+/// [`crate::DefaultAction::Detour`]: one step that does nothing.
+pub struct NopHandler;
+
+impl Continuation for NopHandler {
+    fn interpreter(&self) -> &'static str {
+        "native"
+    }
+    fn eval(&mut self, _rt: &mut Interp) -> Step {
+        Step::Done(Value::Nil)
+    }
+    fn setr(&mut self, _value: Value) {}
+    fn frames(&self, out: &mut Vec<FrameInfo>) {
+        native_frame("built-in probe handler", out);
+    }
+}
+
+/// `sleep(seconds)`: waits until a deadline, letting interrupts in. The
+/// handlers run as detours; the sleep then goes on until its deadline.
+pub struct Sleep {
+    until: Instant,
+}
+
+impl Sleep {
+    /// A sleep that ends at `until`.
+    pub fn new(until: Instant) -> Self {
+        Sleep { until }
+    }
+}
+
+impl Continuation for Sleep {
+    fn interpreter(&self) -> &'static str {
+        "native"
+    }
+    fn eval(&mut self, rt: &mut Interp) -> Step {
+        if Instant::now() >= self.until {
+            return Step::Done(Value::Nil);
+        }
+        if !rt.should_yield() {
+            // What the program printed shows before it blocks.
+            let _ = rt.out().flush();
+            rt.wait_for_interrupt(self.until);
+        }
+        Step::Continue
+    }
+    fn setr(&mut self, _value: Value) {}
+    fn frames(&self, out: &mut Vec<FrameInfo>) {
+        native_frame("sleep", out);
+    }
+}
+
+/// `without_interrupts(code)`: calls `code` with delivery deferred while
+/// this continuation lives. The loop allows delivery again when it is
+/// freed: after `code` returned, or when an error unwound past it.
+pub struct WithoutInterrupts {
+    code: Option<Value>,
+    result: Value,
+}
+
+impl WithoutInterrupts {
+    /// Calls `code` (any callable object) when first evaluated.
+    pub fn new(code: Value) -> Self {
+        WithoutInterrupts {
+            code: Some(code),
+            result: Value::Nil,
+        }
+    }
+}
+
+impl Continuation for WithoutInterrupts {
+    fn interpreter(&self) -> &'static str {
+        "native"
+    }
+    fn eval(&mut self, rt: &mut Interp) -> Step {
+        let Some(code) = self.code.take() else {
+            // The callee's result arrived by `setr`.
+            return Step::Done(std::mem::take(&mut self.result));
+        };
+        rt.defer_interrupts_while_current();
+        match rt.send(Ident::CALL, Capture::new(&code, &[])) {
+            Ok(Reply::Value(v)) => Step::Done(v),
+            Ok(Reply::Pending) => Step::Continue,
+            Err(e) => Step::Fail(e),
+        }
+    }
+    fn setr(&mut self, value: Value) {
+        self.result = value;
+    }
+    fn frames(&self, out: &mut Vec<FrameInfo>) {
+        native_frame("without_interrupts", out);
+    }
+}

@@ -1,0 +1,379 @@
+//! Interrupt delivery (DESIGN §6): the handler table and defaults, the
+//! detour that runs a handler, the probe schedule behind
+//! `--interrupt-every-steps`, timers, `sleep`, deferral, and the hand-off
+//! record behind `--diagram`.
+//!
+//! Delivery rules: an interrupt is delivered at a safe point (between
+//! steps), one at a time; while a handler runs, new interrupts queue and are
+//! delivered once each, in order, after it returns (handlers do not nest).
+//! A handler's steps are taken back out of the step count when it ends, so
+//! the interrupted program's budget and probe schedule never see them. An
+//! error in a handler is reported as a `warning` interrupt (printed, when it
+//! happens in a warning handler), and the interrupted program resumes.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use tracing::debug;
+
+use super::Interp;
+use crate::capture::Capture;
+use crate::cont::{ContKey, Step};
+use crate::error::{FrameInfo, RunError, ScriptError};
+use crate::ident::Ident;
+use crate::interrupt::{DefaultAction, InterruptHandle};
+use crate::irqconts::NopHandler;
+use crate::object::NativeFn;
+use crate::record::{Recorder, Segment};
+use crate::timer::Timers;
+use crate::value::{SendValue, Value};
+
+/// When the loop raises `probe` interrupts by itself.
+#[derive(Default)]
+pub(crate) struct Probes {
+    /// Raise one every this many steps (0: never).
+    every: u64,
+    next_every: u64,
+    /// Raise one once the step count reaches each of these (ascending).
+    at: VecDeque<u64>,
+}
+
+impl Probes {
+    fn next(&self) -> u64 {
+        let every = if self.every > 0 {
+            self.next_every
+        } else {
+            u64::MAX
+        };
+        every.min(self.at.front().copied().unwrap_or(u64::MAX))
+    }
+}
+
+impl Interp {
+    /// A handle that raises interrupts into this loop from any thread.
+    pub fn interrupt_handle(&self) -> InterruptHandle {
+        self.irq.handle()
+    }
+
+    /// Installs `handler` (a callable object) for interrupts of `kind`, or
+    /// removes it with `None`. Returns the previous handler.
+    pub fn on_interrupt(&mut self, kind: Ident, handler: Option<Value>) -> Option<Value> {
+        match handler {
+            Some(h) => self.irq.handlers.insert(kind, h),
+            None => self.irq.handlers.remove(&kind),
+        }
+    }
+
+    /// Sets what happens to `kind` when no handler is installed.
+    pub fn set_default_action(&mut self, kind: Ident, action: DefaultAction) {
+        self.irq.defaults.insert(kind, action);
+    }
+
+    /// Queues an interrupt raised on the loop's own thread (a warning from a
+    /// script, say). `origin` defaults to where the current step stands when
+    /// it ends.
+    pub fn raise_local(&mut self, kind: Ident, payload: Value, origin: Option<FrameInfo>) {
+        self.irq.push_local(kind, payload, origin);
+    }
+
+    /// Defers interrupt delivery (nesting); see [`Interp::allow_interrupts`].
+    pub fn defer_interrupts(&mut self) {
+        self.irq.deferred += 1;
+        self.irq.refresh();
+    }
+
+    /// Ends one [`Interp::defer_interrupts`]; queued interrupts are then
+    /// delivered at the next safe point.
+    pub fn allow_interrupts(&mut self) {
+        self.irq.deferred = self.irq.deferred.saturating_sub(1);
+        self.irq.refresh();
+    }
+
+    /// How many interrupts were delivered so far.
+    pub fn interrupts_delivered(&self) -> u64 {
+        self.irq.delivered
+    }
+
+    pub(super) fn poll_interrupts(&mut self) -> Result<(), RunError> {
+        self.irq.drain();
+        if !self.irq.ready {
+            return Ok(());
+        }
+        // With no current continuation (the program just finished), a
+        // handler continuation runs as a detour with no back.
+        let interrupted = self.current;
+        let Some(q) = self.irq.queue.pop_front() else {
+            return Ok(());
+        };
+        self.irq.refresh();
+        self.irq.delivered += 1;
+        debug!(kind = %q.kind, at = interrupted.and_then(|k| self.interpreter_of(k)).unwrap_or("-"), "interrupt");
+        let Some(h) = self.irq.handlers.get(&q.kind).cloned() else {
+            return match self.irq.default_action(q.kind) {
+                DefaultAction::Ignore => Ok(()),
+                DefaultAction::Warn => {
+                    let mut msg = b"warning: ".to_vec();
+                    q.payload.render_into(&mut msg);
+                    if let Some(o) = &q.origin {
+                        msg.extend_from_slice(format!(" ({}:{})", o.file, o.line).as_bytes());
+                    }
+                    msg.push(b'\n');
+                    let _ = self.err().write_all(&msg);
+                    Ok(())
+                }
+                DefaultAction::Exit(status) => Err(RunError::Interrupted {
+                    kind: q.kind,
+                    status,
+                    backtrace: interrupted
+                        .map(|k| self.backtrace_from(k))
+                        .unwrap_or_default(),
+                }),
+                DefaultAction::Detour => {
+                    let hk = self
+                        .insert(Box::new(NopHandler), interrupted)
+                        .map_err(RunError::Script)?;
+                    self.current = Some(hk);
+                    self.handler_started(hk, q.kind);
+                    Ok(())
+                }
+            };
+        };
+        let mut args = vec![Value::str(q.kind.name()), q.payload];
+        if let Some(o) = &q.origin {
+            args.push(Value::str(&*o.file));
+            args.push(Value::Int(i64::from(o.line)));
+        }
+        // Whatever the reply, a handler that made another continuation
+        // current started a detour: mark it so it returns without setr.
+        match self.send_guarded(Ident::CALL, Capture::new(&h, &args)) {
+            Ok(_) => {
+                if let Some(hk) = self.current.filter(|&hk| Some(hk) != interrupted) {
+                    self.handler_started(hk, q.kind);
+                }
+            }
+            Err(e) => {
+                self.report_handler_error(Some(q.kind), &e);
+                self.current = interrupted;
+            }
+        }
+        Ok(())
+    }
+
+    /// Installs a Rust closure as the handler of `kind`; it gets the
+    /// handler arguments (`kind`, `payload`, and for warnings `file`,
+    /// `line`). Returns the previous handler.
+    pub fn on_interrupt_fn(
+        &mut self,
+        kind: &str,
+        f: impl Fn(&mut Interp, Capture<'_>) -> Result<Value, ScriptError> + 'static,
+    ) -> Option<Value> {
+        self.on_interrupt(
+            Ident::new(kind),
+            Some(NativeFn::value("interrupt handler", f)),
+        )
+    }
+
+    /// Raises a `probe` interrupt every `every` steps of the program (not
+    /// counting handlers' steps), and once at each step count in `at`.
+    /// A probe due while one is queued or running is merged into it.
+    pub fn schedule_probes(&mut self, every: Option<u64>, at: &[u64]) {
+        let mut points: Vec<u64> = at.to_vec();
+        points.sort_unstable();
+        points.dedup();
+        let every = every.unwrap_or(0);
+        self.cold.probes = Probes {
+            every,
+            next_every: self.steps.saturating_add(every),
+            at: points.into(),
+        };
+        self.recompute_limit();
+    }
+
+    /// How many steps interrupt handlers ran (not counted in
+    /// [`Interp::steps`]).
+    pub fn handler_steps(&self) -> u64 {
+        self.irq.handler_steps
+    }
+
+    /// Arms a timer that raises `kind` with `payload` after `after`, then
+    /// every `every` if given. Returns the `Timer` object (its `cancel`
+    /// method stops it).
+    ///
+    /// # Errors
+    ///
+    /// A runtime error when the timer thread cannot start.
+    pub fn start_timer(
+        &mut self,
+        after: Duration,
+        every: Option<Duration>,
+        kind: Ident,
+        payload: SendValue,
+    ) -> Result<Value, ScriptError> {
+        if self.cold.timers.is_none() {
+            self.cold.timers = Some(Timers::start(self.irq.handle())?);
+        }
+        match self.cold.timers.as_mut() {
+            Some(t) => Ok(t.add(after, every, kind, payload)),
+            None => Err(ScriptError::runtime("the timer thread is not running")),
+        }
+    }
+
+    /// Blocks until an interrupt arrives from another thread (a signal, a
+    /// timer) or `deadline` passes. For `sleep`.
+    pub fn wait_for_interrupt(&mut self, deadline: Instant) {
+        if self.irq.wait_until(deadline) {
+            debug!("woken by an interrupt");
+        }
+    }
+
+    /// Defers delivery while the current continuation lives: freeing it
+    /// ends the section, however it ends.
+    pub fn defer_interrupts_while_current(&mut self) {
+        if let Some(k) = self.current {
+            self.irq.deferring.push(k);
+            self.irq.refresh();
+        }
+    }
+
+    /// Starts (or stops) recording hand-offs for a diagram.
+    pub fn set_recording(&mut self, on: bool) {
+        self.cold.record = on.then(|| Box::new(Recorder::new()));
+    }
+
+    /// The hand-off record so far (empty when not recording).
+    pub fn take_record(&mut self) -> Vec<Segment> {
+        self.cold
+            .record
+            .as_mut()
+            .map(|r| r.take())
+            .unwrap_or_default()
+    }
+
+    pub(super) fn recompute_limit(&mut self) {
+        self.limit = if self.irq.active.is_some() {
+            self.max_steps
+        } else {
+            self.max_steps.min(self.cold.probes.next())
+        };
+    }
+
+    /// The step count reached [`Interp::limit`]: the budget ran out, or a
+    /// probe is due.
+    pub(super) fn reach_limit(&mut self) -> Result<(), RunError> {
+        if self.steps >= self.max_steps {
+            if let Some(k) = self.current {
+                return Err(RunError::StepBudget {
+                    max_steps: self.max_steps,
+                    backtrace: self.backtrace_from(k),
+                });
+            }
+            return Ok(());
+        }
+        let steps = self.steps;
+        let p = &mut self.cold.probes;
+        let mut due = false;
+        while p.at.front().is_some_and(|&a| a <= steps) {
+            p.at.pop_front();
+            due = true;
+        }
+        if p.every > 0 && steps >= p.next_every {
+            p.next_every = steps.saturating_add(p.every);
+            due = true;
+        }
+        if due && self.current.is_some() && !self.irq.has(Ident::PROBE) {
+            self.irq.push_plain(
+                Ident::PROBE,
+                Value::Int(i64::try_from(steps).unwrap_or(i64::MAX)),
+            );
+        }
+        self.recompute_limit();
+        Ok(())
+    }
+
+    fn handler_started(&mut self, hk: ContKey, kind: Ident) {
+        if let Some(s) = self.slots.get_mut(hk) {
+            s.detour = true;
+        }
+        self.irq.active = Some(hk);
+        self.irq.active_kind = Some(kind);
+        self.irq.steps_at_handler = self.steps;
+        self.irq.refresh();
+        self.recompute_limit();
+        if let Some(r) = self.cold.record.as_mut() {
+            r.handler_started(kind.name());
+        }
+    }
+
+    /// `k` is being freed and is the running handler or defers delivery.
+    pub(super) fn handler_or_section_freed(&mut self, k: ContKey) {
+        if self.irq.active == Some(k) {
+            self.irq.active = None;
+            self.irq.active_kind = None;
+            let ran = self.steps.saturating_sub(self.irq.steps_at_handler);
+            self.irq.handler_steps += ran;
+            self.steps = self.irq.steps_at_handler;
+            self.recompute_limit();
+        }
+        if let Some(i) = self.irq.deferring.iter().position(|&d| d == k) {
+            self.irq.deferring.swap_remove(i);
+        }
+        self.irq.refresh();
+    }
+
+    /// An error ended a handler: it becomes a `warning` interrupt (printed
+    /// directly when the failing handler was a warning's).
+    pub(super) fn report_handler_error(&mut self, kind: Option<Ident>, err: &ScriptError) {
+        let what = kind.map_or("interrupt", |k| k.name());
+        let msg = format!("error in {what} handler: {}", err.located_message());
+        debug!(kind = what, error = %err.message, "handler failed");
+        if kind.is_none() || kind == Some(Ident::WARNING) {
+            let _ = writeln!(self.err(), "warning: {msg}");
+        } else {
+            self.irq.push_plain(Ident::WARNING, Value::str(msg));
+        }
+    }
+
+    pub(super) fn record_info(&mut self, k: ContKey) -> (&'static str, u32) {
+        let interp = self.interpreter_of(k).unwrap_or("?");
+        (interp, self.depth_for_record(k))
+    }
+
+    /// `k`'s depth of hand-off, memoised in the recorder: walk `back` up to
+    /// a continuation of known depth (or the root), then fill in.
+    fn depth_for_record(&mut self, k: ContKey) -> u32 {
+        let Some(rec) = self.cold.record.as_mut() else {
+            return 0;
+        };
+        let mut chain = Vec::new();
+        let mut cur = Some(k);
+        let mut base = None;
+        while let Some(c) = cur {
+            if let Some(d) = rec.known_depth(c) {
+                base = Some(d);
+                break;
+            }
+            chain.push(c);
+            cur = self.slots.get(c).and_then(|s| s.back);
+        }
+        let mut depth = base;
+        for c in chain.into_iter().rev() {
+            let d = depth.map_or(0, |d| d + 1);
+            rec.set_depth(c, d);
+            depth = Some(d);
+        }
+        depth.unwrap_or(0)
+    }
+
+    pub(super) fn record(
+        &mut self,
+        k: ContKey,
+        interp: &'static str,
+        depth: u32,
+        ran: u64,
+        step: &Step,
+    ) {
+        if let Some(r) = self.cold.record.as_mut() {
+            r.note(k, interp, depth, ran, matches!(step, Step::Fail(_)));
+        }
+    }
+}
