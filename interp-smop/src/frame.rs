@@ -28,6 +28,8 @@ const POOL_MAX: usize = 256;
 
 thread_local! {
     static REG_POOL: RefCell<Vec<Vec<Value>>> = const { RefCell::new(Vec::new()) };
+    /// Whether frames poll for interrupts (see [`set_interrupt_polling`]).
+    static POLLING: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
 }
 
 /// Reads register `r` (free registers and the constants copied after
@@ -94,7 +96,7 @@ impl MoldFrame {
     /// borrows the registers. Returns `Some(step)` when the step must end.
     #[inline(always)]
     #[allow(clippy::too_many_arguments)]
-    fn call(
+    fn call<const POLL: bool>(
         &mut self,
         rt: &mut Interp,
         me: Option<polyeval_core::ContKey>,
@@ -175,18 +177,33 @@ impl MoldFrame {
         }
         // A goto ends the step; so does an interrupt the call raised (a
         // warning, say), so that it is delivered here.
-        if rt.continuation() != me || rt.should_yield() {
+        if rt.continuation() != me || (POLL && rt.should_yield()) {
             return Some(Step::Continue);
         }
         None
     }
 }
 
+/// Benchmarks only: with `false`, frames on this thread run a copy of the
+/// interpreter loop compiled without interrupt polls (backward jumps and
+/// calls do not check for pending interrupts, which then wait for the end
+/// of the step). It measures what polling costs; nothing else should turn
+/// it off.
+#[doc(hidden)]
+pub fn set_interrupt_polling(on: bool) {
+    POLLING.with(|p| p.set(on));
+}
+
 impl MoldFrame {
     /// The interpreter loop proper, with the registers and the last-written
     /// register held in locals so they stay in machine registers.
     #[inline(always)]
-    fn run(&mut self, rt: &mut Interp, regs: &mut [Value], last: &mut Option<u32>) -> Step {
+    fn run<const POLL: bool>(
+        &mut self,
+        rt: &mut Interp,
+        regs: &mut [Value],
+        last: &mut Option<u32>,
+    ) -> Step {
         let me = rt.continuation();
         let mold = self.mold.clone();
         let lowered = mold.lowered();
@@ -226,7 +243,8 @@ impl MoldFrame {
                             Some(if taken { then } else { otherwise })
                         } else {
                             (self.cur, self.pc) = (ip as u32, ip as u32 + 1);
-                            if let Some(step) = self.call(rt, me, regs, last, &lowered.args, *inst)
+                            if let Some(step) =
+                                self.call::<POLL>(rt, me, regs, last, &lowered.args, *inst)
                             {
                                 return step;
                             }
@@ -234,7 +252,9 @@ impl MoldFrame {
                         }
                     } else {
                         (self.cur, self.pc) = (ip as u32, ip as u32 + 1);
-                        if let Some(step) = self.call(rt, me, regs, last, &lowered.args, *inst) {
+                        if let Some(step) =
+                            self.call::<POLL>(rt, me, regs, last, &lowered.args, *inst)
+                        {
                             return step;
                         }
                         None
@@ -262,14 +282,16 @@ impl MoldFrame {
                         }
                     }
                     (self.cur, self.pc) = (ip as u32, ip as u32 + 1);
-                    if let Some(step) = self.call(rt, me, regs, last, &lowered.args, *inst) {
+                    if let Some(step) = self.call::<POLL>(rt, me, regs, last, &lowered.args, *inst)
+                    {
                         return step;
                     }
                     None
                 }
                 Inst::Call0 { .. } | Inst::Call { .. } => {
                     (self.cur, self.pc) = (ip as u32, ip as u32 + 1);
-                    if let Some(step) = self.call(rt, me, regs, last, &lowered.args, *inst) {
+                    if let Some(step) = self.call::<POLL>(rt, me, regs, last, &lowered.args, *inst)
+                    {
                         return step;
                     }
                     None
@@ -294,7 +316,7 @@ impl MoldFrame {
             if let Some(target) = jump {
                 let target = target as usize;
                 // A backward jump is a safe point for interrupts.
-                if target <= ip && rt.should_yield() {
+                if POLL && target <= ip && rt.should_yield() {
                     (self.cur, self.pc) = (ip as u32, target as u32);
                     return Step::Continue;
                 }
@@ -332,7 +354,11 @@ impl Continuation for MoldFrame {
     fn eval(&mut self, rt: &mut Interp) -> Step {
         let mut regs = std::mem::take(&mut self.regs);
         let mut last = self.last;
-        let step = self.run(rt, &mut regs, &mut last);
+        let step = if POLLING.with(std::cell::Cell::get) {
+            self.run::<true>(rt, &mut regs, &mut last)
+        } else {
+            self.run::<false>(rt, &mut regs, &mut last)
+        };
         self.regs = regs;
         self.last = last;
         step

@@ -8,6 +8,7 @@
 //! those.
 
 use polyeval_tests::bench::{rss_bytes, side_by_side};
+use polyeval_tests::programs::METHOD_POLYEVAL;
 use polyeval_tests::APPLY_M0LD;
 use std::cell::Cell;
 use std::rc::Rc;
@@ -44,17 +45,6 @@ fn run_lua(rt: &mut Interp, lua: &Rc<LuaRuntime>, f: &mlua::Function, args: &[Va
     polyeval_lua::start_main(rt, lua, f.clone(), args).expect("start");
     rt.run().unwrap_or_else(|e| panic!("{}", e.report()))
 }
-
-/// N native-method calls on a SMOP Hash holding one pair.
-const METHOD_POLYEVAL: &str = r#"
-local n = ...
-local Hash = smop.lookup("Hash")
-local h = Hash:new()
-h["postcircumfix:{ }"](h, "x"):STORE(5)
-local s = 0
-for _ = 1, n do s = s + h:elems() end
-return s
-"#;
 
 /// The same loop on an mlua userdata with a Rust `elems` method.
 const METHOD_MLUA: &str = r#"

@@ -8,6 +8,7 @@
 //! only those.
 
 use polyeval_tests::bench::{median, rss_bytes, side_by_side};
+use polyeval_tests::programs::{FIB_M0LD, LOOP_M0LD};
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Instant;
@@ -26,54 +27,9 @@ fn run_m0ld(src: &str, extra: &[(&str, Value)]) -> Value {
     rt.run().unwrap_or_else(|e| panic!("{}", e.report()))
 }
 
-const FIB_M0LD: &str = r#"
-my $interpreter;
-my $scope;
-my $Code = $scope."lookup"("Code");
-$Code = $Code."FETCH"();
-my $body = mold {
-    my $interpreter;
-    my $scope;
-    my $capture;
-    my $n = $capture."positional"(0);
-    my $small = $n."infix:<"(2);
-    if $small { goto end } else { goto recurse };
-    recurse: noop;
-    my $fib = $scope."lookup"("&fib");
-    $fib = $fib."FETCH"();
-    my $a = $n."infix:-"(1);
-    $a = $fib."postcircumfix:( )"($a);
-    my $b = $n."infix:-"(2);
-    $b = $fib."postcircumfix:( )"($b);
-    $n = $a."infix:+"($b);
-    end: noop;
-    $n = $n."FETCH"();
-};
-my $fib = $Code."new"(:"outer"($scope), :"mold"($body));
-my $cell = $scope."postcircumfix:{ }"("&fib");
-$cell."STORE"($fib);
-my $N = $scope."lookup"("N");
-$N = $N."FETCH"();
-my $r = $fib."postcircumfix:( )"($N);
-"#;
-
 const FIB_LUA: &str = r#"
 local function fib(n) if n < 2 then return n end return fib(n - 1) + fib(n - 2) end
 return fib(...)
-"#;
-
-const LOOP_M0LD: &str = r#"
-my $interpreter;
-my $scope;
-my $N = $scope."lookup"("N");
-$N = $N."FETCH"();
-my $i = 0;
-my $s = 0;
-loop: $s = $s."infix:+"($i);
-$i = $i."infix:+"(1);
-my $c = $i."infix:<"($N);
-if $c { goto loop } else { goto done };
-done: $s = $s."FETCH"();
 "#;
 
 const LOOP_LUA: &str = r#"

@@ -63,3 +63,65 @@ pub mod bench {
         Some(pages * 4096)
     }
 }
+
+pub mod programs {
+    //! Benchmark programs more than one harness runs.
+
+    /// fib(N) in m0ld, N bound in the prelude as `N`.
+    pub const FIB_M0LD: &str = r#"
+my $interpreter;
+my $scope;
+my $Code = $scope."lookup"("Code");
+$Code = $Code."FETCH"();
+my $body = mold {
+    my $interpreter;
+    my $scope;
+    my $capture;
+    my $n = $capture."positional"(0);
+    my $small = $n."infix:<"(2);
+    if $small { goto end } else { goto recurse };
+    recurse: noop;
+    my $fib = $scope."lookup"("&fib");
+    $fib = $fib."FETCH"();
+    my $a = $n."infix:-"(1);
+    $a = $fib."postcircumfix:( )"($a);
+    my $b = $n."infix:-"(2);
+    $b = $fib."postcircumfix:( )"($b);
+    $n = $a."infix:+"($b);
+    end: noop;
+    $n = $n."FETCH"();
+};
+my $fib = $Code."new"(:"outer"($scope), :"mold"($body));
+my $cell = $scope."postcircumfix:{ }"("&fib");
+$cell."STORE"($fib);
+my $N = $scope."lookup"("N");
+$N = $N."FETCH"();
+my $r = $fib."postcircumfix:( )"($N);
+"#;
+
+    /// A counting loop to N in m0ld (sums 0..N).
+    pub const LOOP_M0LD: &str = r#"
+my $interpreter;
+my $scope;
+my $N = $scope."lookup"("N");
+$N = $N."FETCH"();
+my $i = 0;
+my $s = 0;
+loop: $s = $s."infix:+"($i);
+$i = $i."infix:+"(1);
+my $c = $i."infix:<"($N);
+if $c { goto loop } else { goto done };
+done: $s = $s."FETCH"();
+"#;
+
+    /// N native-method calls on a SMOP Hash holding one pair.
+    pub const METHOD_POLYEVAL: &str = r#"
+local n = ...
+local Hash = smop.lookup("Hash")
+local h = Hash:new()
+h["postcircumfix:{ }"](h, "x"):STORE(5)
+local s = 0
+for _ = 1, n do s = s + h:elems() end
+return s
+"#;
+}
