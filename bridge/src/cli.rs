@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-use polyeval_lua::{LuaConfig, Stdlib, DEFAULT_LUA_QUANTUM};
+use polyeval_lua::{LuaConfig, Preempt, Stdlib, DEFAULT_LUA_QUANTUM};
 
 use crate::run::{self, DiagramTarget, IrqOptions, Options};
 
@@ -46,6 +46,12 @@ enum Cmd {
         /// preempted).
         #[arg(long, value_name = "N", default_value_t = DEFAULT_LUA_QUANTUM, value_parser = clap::value_parser!(u32))]
         lua_quantum: u32,
+        /// How pure Lua code is preempted when an interrupt comes from
+        /// another thread: `signal` (default: no hook while nothing is
+        /// pending; the loop's thread is signalled) or `count` (a count
+        /// hook every --lua-quantum instructions: lower latency, slower Lua).
+        #[arg(long, value_name = "MODE", default_value = "signal")]
+        lua_preempt: Preempt,
         /// Testing: make Lua yield to the run loop at every count-hook check.
         #[arg(long, hide = true)]
         lua_always_preempt: bool,
@@ -144,6 +150,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> i32 {
             lua_memory_limit,
             lua_quantum,
             lua_always_preempt,
+            lua_preempt,
             interrupt_every_steps,
             interrupt_at_step,
             steps_report,
@@ -162,6 +169,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> i32 {
                     memory_limit: lua_memory_limit,
                     quantum: lua_quantum,
                     always_preempt: lua_always_preempt,
+                    preempt: lua_preempt,
                 },
                 irq: IrqOptions {
                     signals: !no_signals,

@@ -234,6 +234,13 @@ pub fn new_loop(
     rt.set_errput(err);
     rt.set_quantum(opts.quantum);
     rt.set_max_steps(opts.max_steps);
+    // Probes and step reports need Lua's work counted into steps; that is
+    // decided when Lua is installed.
+    rt.set_exact_step_counting(
+        opts.irq.every_steps.is_some()
+            || !opts.irq.at_steps.is_empty()
+            || opts.irq.steps_report.is_some(),
+    );
     prelude::install(&mut rt);
     let args = opts.args.iter().map(Value::str).collect();
     prelude::bind(

@@ -6,7 +6,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use crossbeam_channel::{Receiver, Sender};
 
@@ -28,11 +28,26 @@ pub struct Interrupt {
 ///
 /// Raising is a channel send plus an atomic store; the loop polls the flag
 /// between steps, so an idle handle costs the loop one relaxed load a step.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct InterruptHandle {
     tx: Sender<Interrupt>,
     flag: Arc<AtomicBool>,
+    waker: Arc<OnceLock<Waker>>,
+    accepting: Arc<AtomicBool>,
 }
+
+impl std::fmt::Debug for InterruptHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InterruptHandle")
+            .field("pending", &self.is_pending())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Called after every raise through a handle, from the raising thread: an
+/// interpreter that runs long stretches without polling (Lua without a
+/// count hook) uses it to make its running code look up.
+pub type Waker = Box<dyn Fn() + Send + Sync>;
 
 impl InterruptHandle {
     /// Queues an interrupt of `kind` with `payload`.
@@ -44,10 +59,11 @@ impl InterruptHandle {
         self.raise_ident(Ident::new(kind), payload)
     }
 
-    /// Whether an interrupt raised through a handle waits to be delivered.
-    /// One relaxed atomic load: cheap enough for an instruction-count hook.
+    /// Whether an interrupt raised through a handle waits and could be
+    /// delivered now (no handler runs, delivery is not deferred). Two
+    /// atomic loads: cheap enough for an instruction-count hook.
     pub fn is_pending(&self) -> bool {
-        self.flag.load(Ordering::Relaxed)
+        self.flag.load(Ordering::SeqCst) && self.accepting.load(Ordering::SeqCst)
     }
 
     /// Like [`InterruptHandle::raise`], with an interned kind.
@@ -59,7 +75,16 @@ impl InterruptHandle {
         self.tx
             .send(Interrupt { kind, payload })
             .map_err(|_| HostError::LoopGone.cold())?;
-        self.flag.store(true, Ordering::Release);
+        // Sequentially consistent, so that a waker's "already signalled"
+        // shortcut can never hide this raise (see `polyeval-lua`'s ffi).
+        self.flag.store(true, Ordering::SeqCst);
+        // While a handler runs (or delivery is deferred) nothing could be
+        // delivered: waking running code would only slow it down.
+        if self.accepting.load(Ordering::SeqCst) {
+            if let Some(w) = self.waker.get() {
+                w();
+            }
+        }
         Ok(())
     }
 }
@@ -98,6 +123,9 @@ pub(crate) struct Interrupts {
     pub ready: bool,
     /// Set when an interrupt was queued locally and waits for its origin.
     pub needs_origin: bool,
+    /// No handler runs and delivery is not deferred: an interrupt raised
+    /// now could be delivered at the next safe point.
+    pub accepting: bool,
     cold: Box<IrqCold>,
 }
 
@@ -105,6 +133,9 @@ pub(crate) struct Interrupts {
 pub(crate) struct IrqCold {
     pub tx: Sender<Interrupt>,
     pub rx: Receiver<Interrupt>,
+    pub waker: Arc<OnceLock<Waker>>,
+    /// [`Interrupts::accepting`], for raising threads.
+    pub accepting_shared: Arc<AtomicBool>,
     pub queue: VecDeque<Queued>,
     pub handlers: HashMap<Ident, Value>,
     pub defaults: HashMap<Ident, DefaultAction>,
@@ -158,9 +189,12 @@ impl Interrupts {
             flag: Arc::new(AtomicBool::new(false)),
             ready: false,
             needs_origin: false,
+            accepting: true,
             cold: Box::new(IrqCold {
                 tx,
                 rx,
+                waker: Arc::new(OnceLock::new()),
+                accepting_shared: Arc::new(AtomicBool::new(true)),
                 queue: VecDeque::new(),
                 handlers: HashMap::new(),
                 defaults,
@@ -179,6 +213,8 @@ impl Interrupts {
         InterruptHandle {
             tx: self.tx.clone(),
             flag: self.flag.clone(),
+            waker: self.waker.clone(),
+            accepting: self.accepting_shared.clone(),
         }
     }
 
@@ -247,10 +283,12 @@ impl Interrupts {
     }
 
     pub fn refresh(&mut self) {
-        self.ready = !self.queue.is_empty()
-            && self.active.is_none()
-            && self.deferred == 0
-            && self.deferring.is_empty();
+        let accepting = self.active.is_none() && self.deferred == 0 && self.deferring.is_empty();
+        self.ready = accepting && !self.queue.is_empty();
+        if accepting != self.accepting {
+            self.accepting = accepting;
+            self.accepting_shared.store(accepting, Ordering::SeqCst);
+        }
     }
 
     pub fn default_action(&self, kind: Ident) -> DefaultAction {

@@ -25,7 +25,7 @@ pub use cont::{ContKey, Continuation, Step};
 pub use drop::{drop_values, is_last_ref};
 pub use error::{Backtrace, ErrorKind, FrameInfo, HostError, InternalError, RunError, ScriptError};
 pub use ident::Ident;
-pub use interrupt::{DefaultAction, Interrupt, InterruptHandle};
+pub use interrupt::{DefaultAction, Interrupt, InterruptHandle, Waker};
 pub use irqconts::{NopHandler, Sleep, WithoutInterrupts};
 pub use object::{answer_plain, same_object, NativeFn, ObjRef, Object, Reply};
 pub use record::{Entry, Recorder, Segment};

@@ -138,6 +138,8 @@ struct Cold {
     record: Option<Box<Recorder>>,
     /// Run by [`Interp::exit_process`] before the process exits.
     exit_hooks: Vec<ExitHook>,
+    /// See [`Interp::set_exact_step_counting`].
+    exact_steps: bool,
 }
 
 /// A function [`Interp::exit_process`] runs before the process exits.
@@ -210,6 +212,7 @@ impl Interp {
                 timers: None,
                 record: None,
                 exit_hooks: Vec::new(),
+                exact_steps: false,
             }),
             irq: Interrupts::new(),
             immediate: no_immediates,
@@ -530,10 +533,12 @@ impl Interp {
     }
 
     /// Whether the running continuation should end its step early: an
-    /// interrupt waits. Cheap enough to call on every backward jump.
+    /// interrupt waits that could be delivered now (none is while a
+    /// handler runs or delivery is deferred). Cheap enough to call on every
+    /// backward jump.
     #[inline]
     pub fn should_yield(&self) -> bool {
-        self.irq.ready || self.irq.flag.load(Ordering::Relaxed)
+        self.irq.ready || (self.irq.accepting && self.irq.flag.load(Ordering::Relaxed))
     }
 
     /// Where continuation `k` stands, as `file:line:col` (or `-`), for

@@ -13,6 +13,7 @@ use polyeval_core::{Continuation, FrameInfo, Interp, ScriptError, Step, Value};
 
 use crate::convert::{self, error_message, from_lua};
 use crate::lend::lend;
+use crate::runtime::HookMode;
 use crate::runtime::Shared;
 
 enum Input {
@@ -101,8 +102,16 @@ impl Continuation for LuaCont {
             },
         };
         self.waiting = false;
-        let r = lend(rt, || thread.resume::<MultiValue>(args));
-        sh.in_flight.set(false);
+        let r = if sh.hooks == HookMode::Armed {
+            let local = rt.should_yield();
+            let entered = crate::ffi::enter(&thread, &sh.arm, || local || sh.irq.is_pending());
+            let r = lend(rt, || thread.resume::<MultiValue>(args));
+            crate::ffi::leave(entered);
+            r
+        } else {
+            lend(rt, || thread.resume::<MultiValue>(args))
+        };
+        crate::ffi::set_in_flight(false);
         let mut vals = match r {
             Ok(v) => v,
             Err(e) => {

@@ -1,11 +1,27 @@
-//! The one place with `unsafe` in polyeval: making a Lua state that has the
-//! `debug` library. polyeval reads suspended threads' stacks with a private
-//! `debug.getinfo` (lazily, for backtraces, instead of recording positions
-//! at every crossing); scripts see `debug` only with `--lua-stdlib all`.
-//! mlua offers this only through an `unsafe` constructor, because `debug`
-//! can break Lua's own memory-safety guarantees (`debug.setupvalue`,
-//! `debug.setuservalue`, ...).
+//! The one place with `unsafe` in polyeval, for two things mlua does not
+//! offer safely:
+//!
+//! 1. A Lua state that has the `debug` library. polyeval reads suspended
+//!    threads' stacks with a private `debug.getinfo` (lazily, for
+//!    backtraces); scripts see `debug` only with `--lua-stdlib all`.
+//! 2. Preemption on demand ("armed hooks"), for speed. A count hook makes
+//!    Lua 5.4 trap on every instruction (a pure Lua loop runs half as
+//!    fast), so by default driver threads run with no hook at all. When an
+//!    interrupt is raised from another thread, the loop's waker sends
+//!    SIGURG to the loop's thread; the handler sets a one-instruction count
+//!    hook on the Lua thread running there (`lua_sethook` is documented as
+//!    safe to call from a signal handler; the stand-alone `lua` does the
+//!    same for Ctrl-C). The hook removes itself and yields to the run loop.
+//!    User coroutines keep a permanent count hook that yields only when a
+//!    preemption was asked for.
 
+use std::cell::Cell;
+use std::ffi::c_int;
+use std::ptr;
+use std::sync::atomic::{compiler_fence, AtomicBool, Ordering};
+use std::sync::Arc;
+
+use mlua::ffi::{self, lua_Debug, lua_State};
 use mlua::{Lua, LuaOptions, StdLib};
 
 /// A Lua state with the safe standard libraries plus `debug`.
@@ -18,4 +34,187 @@ pub(crate) fn new_lua_with_debug() -> Lua {
     // for `--lua-stdlib all`; polyeval itself only calls `debug.getinfo`,
     // which reads and never writes.
     unsafe { Lua::unsafe_new_with(StdLib::ALL_SAFE | StdLib::DEBUG, LuaOptions::default()) }
+}
+
+thread_local! {
+    /// The driver thread Lua is running on this OS thread (null: none).
+    static CURRENT: Cell<*mut lua_State> = const { Cell::new(ptr::null_mut()) };
+    /// The run loop asked running Lua code to yield to it.
+    static PREEMPT: Cell<bool> = const { Cell::new(false) };
+    /// A `PENDING` yield is on its way (between a pending send and the
+    /// yield that carries it): no preemption may come in between.
+    static IN_FLIGHT: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Marks (or clears) a `PENDING` yield on its way.
+pub(crate) fn set_in_flight(on: bool) {
+    IN_FLIGHT.with(|c| c.set(on));
+}
+
+/// Whether a `PENDING` yield is on its way.
+pub(crate) fn in_flight() -> bool {
+    IN_FLIGHT.with(Cell::get)
+}
+
+/// How often (in instructions) a user coroutine's hook checks whether a
+/// preemption was asked for; at least 1.
+fn count(n: u32) -> c_int {
+    c_int::try_from(n.max(1)).unwrap_or(c_int::MAX)
+}
+
+/// Makes `l` run [`armed_hook`] at its next instruction.
+///
+/// # Safety
+///
+/// `l` must be a live Lua thread of a state owned by this OS thread.
+unsafe fn arm(l: *mut lua_State) {
+    // SAFETY: the caller guarantees `l` is live; `lua_sethook` only stores
+    // the hook fields (safe even from a signal handler, per Lua's manual).
+    unsafe { ffi::lua_sethook(l, Some(armed_hook), ffi::LUA_MASKCOUNT, 1) }
+}
+
+/// The hook of an armed driver thread. If a preemption is asked for, it
+/// yields to the run loop, where Lua can yield (and checks again later
+/// where it cannot). Otherwise the arming is stale (the loop already had
+/// its turn) and the hook removes itself. It stays installed across its
+/// own yield: mlua tells a hook's yield from a plain one by the hook's
+/// presence, and keeps the suspended frame's stack only for the former.
+unsafe extern "C-unwind" fn armed_hook(l: *mut lua_State, _ar: *mut lua_Debug) {
+    // SAFETY: Lua calls a hook on the thread it runs, with a valid state.
+    // Yielding from a count hook with no results is allowed, and must be
+    // the hook's last action.
+    unsafe {
+        if in_flight() {
+            return; // stays armed: the next instruction checks again
+        }
+        if !PREEMPT.with(Cell::get) {
+            ffi::lua_sethook(l, None, 0, 0);
+            return;
+        }
+        if ffi::lua_isyieldable(l) == 0 {
+            // Inside a C call (a sort comparator, say): look again later.
+            ffi::lua_sethook(l, Some(armed_hook), ffi::LUA_MASKCOUNT, 1000);
+            return;
+        }
+        ffi::lua_yield(l, 0);
+    }
+}
+
+/// The permanent hook of a user coroutine: yield when a preemption was
+/// asked for (the coroutine library passes the yield up to the driver).
+unsafe extern "C-unwind" fn coroutine_hook(l: *mut lua_State, _ar: *mut lua_Debug) {
+    // SAFETY: as for `armed_hook`.
+    unsafe {
+        if PREEMPT.with(Cell::get) && !in_flight() && ffi::lua_isyieldable(l) != 0 {
+            ffi::lua_yield(l, 0);
+        }
+    }
+}
+
+/// Gives user coroutine `co` its hook (checked every `every` instructions).
+pub(crate) fn hook_coroutine(co: &mlua::Thread, every: u32) {
+    let l = co.to_pointer().cast_mut().cast::<lua_State>();
+    // SAFETY: a thread value's pointer is its `lua_State`; `co` is held
+    // (so alive) and belongs to the Lua state running on this OS thread.
+    unsafe { ffi::lua_sethook(l, Some(coroutine_hook), ffi::LUA_MASKCOUNT, count(every)) }
+}
+
+/// Where Lua was before [`enter`]; give it back to [`leave`].
+pub(crate) struct Entered {
+    prev: *mut lua_State,
+}
+
+/// Notes that driver thread `t` is about to run (armed mode) and arms it
+/// at once if an interrupt already waits (`pending`, or the handle's flag
+/// read after the thread is published, so that a raise racing with this
+/// call is seen either here or by the signal handler).
+pub(crate) fn enter(t: &mlua::Thread, arm_state: &ArmState, pending: impl Fn() -> bool) -> Entered {
+    let me = t.to_pointer().cast_mut().cast::<lua_State>();
+    arm_state.signalled.store(false, Ordering::SeqCst);
+    let prev = CURRENT.with(|c| c.replace(me));
+    compiler_fence(Ordering::SeqCst);
+    if pending() {
+        PREEMPT.with(|p| p.set(true));
+        // SAFETY: `t` is held by the caller and about to be resumed here.
+        unsafe { arm(me) }
+    }
+    Entered { prev }
+}
+
+/// Undoes [`enter`] after the resume returned. A hook left on the thread
+/// removes itself at its next instruction (see [`armed_hook`]).
+pub(crate) fn leave(e: Entered) {
+    CURRENT.with(|c| c.set(e.prev));
+    compiler_fence(Ordering::SeqCst);
+    PREEMPT.with(|p| p.set(false));
+}
+
+/// The armed mode's shared state: whether the loop's thread was signalled
+/// since Lua last entered, and whether the loop still lives.
+pub(crate) struct ArmState {
+    signalled: AtomicBool,
+    alive: AtomicBool,
+}
+
+impl ArmState {
+    pub(crate) fn new() -> Arc<ArmState> {
+        Arc::new(ArmState {
+            signalled: AtomicBool::new(false),
+            alive: AtomicBool::new(true),
+        })
+    }
+
+    /// The loop is going away: its waker stops signalling.
+    pub(crate) fn retire(&self) {
+        self.alive.store(false, Ordering::SeqCst);
+    }
+}
+
+/// The waker for the run loop on the calling OS thread: it signals that
+/// thread (once until Lua next enters), whose handler arms the running
+/// driver thread. `None` where signals are not available.
+#[cfg(unix)]
+pub(crate) fn waker(state: &Arc<ArmState>) -> Option<polyeval_core::Waker> {
+    install_signal_handler()?;
+    // SAFETY: `pthread_self` has no preconditions.
+    let tid = unsafe { libc::pthread_self() };
+    let state = state.clone();
+    Some(Box::new(move || {
+        if state.alive.load(Ordering::SeqCst) && !state.signalled.swap(true, Ordering::SeqCst) {
+            // SAFETY: `tid` is the loop's thread, alive while `alive` is set
+            // (the loop retires the state before its thread can end).
+            unsafe {
+                libc::pthread_kill(tid, libc::SIGURG);
+            }
+        }
+    }))
+}
+
+#[cfg(not(unix))]
+pub(crate) fn waker(_state: &Arc<ArmState>) -> Option<polyeval_core::Waker> {
+    None
+}
+
+#[cfg(unix)]
+fn install_signal_handler() -> Option<()> {
+    static INSTALLED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    let ok = *INSTALLED.get_or_init(|| {
+        // SAFETY: the action is async-signal-safe: it reads and writes
+        // this thread's const-initialised thread-locals (no allocation, no
+        // locks) and calls `lua_sethook`, which Lua allows in a signal
+        // handler.
+        unsafe { signal_hook::low_level::register(libc::SIGURG, on_sigurg) }.is_ok()
+    });
+    ok.then_some(())
+}
+
+#[cfg(unix)]
+fn on_sigurg() {
+    let l = CURRENT.try_with(Cell::get).unwrap_or(ptr::null_mut());
+    if !l.is_null() {
+        let _ = PREEMPT.try_with(|p| p.set(true));
+        // SAFETY: `CURRENT` names the driver thread this OS thread is
+        // running between `enter` and `leave`, so it is live.
+        unsafe { arm(l) }
+    }
 }

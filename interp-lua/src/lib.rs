@@ -20,7 +20,7 @@ use std::rc::Rc;
 
 pub use cont::LuaCont;
 pub use convert::LuaObject;
-pub use runtime::{lua_error, LuaConfig, LuaRuntime, Stdlib, DEFAULT_LUA_QUANTUM};
+pub use runtime::{lua_error, LuaConfig, LuaRuntime, Preempt, Stdlib, DEFAULT_LUA_QUANTUM};
 
 use polyeval_core::{Interp, Reply, ScriptError, Value};
 

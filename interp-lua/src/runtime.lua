@@ -21,7 +21,7 @@ local R = ...
 local PENDING, ERR, Y = R.PENDING, R.ERR, R.Y
 local MAIN = R.main
 -- Rust functions, set by `init` once the Rust side exists.
-local send, nested, argmsg
+local send, nested, argmsg, hookco
 
 -- Raises Lua's own "bad argument" error for the function two levels up.
 local function check(ok, n, expected, fname, ...)
@@ -119,7 +119,7 @@ end
 function lib.create(...)
   local f = ...
   check(type(f) == "function", 1, "function", "coroutine.create", ...)
-  local c = ncreate(f)
+  local c = hookco(ncreate(f))
   USER[c] = true
   return c
 end
@@ -203,7 +203,7 @@ end
 function lib.wrap(...)
   local f = ...
   check(type(f) == "function", 1, "function", "coroutine.wrap", ...)
-  local c = ncreate(f)
+  local c = hookco(ncreate(f))
   USER[c] = true
   return function(...)
     return wrap_after(c, lib.resume(c, ...))
@@ -306,8 +306,8 @@ end
 
 return {
   interrupts = interrupts,
-  init = function(s, n, a)
-    send, nested, argmsg = s, n, a
+  init = function(s, n, a, h)
+    send, nested, argmsg, hookco = s, n, a, h
   end,
   method = method,
   bound = bound,

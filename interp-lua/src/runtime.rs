@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::ffi::c_void;
 use std::io::Write;
 use std::rc::{Rc, Weak};
+use std::sync::Arc;
 
 use mlua::{
     chunk::ChunkMode, Function, HookTriggers, LightUserData, Lua, MultiValue, Table, Thread,
@@ -45,6 +46,34 @@ impl std::str::FromStr for Stdlib {
     }
 }
 
+/// How running Lua code is made to give the run loop its turn when an
+/// interrupt comes from another thread.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Preempt {
+    /// No hook while nothing is pending (full speed); a raise signals the
+    /// loop's thread (SIGURG), whose handler arms a one-shot hook. Latency
+    /// is the OS's signal delivery (~10 µs; more in a VM).
+    #[default]
+    Signal,
+    /// A count hook every `--lua-quantum` instructions checks for pending
+    /// interrupts: lower latency, but Lua 5.4 then traps on every
+    /// instruction (a pure Lua loop runs about half as fast).
+    Count,
+}
+
+impl std::str::FromStr for Preempt {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "signal" => Ok(Preempt::Signal),
+            "count" => Ok(Preempt::Count),
+            other => Err(format!(
+                "unknown Lua preemption mode {other:?}: expected signal or count"
+            )),
+        }
+    }
+}
+
 /// The default number of Lua VM instructions between two count-hook
 /// checks.
 pub const DEFAULT_LUA_QUANTUM: u32 = 1000;
@@ -62,6 +91,10 @@ pub struct LuaConfig {
     /// Yield to the run loop at every count-hook check, needed or not. A
     /// stress mode for tests: interleaving must stay invisible to scripts.
     pub always_preempt: bool,
+    /// How pure Lua code is preempted (`--lua-preempt`). Budgets, probe
+    /// schedules and step reports always use the count hook, which counts
+    /// steps.
+    pub preempt: Preempt,
 }
 
 impl Default for LuaConfig {
@@ -71,6 +104,7 @@ impl Default for LuaConfig {
             memory_limit: None,
             quantum: DEFAULT_LUA_QUANTUM,
             always_preempt: false,
+            preempt: Preempt::Signal,
         }
     }
 }
@@ -139,10 +173,12 @@ pub(crate) struct Shared {
     pub objects: RefCell<HashMap<usize, Weak<LuaObject>, AddrHash>>,
     /// The continuation that waits for the last call that went pending.
     pub waiter: Cell<Option<ContKey>>,
-    /// A call went pending and its `PENDING` yield has not reached the
-    /// driver yet: the count hook must not preempt meanwhile, or the
-    /// result would be delivered to the preempted point instead.
-    pub in_flight: Cell<bool>,
+    /// How running Lua gives the run loop its turn (see [`HookMode`]).
+    pub hooks: HookMode,
+    /// Armed mode's state, shared with the loop's waker.
+    pub arm: Arc<crate::ffi::ArmState>,
+    /// The loop's interrupt handle (its flag is read before each resume).
+    pub irq: polyeval_core::InterruptHandle,
     /// Frames recorded by the error handler at the last Lua error.
     pub error_frames: RefCell<Vec<FrameInfo>>,
     /// Run-loop errors recently raised into Lua, with their Lua values:
@@ -319,6 +355,13 @@ pub fn lua_error(e: &mlua::Error) -> ScriptError {
     ScriptError::runtime(format!("lua: {e}"))
 }
 
+impl Drop for LuaRuntime {
+    fn drop(&mut self) {
+        // The loop's waker must stop signalling a thread that may end.
+        self.shared.arm.retire();
+    }
+}
+
 impl LuaRuntime {
     /// Creates the Lua state for `rt` and registers it as the loop's Lua
     /// interpreter.
@@ -333,37 +376,41 @@ impl LuaRuntime {
         // when it needs to, instead of recording it at every crossing.
         // Scripts see `debug` only with `--lua-stdlib all`.
         let lua = crate::ffi::new_lua_with_debug();
-        let shared = setup(&lua, &config).map_err(|e| lua_error(&e))?;
-        let hook_interrupts = rt.interrupt_handle();
-        let hook_shared = Rc::downgrade(&shared);
-        let q = config.quantum;
-        let always = config.always_preempt;
-        // `--lua-quantum 0`: no count hook at all (Lua runs at full speed;
-        // pure Lua code is not preempted).
-        let triggers = if q == 0 {
-            HookTriggers::new()
+        let hooks = if config.quantum == 0 {
+            HookMode::None
+        } else if config.always_preempt
+            || config.preempt == Preempt::Count
+            || rt.exact_step_counting()
+            || !cfg!(unix)
+        {
+            HookMode::Counting
         } else {
-            HookTriggers::new().every_nth_instruction(q)
+            HookMode::Armed
         };
-        lua.set_global_hook(triggers, move |_lua, _debug| {
-            // One check every `q` instructions: yield only when the run
-            // loop needs the thread back.
-            if hook_shared.upgrade().is_some_and(|s| s.in_flight.get()) {
-                return Ok(VmState::Continue);
+        let shared =
+            setup(&lua, &config, hooks, rt.interrupt_handle()).map_err(|e| lua_error(&e))?;
+        let hooks = shared.hooks;
+        match hooks {
+            HookMode::Counting => {
+                set_counting_hook(
+                    &lua,
+                    rt.interrupt_handle(),
+                    config.quantum,
+                    config.always_preempt,
+                )
+                .map_err(|e| lua_error(&e))?;
             }
-            let yield_now = with_rt(|rt| {
-                rt.add_steps(1);
-                always || rt.should_yield() || rt.steps_left() == 0
-            })
-            .unwrap_or(false)
-                || hook_interrupts.is_pending();
-            Ok(if yield_now {
-                VmState::Yield
-            } else {
-                VmState::Continue
-            })
-        })
-        .map_err(|e| lua_error(&e))?;
+            HookMode::Armed => match crate::ffi::waker(&shared.arm) {
+                Some(w) => {
+                    rt.set_interrupt_waker(w);
+                }
+                None => {
+                    set_counting_hook(&lua, rt.interrupt_handle(), config.quantum, false)
+                        .map_err(|e| lua_error(&e))?;
+                }
+            },
+            HookMode::None => {}
+        }
         if let Some(limit) = config.memory_limit {
             lua.set_memory_limit(limit).map_err(|e| lua_error(&e))?;
         }
@@ -480,7 +527,56 @@ impl LuaRuntime {
 /// Where the table `runtime.lua` returned is kept.
 const RUNTIME_KEY: &str = "polyeval.runtime";
 
-fn setup(lua: &Lua, config: &LuaConfig) -> mlua::Result<Rc<Shared>> {
+/// How running Lua gives the run loop its turn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum HookMode {
+    /// A count hook every `--lua-quantum` instructions counts steps and
+    /// yields when the loop needs it (budgets, probes, step reports).
+    Counting,
+    /// No hook while nothing is pending; a raise from another thread arms
+    /// a one-shot hook on the running thread (`ffi`). User coroutines
+    /// keep a light hook.
+    Armed,
+    /// `--lua-quantum 0`: never preempted.
+    None,
+}
+
+/// The count hook of [`HookMode::Counting`]: every `q` instructions it
+/// counts a step and yields when an interrupt waits or the step limit is
+/// reached (every time with `always`).
+fn set_counting_hook(
+    lua: &Lua,
+    irq: polyeval_core::InterruptHandle,
+    q: u32,
+    always: bool,
+) -> mlua::Result<()> {
+    lua.set_global_hook(
+        HookTriggers::new().every_nth_instruction(q),
+        move |_lua, _debug| {
+            if crate::ffi::in_flight() {
+                return Ok(VmState::Continue);
+            }
+            let yield_now = with_rt(|rt| {
+                rt.add_steps(1);
+                always || rt.should_yield() || rt.steps_left() == 0
+            })
+            .unwrap_or(false)
+                || irq.is_pending();
+            Ok(if yield_now {
+                VmState::Yield
+            } else {
+                VmState::Continue
+            })
+        },
+    )
+}
+
+fn setup(
+    lua: &Lua,
+    config: &LuaConfig,
+    hooks: HookMode,
+    irq: polyeval_core::InterruptHandle,
+) -> mlua::Result<Rc<Shared>> {
     let globals = lua.globals();
     let helpers = lua.create_table()?;
     helpers.set("PENDING", marker(1))?;
@@ -509,7 +605,9 @@ fn setup(lua: &Lua, config: &LuaConfig) -> mlua::Result<Rc<Shared>> {
         proxies,
         objects: RefCell::new(HashMap::default()),
         waiter: Cell::new(None),
-        in_flight: Cell::new(false),
+        hooks,
+        arm: crate::ffi::ArmState::new(),
+        irq,
         error_frames: RefCell::new(Vec::new()),
         getinfo: lua
             .globals()
@@ -520,10 +618,18 @@ fn setup(lua: &Lua, config: &LuaConfig) -> mlua::Result<Rc<Shared>> {
     });
     let _ = shared.handler.set(make_handler(lua, &shared)?);
     let init: Function = runtime.get("init")?;
+    let quantum = config.quantum;
+    let hook_coroutine = lua.create_function(move |_, co: Thread| {
+        if hooks == HookMode::Armed {
+            crate::ffi::hook_coroutine(&co, quantum);
+        }
+        Ok(co)
+    })?;
     init.call::<()>((
         make_send(lua, &shared)?,
         make_nested(lua, &shared)?,
         make_argmsg(lua)?,
+        hook_coroutine,
     ))?;
     convert::register_proxy_type(lua, &shared)?;
 
@@ -620,7 +726,11 @@ fn make_send(lua: &Lua, shared: &Rc<Shared>) -> mlua::Result<Function> {
                     mlua::Value::Nil,
                 ),
                 Some(Ok(Reply::Pending)) => {
-                    sh.in_flight.set(true);
+                    // A call went pending and its `PENDING` yield has not
+                    // reached the driver yet: no preemption may come in
+                    // between, or the result would go to the preempted
+                    // point instead.
+                    crate::ffi::set_in_flight(true);
                     (
                         err,
                         mlua::Value::LightUserData(sh.pending),
@@ -680,7 +790,7 @@ fn no_loop(lua: &Lua) -> mlua::Result<mlua::LuaString> {
 fn make_nested(lua: &Lua, shared: &Rc<Shared>) -> mlua::Result<Function> {
     let sh = shared.clone();
     lua.create_function(move |lua, ()| {
-        sh.in_flight.set(false);
+        crate::ffi::set_in_flight(false);
         let Some(waiter) = sh.waiter.take() else {
             return Err(mlua::Error::runtime(
                 "polyeval: nothing to wait for in a nested run loop",

@@ -11,7 +11,8 @@
 //! issues' benchmarks, each beside its baseline: m0ld loop and fib with the
 //! VM's interrupt polls compiled out (`set_interrupt_polling(false)`), and
 //! Lua method calls and a pure Lua loop with `--lua-quantum 0` (no hook, no
-//! arming: Lua never polls).
+//! arming: Lua never polls). The Lua rows are shown for both preemption
+//! modes: `signal` (the default) and `count` (`--lua-preempt count`).
 //!
 //! `cargo bench -p polyeval-tests --bench interrupts [quick] [latency|polling]`
 
@@ -21,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use polyeval_bridge::run::{new_loop, Options};
 use polyeval_core::{DefaultAction, Ident, Interp, SendValue, Value};
-use polyeval_lua::LuaRuntime;
+use polyeval_lua::{LuaRuntime, Preempt};
 use polyeval_smop::{asm, frame::set_interrupt_polling, prelude};
 use polyeval_tests::bench::side_by_side;
 use polyeval_tests::programs::{FIB_M0LD, LOOP_M0LD, METHOD_POLYEVAL};
@@ -183,8 +184,14 @@ fn latency(quick: bool) {
         us(base.p99)
     );
     let opts = Options::new("bench.lua");
-    let cases: [(&str, MakeLoop); 3] = [
+    let mut counting = Options::new("bench.lua");
+    counting.lua.preempt = Preempt::Count;
+    let cases: [(&str, MakeLoop); 4] = [
         ("tight Lua loop", Box::new(|| lua_loop(&opts, TIGHT_LUA))),
+        (
+            "  with --lua-preempt count",
+            Box::new(|| lua_loop(&counting, TIGHT_LUA)),
+        ),
         ("tight m0ld loop", Box::new(|| m0ld_loop(TIGHT_M0LD, None))),
         (
             "Lua waiting on m0ld",
@@ -260,9 +267,10 @@ fn polling(quick: bool, samples: usize) {
             if quick { 100_000 } else { 20_000_000 },
         ),
     ] {
-        let run = |lua_quantum: u32| {
+        let run = |lua_quantum: u32, preempt: Preempt| {
             let mut opts = Options::new("bench.lua");
             opts.lua.quantum = lua_quantum;
+            opts.lua.preempt = preempt;
             let mut rt = new_loop(
                 &opts,
                 Box::new(std::io::sink()),
@@ -277,10 +285,16 @@ fn polling(quick: bool, samples: usize) {
         };
         let (on, off) = side_by_side(
             samples,
-            || run(polyeval_lua::DEFAULT_LUA_QUANTUM),
-            || run(0),
+            || run(polyeval_lua::DEFAULT_LUA_QUANTUM, Preempt::Signal),
+            || run(0, Preempt::Signal),
         );
         overhead(&format!("{name} (--lua-quantum 0)"), on, off);
+        let (on, off) = side_by_side(
+            samples,
+            || run(polyeval_lua::DEFAULT_LUA_QUANTUM, Preempt::Count),
+            || run(0, Preempt::Signal),
+        );
+        overhead("  with --lua-preempt count", on, off);
     }
 }
 

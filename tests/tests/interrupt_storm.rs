@@ -4,7 +4,11 @@
 //! output is what it is without the storm.
 
 use polyeval_bridge::run::{new_loop, Options, SharedBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
 use polyeval_core::SendValue;
+use polyeval_lua::Preempt;
 
 const THREADS: i64 = 4;
 const PER_THREAD: i64 = 25_000;
@@ -21,6 +25,8 @@ polyeval.on_interrupt("storm", function(kind, id)
   seen[id] = true
   handled = handled + 1
 end)
+-- The storm starts once the handler is in place.
+polyeval.raise("ready")
 local add = smop.eval([[
   my $interpreter;
   my $scope;
@@ -49,22 +55,33 @@ for _ in pairs(seen) do distinct = distinct + 1 end
 print(string.format("handled %d distinct %d twice %d", handled, distinct, twice))
 "#;
 
-fn run(storm: bool) -> Vec<String> {
+fn run(storm: bool, preempt: Preempt) -> Vec<String> {
     let expected = if storm { THREADS * PER_THREAD } else { 0 };
     let out = SharedBuf::default();
     let mut opts = Options::new("storm.lua");
     opts.args = vec![expected.to_string()];
-    let mut rt = new_loop(&opts, Box::new(out.clone()), Box::new(std::io::sink())).expect("loop");
+    opts.lua.preempt = preempt;
+    let mut rt = new_loop(&opts, Box::new(out.clone()), Box::new(std::io::stderr())).expect("loop");
     let lua = polyeval_lua::LuaRuntime::of(&rt).expect("Lua");
     let arg = lua.lua().create_table().expect("table");
     arg.raw_set(1, expected).expect("arg");
     lua.lua().globals().set("arg", arg).expect("arg");
     let f = lua.load(PROGRAM.as_bytes(), "storm.lua").expect("compiles");
     polyeval_lua::start_main(&mut rt, &lua, f, &[]).expect("start");
+    let go = Arc::new(AtomicBool::new(false));
+    let flag = go.clone();
+    rt.on_interrupt_fn("ready", move |_, _| {
+        flag.store(true, Ordering::SeqCst);
+        Ok(polyeval_core::Value::Nil)
+    });
     let raisers: Vec<_> = (0..if storm { THREADS } else { 0 })
         .map(|t| {
             let h = rt.interrupt_handle();
+            let go = go.clone();
             std::thread::spawn(move || {
+                while !go.load(Ordering::SeqCst) {
+                    std::thread::yield_now();
+                }
                 for i in 0..PER_THREAD {
                     h.raise("storm", SendValue::Int(t * PER_THREAD + i))
                         .expect("the loop is alive");
@@ -85,13 +102,23 @@ fn run(storm: bool) -> Vec<String> {
 
 #[test]
 fn every_interrupt_of_the_storm_is_handled_exactly_once() {
-    let clean = run(false);
-    assert_eq!(clean, ["checksum 59998", "handled 0 distinct 0 twice 0"]);
-    let stormy = run(true);
-    assert_eq!(
-        stormy[0], clean[0],
-        "the storm changed the program's output"
-    );
-    let n = THREADS * PER_THREAD;
-    assert_eq!(stormy[1], format!("handled {n} distinct {n} twice 0"));
+    // Under both ways of preempting Lua: signalled (the default) and the
+    // count hook.
+    for preempt in [Preempt::Signal, Preempt::Count] {
+        eprintln!("mode {preempt:?}");
+        let clean = run(false, preempt);
+        assert_eq!(clean, ["checksum 59998", "handled 0 distinct 0 twice 0"]);
+        eprintln!("clean done");
+        let stormy = run(true, preempt);
+        assert_eq!(
+            stormy[0], clean[0],
+            "{preempt:?}: the storm changed the output"
+        );
+        let n = THREADS * PER_THREAD;
+        assert_eq!(
+            stormy[1],
+            format!("handled {n} distinct {n} twice 0"),
+            "{preempt:?}"
+        );
+    }
 }

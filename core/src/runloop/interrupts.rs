@@ -21,7 +21,7 @@ use crate::capture::Capture;
 use crate::cont::{ContKey, Step};
 use crate::error::{FrameInfo, RunError, ScriptError};
 use crate::ident::Ident;
-use crate::interrupt::{DefaultAction, InterruptHandle};
+use crate::interrupt::{DefaultAction, InterruptHandle, Waker};
 use crate::irqconts::NopHandler;
 use crate::object::NativeFn;
 use crate::record::{Recorder, Segment};
@@ -157,6 +157,27 @@ impl Interp {
             }
         }
         Ok(())
+    }
+
+    /// Installs the loop's [`Waker`], called after every raise through an
+    /// [`InterruptHandle`] (once per loop; later calls are ignored and
+    /// answer false).
+    pub fn set_interrupt_waker(&mut self, waker: Waker) -> bool {
+        self.irq.waker.set(waker).is_ok()
+    }
+
+    /// Asks interpreters to count their work into steps exactly (Lua's
+    /// count hook), as budgets, probe schedules and step reports need;
+    /// without it an interpreter may run a stretch of pure code as one step
+    /// and be preempted on demand instead.
+    pub fn set_exact_step_counting(&mut self, on: bool) {
+        self.cold.exact_steps = on;
+    }
+
+    /// Whether steps must be counted exactly: asked for, or a budget or a
+    /// probe schedule is set.
+    pub fn exact_step_counting(&self) -> bool {
+        self.cold.exact_steps || self.limit != u64::MAX
     }
 
     /// Installs a Rust closure as the handler of `kind`; it gets the
