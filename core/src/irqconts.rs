@@ -103,10 +103,13 @@ impl Continuation for WithoutInterrupts {
             // The callee's result arrived by `setr`.
             return Step::Done(std::mem::take(&mut self.result));
         };
+        let me = rt.continuation();
         rt.defer_interrupts_while_current();
         match rt.send(Ident::CALL, Capture::new(&code, &[])) {
-            Ok(Reply::Value(v)) => Step::Done(v),
-            Ok(Reply::Pending) => Step::Continue,
+            Ok(Reply::Value(v)) if rt.continuation() == me => Step::Done(v),
+            // Control went to a callee (whatever the reply said): its
+            // result comes back by `setr`.
+            Ok(_) => Step::Continue,
             Err(e) => Step::Fail(e),
         }
     }
