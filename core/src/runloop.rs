@@ -538,7 +538,7 @@ impl Interp {
     /// backward jump.
     #[inline]
     pub fn should_yield(&self) -> bool {
-        self.irq.ready || (self.irq.accepting && self.irq.flag.load(Ordering::Relaxed))
+        self.irq.ready || (self.irq.flag.load(Ordering::Relaxed) && self.irq.accepting)
     }
 
     /// Where continuation `k` stands, as `file:line:col` (or `-`), for

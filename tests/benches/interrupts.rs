@@ -8,8 +8,8 @@
 //! thread spinning on `try_recv`, measured in the same process.
 //!
 //! `polling`: what polling costs when nothing is pending, on the earlier
-//! issues' benchmarks, each beside its baseline: m0ld loop and fib with the
-//! VM's interrupt polls compiled out (`set_interrupt_polling(false)`), and
+//! issues' benchmarks, each beside its baseline: the m0ld loop with the
+//! VM's interrupt polls compiled out (`MoldFrame::eval_without_polls`), and
 //! Lua method calls and a pure Lua loop with `--lua-quantum 0` (no hook, no
 //! arming: Lua never polls). The Lua rows are shown for both preemption
 //! modes: `signal` (the default) and `count` (`--lua-preempt count`).
@@ -21,11 +21,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use polyeval_bridge::run::{new_loop, Options};
+use polyeval_core::{Continuation, FrameInfo, Step};
 use polyeval_core::{DefaultAction, Ident, Interp, SendValue, Value};
 use polyeval_lua::{LuaRuntime, Preempt};
-use polyeval_smop::{asm, frame::set_interrupt_polling, prelude};
+use polyeval_smop::{asm, frame::MoldFrame, prelude};
 use polyeval_tests::bench::side_by_side;
-use polyeval_tests::programs::{FIB_M0LD, LOOP_M0LD, METHOD_POLYEVAL};
+use polyeval_tests::programs::{LOOP_M0LD, METHOD_POLYEVAL};
 
 const TIGHT_LUA: &str = "local i = 0 while true do i = i + 1 end";
 
@@ -54,14 +55,37 @@ fn lua_loop(opts: &Options, src: &str) -> Interp {
     rt
 }
 
-fn m0ld_loop(src: &str, n: Option<i64>) -> Interp {
+/// A top-level m0ld frame whose steps run the VM's loop compiled without
+/// interrupt polls (its callees' frames still poll).
+struct Unpolled(MoldFrame);
+
+impl Continuation for Unpolled {
+    fn interpreter(&self) -> &'static str {
+        "smop"
+    }
+    fn eval(&mut self, rt: &mut Interp) -> Step {
+        self.0.eval_without_polls(rt)
+    }
+    fn setr(&mut self, v: Value) {
+        self.0.setr(v);
+    }
+    fn frames(&self, out: &mut Vec<FrameInfo>) {
+        self.0.frames(out);
+    }
+}
+
+fn m0ld_loop(src: &str, n: Option<i64>, poll: bool) -> Interp {
     let mold = asm::compile(src, "bench.m0ld").unwrap_or_else(|d| panic!("{}", d.render()));
     let mut rt = Interp::new();
     if let Some(n) = n {
         prelude::bind(&mut rt, "N", Value::Int(n));
     }
     let frame = prelude::top_frame(&mut rt, mold);
-    rt.start(Box::new(frame));
+    if poll {
+        rt.start(Box::new(frame));
+    } else {
+        rt.start(Box::new(Unpolled(frame)));
+    }
     rt
 }
 
@@ -192,7 +216,10 @@ fn latency(quick: bool) {
             "  with --lua-preempt count",
             Box::new(|| lua_loop(&counting, TIGHT_LUA)),
         ),
-        ("tight m0ld loop", Box::new(|| m0ld_loop(TIGHT_M0LD, None))),
+        (
+            "tight m0ld loop",
+            Box::new(|| m0ld_loop(TIGHT_M0LD, None, true)),
+        ),
         (
             "Lua waiting on m0ld",
             Box::new(|| lua_loop(&opts, LUA_WAITS_ON_M0LD)),
@@ -229,32 +256,16 @@ fn overhead(name: &str, on: Duration, off: Duration) {
 
 fn polling(quick: bool, samples: usize) {
     println!("polling: cost when nothing is pending (medians of {samples}, side by side)");
-    for (name, src, n, want) in [
-        (
-            "m0ld loop",
-            LOOP_M0LD,
-            if quick { 100_000 } else { 10_000_000 },
-            None,
-        ),
-        (
-            "m0ld fib",
-            FIB_M0LD,
-            if quick { 15 } else { 25 },
-            Some(if quick { 610 } else { 75025 }),
-        ),
-    ] {
-        let run = |poll: bool| {
-            set_interrupt_polling(poll);
-            let mut rt = m0ld_loop(src, Some(n));
-            let v = rt.run().unwrap_or_else(|e| panic!("{}", e.report()));
-            set_interrupt_polling(true);
-            if let Some(w) = want {
-                assert!(matches!(v, Value::Int(x) if x == w));
-            }
-        };
-        let (on, off) = side_by_side(samples, || run(true), || run(false));
-        overhead(&format!("{name} (VM polls compiled out)"), on, off);
-    }
+    // The m0ld loop runs in one frame, whose VM loop can be swapped for
+    // the copy compiled without polls (fib's many frames cannot).
+    let n: i64 = if quick { 100_000 } else { 10_000_000 };
+    let run = |poll: bool| {
+        let mut rt = m0ld_loop(LOOP_M0LD, Some(n), poll);
+        let v = rt.run().unwrap_or_else(|e| panic!("{}", e.report()));
+        assert!(matches!(v, Value::Int(x) if x == n * (n - 1) / 2));
+    };
+    let (on, off) = side_by_side(samples, || run(true), || run(false));
+    overhead("m0ld loop (VM polls compiled out)", on, off);
     for (name, src, n) in [
         (
             "Lua -> SMOP method calls",
