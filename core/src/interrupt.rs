@@ -222,12 +222,7 @@ impl Interrupts {
     pub fn drain(&mut self) {
         if self.flag.swap(false, Ordering::Acquire) {
             while let Ok(i) = self.rx.try_recv() {
-                self.queue.push_back(Queued {
-                    kind: i.kind,
-                    payload: i.payload.into_value(),
-                    origin: None,
-                    needs_origin: false,
-                });
+                self.push_plain(i.kind, i.payload.into_value());
             }
         }
         self.refresh();
@@ -251,12 +246,7 @@ impl Interrupts {
     pub fn wait_until(&mut self, deadline: std::time::Instant) -> bool {
         match self.rx.recv_deadline(deadline) {
             Ok(i) => {
-                self.queue.push_back(Queued {
-                    kind: i.kind,
-                    payload: i.payload.into_value(),
-                    origin: None,
-                    needs_origin: false,
-                });
+                self.push_plain(i.kind, i.payload.into_value());
                 self.drain();
                 true
             }
@@ -264,8 +254,8 @@ impl Interrupts {
         }
     }
 
-    /// Queues an interrupt that needs no origin (a report of a failed
-    /// handler, a scheduled probe).
+    /// Queues an interrupt that needs no origin (one from another thread,
+    /// a report of a failed handler, a scheduled probe).
     pub fn push_plain(&mut self, kind: Ident, payload: Value) {
         self.queue.push_back(Queued {
             kind,

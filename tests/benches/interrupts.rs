@@ -25,7 +25,7 @@ use polyeval_core::{Continuation, FrameInfo, Step};
 use polyeval_core::{DefaultAction, Ident, Interp, SendValue, Value};
 use polyeval_lua::{LuaRuntime, Preempt};
 use polyeval_smop::{asm, frame::MoldFrame, prelude};
-use polyeval_tests::bench::side_by_side;
+use polyeval_tests::bench::{side_by_side, BenchArgs};
 use polyeval_tests::programs::{LOOP_M0LD, METHOD_POLYEVAL};
 
 const TIGHT_LUA: &str = "local i = 0 while true do i = i + 1 end";
@@ -310,17 +310,9 @@ fn polling(quick: bool, samples: usize) {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with("--"))
-        .collect();
-    let quick = args.iter().any(|a| a == "quick");
-    let only: Vec<&str> = args
-        .iter()
-        .map(String::as_str)
-        .filter(|a| *a != "quick")
-        .collect();
-    let want = |s: &str| only.is_empty() || only.contains(&s);
+    let args = BenchArgs::from_env();
+    let quick = args.quick;
+    let want = |name: &str| args.want(name);
     let samples = if quick { 3 } else { 11 };
     if want("latency") {
         latency(quick);

@@ -7,7 +7,7 @@
 //! honest), or section names (`method`, `roundtrip`, `memory`) to run only
 //! those.
 
-use polyeval_tests::bench::{rss_bytes, side_by_side};
+use polyeval_tests::bench::{rss_bytes, side_by_side, BenchArgs};
 use polyeval_tests::programs::METHOD_POLYEVAL;
 use polyeval_tests::APPLY_M0LD;
 use std::cell::Cell;
@@ -115,18 +115,9 @@ fn per_call(d: Duration, n: i64) -> f64 {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with('-'))
-        .collect();
-    let quick = args.iter().any(|a| a == "quick");
-    // Any other argument selects sections by name: method, roundtrip, memory.
-    let only: Vec<&str> = args
-        .iter()
-        .map(String::as_str)
-        .filter(|a| *a != "quick")
-        .collect();
-    let want = |name: &str| only.is_empty() || only.contains(&name);
+    let args = BenchArgs::from_env();
+    let quick = args.quick;
+    let want = |name: &str| args.want(name);
     let samples = if quick { 3 } else { 7 };
     println!("polyeval Lua benchmarks ({samples} samples each, medians)\n");
 

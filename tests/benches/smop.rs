@@ -7,7 +7,7 @@
 //! honest), or section names (`fib`, `loop`, `dispatch`, `memory`) to run
 //! only those.
 
-use polyeval_tests::bench::{median, rss_bytes, side_by_side};
+use polyeval_tests::bench::{median, rss_bytes, side_by_side, BenchArgs};
 use polyeval_tests::programs::{FIB_M0LD, LOOP_M0LD};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -88,18 +88,9 @@ my $r = $f."postcircumfix:( )"($N);
 "#;
 
 fn main() {
-    let args: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with('-'))
-        .collect();
-    let quick = args.iter().any(|a| a == "quick");
-    // Any other argument selects sections by name: fib, loop, dispatch, memory.
-    let only: Vec<&str> = args
-        .iter()
-        .map(String::as_str)
-        .filter(|a| *a != "quick")
-        .collect();
-    let want = |name: &str| only.is_empty() || only.contains(&name);
+    let args = BenchArgs::from_env();
+    let quick = args.quick;
+    let want = |name: &str| args.want(name);
     let samples = if quick { 3 } else { 7 };
     let lua = mlua::Lua::new();
     println!("polyeval SMOP benchmarks ({samples} samples each, medians)\n");

@@ -56,6 +56,34 @@ pub mod bench {
         (median(ta), median(tb))
     }
 
+    /// A benchmark's command line: `quick` shrinks the sizes (CI passes
+    /// it); any other word selects a section by name; flags (cargo bench
+    /// passes `--bench`) are ignored.
+    pub struct BenchArgs {
+        /// Small sizes, for CI.
+        pub quick: bool,
+        only: Vec<String>,
+    }
+
+    impl BenchArgs {
+        /// Reads the process's arguments.
+        pub fn from_env() -> Self {
+            let words: Vec<String> = std::env::args()
+                .skip(1)
+                .filter(|a| !a.starts_with('-'))
+                .collect();
+            BenchArgs {
+                quick: words.iter().any(|a| a == "quick"),
+                only: words.into_iter().filter(|a| a != "quick").collect(),
+            }
+        }
+
+        /// Whether section `name` runs (all do when none is named).
+        pub fn want(&self, name: &str) -> bool {
+            self.only.is_empty() || self.only.iter().any(|o| o == name)
+        }
+    }
+
     /// The process's resident set size in bytes (Linux), if readable.
     pub fn rss_bytes() -> Option<u64> {
         let statm = std::fs::read_to_string("/proc/self/statm").ok()?;

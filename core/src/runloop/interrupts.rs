@@ -130,9 +130,8 @@ impl Interp {
                 }),
                 DefaultAction::Detour => {
                     let hk = self
-                        .insert(Box::new(NopHandler), interrupted)
+                        .detour(Box::new(NopHandler))
                         .map_err(RunError::Script)?;
-                    self.current = Some(hk);
                     self.handler_started(hk, q.kind);
                     Ok(())
                 }
