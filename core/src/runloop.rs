@@ -150,6 +150,9 @@ pub type ExitHook = Box<dyn FnOnce(&mut Interp, i32)>;
 pub struct Interp {
     slots: SlotMap<ContKey, Slot>,
     current: Option<ContKey>,
+    /// The continuation whose step the innermost loop is running (nested
+    /// run loops save and restore it).
+    stepping: Option<ContKey>,
     running: bool,
     quantum: u32,
     steps: u64,
@@ -192,6 +195,7 @@ impl Interp {
         Interp {
             slots: SlotMap::with_key(),
             current: None,
+            stepping: None,
             running: false,
             quantum: DEFAULT_QUANTUM,
             steps: 0,
@@ -337,9 +341,11 @@ impl Interp {
         self.slots.contains_key(k)
     }
 
-    /// Whether `k` is the continuation running a step right now.
+    /// Whether `k` is the continuation running the innermost step right
+    /// now: the one whose code is executing. A continuation that waits in
+    /// a nested run loop is running a step too, but is not this one.
     pub fn is_running(&self, k: ContKey) -> bool {
-        self.slots.get(k).is_some_and(|s| s.cont.is_none())
+        self.stepping == Some(k)
     }
 
     /// The interpreter name of continuation `k`.
@@ -756,12 +762,14 @@ impl Interp {
                 .into());
             };
             // One panic guard covers the whole run of consecutive steps.
+            let outer = self.stepping.replace(k);
             let step = match catch_unwind(AssertUnwindSafe(|| {
                 self.run_same(k, &mut *cont, trace_steps)
             })) {
                 Ok(step) => step,
                 Err(p) => Step::Fail(ScriptError::from_panic(&*p)),
             };
+            self.stepping = outer;
             if let Some((interp, depth)) = recording {
                 self.record(k, interp, depth, self.steps - steps_before, &step);
             }
