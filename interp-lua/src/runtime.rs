@@ -22,10 +22,11 @@ use crate::lend::{lend, with_rt};
 /// Which standard libraries Lua code gets (DESIGN §7).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Stdlib {
-    /// Everything but `debug`.
+    /// Everything but `debug`; `load`, `loadfile`, `dofile` and `require`
+    /// take text chunks only (Lua has no bytecode verifier).
     #[default]
     Safe,
-    /// Everything, `debug` included.
+    /// Everything, `debug` and binary chunks included.
     All,
     /// No `io`, `os`, `package`, `require`, `dofile`, `loadfile`, `debug`;
     /// `load` takes text chunks only.
@@ -663,31 +664,44 @@ fn setup(
             }
         }
     }
+    if config.stdlib != Stdlib::All {
+        install_text_only(lua, &runtime)?;
+    }
     if config.stdlib == Stdlib::Sandbox {
         for name in [
             "io", "os", "package", "require", "dofile", "loadfile", "debug",
         ] {
             globals.raw_remove(name)?;
         }
-        let text_load: Function = lua
-            .load(
-                r#"local load, select = ...
-                return function(chunk, name, mode, ...)
-                  if select('#', ...) > 0 then return load(chunk, name, "t", ...) end
-                  return load(chunk, name, "t")
-                end"#,
-            )
-            .set_name("=polyeval")
-            .call((
-                globals.get::<Function>("load")?,
-                globals.get::<Function>("select")?,
-            ))?;
-        globals.set("load", text_load)?;
         if let Ok(string) = globals.get::<Table>("string") {
             string.raw_remove("dump")?;
         }
     }
     Ok(shared)
+}
+
+/// Replaces `load`, `loadfile`, `dofile` and `require`'s Lua file searcher
+/// with text-only ones (`runtime.lua`'s `textonly`): binary chunks are
+/// refused with Lua's own message.
+fn install_text_only(lua: &Lua, runtime: &Table) -> mlua::Result<()> {
+    let globals = lua.globals();
+    let package = globals.get::<Option<Table>>("package")?;
+    let make: Function = runtime.get("textonly")?;
+    let (load, loadfile, dofile, searcher): (Function, Function, Function, Option<Function>) = make
+        .call((
+            globals.get::<Function>("load")?,
+            globals.get::<Function>("loadfile")?,
+            package.clone(),
+        ))?;
+    globals.set("load", load)?;
+    globals.set("loadfile", loadfile)?;
+    globals.set("dofile", dofile)?;
+    if let (Some(package), Some(searcher)) = (package, searcher) {
+        if let Ok(searchers) = package.get::<Table>("searchers") {
+            searchers.raw_set(2, searcher)?;
+        }
+    }
+    Ok(())
 }
 
 /// `send(obj, id, ...)`: sends message `id` (an identifier index) to a SMOP

@@ -1,5 +1,7 @@
 -- load: strings and reader functions, chunk names, modes, custom environments,
 -- _ENV as a local and an upvalue, syntax errors, results and varargs of chunks.
+-- Binary chunks load only with --lua-stdlib all (see binary_chunks.lua).
+-- lua-stdlib: all
 -- expect-stdout:
 -- | function	3	10	nil	30
 -- | 2	y	x
@@ -18,7 +20,7 @@
 -- | nil	s:1: no visible label 'nowhere' for <goto> at line 1
 -- | nil	s:1: attempt to assign to const variable 'x'
 -- | nil	s:1: break outside loop at line 1
--- | nil	load_env.lua:70: reader failed
+-- | nil	load_env.lua:72: reader failed
 -- | nil	attempt to load a binary chunk (mode is 't')
 -- | nil	attempt to load a text chunk (mode is 'b')
 -- | 42	5	8
