@@ -169,21 +169,38 @@ impl Object for TimerObject {
     }
 }
 
-/// Reads a duration in seconds from a script value.
+/// The longest delay a timer or `sleep` takes: 100 years. Longer finite
+/// delays are clamped to it (the clock could not represent them, and no
+/// program waits that long).
+pub const MAX_DELAY: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+
+/// Reads a duration in seconds from a script value; finite delays longer
+/// than [`MAX_DELAY`] are clamped to it.
 ///
 /// # Errors
 ///
-/// A wrong-type error naming `what` for anything but a finite, non-negative
-/// number.
+/// A wrong-type error naming `what` for anything but a number, and a
+/// runtime error for a negative number, NaN or an infinity.
 pub fn seconds(v: &Value, what: &str) -> Result<Duration, ScriptError> {
     let s = match v {
         Value::Int(i) => *i as f64,
         Value::Float(f) => *f,
         _ => return Err(ScriptError::wrong_type(what, "a number", v.type_name())),
     };
-    Duration::try_from_secs_f64(s).map_err(|_| {
-        ScriptError::runtime(format!(
-            "{what} must be a finite, non-negative number of seconds, got {s}"
-        ))
-    })
+    if !s.is_finite() || s < 0.0 {
+        return Err(bad_seconds(what, v));
+    }
+    Ok(Duration::try_from_secs_f64(s).map_or(MAX_DELAY, |d| d.min(MAX_DELAY)))
+}
+
+#[cold]
+fn bad_seconds(what: &str, v: &Value) -> ScriptError {
+    let got = match v {
+        Value::Float(f) => crate::format_float(*f),
+        Value::Int(i) => i.to_string(),
+        other => other.type_name().to_owned(),
+    };
+    ScriptError::runtime(format!(
+        "{what} must be a finite, non-negative number of seconds, got {got}"
+    ))
 }
