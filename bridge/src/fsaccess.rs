@@ -19,7 +19,11 @@
 //! only that loading is not allowed, the same text whether the file exists,
 //! cannot be read, is a folder, or is a symlink that leads outside.
 //! Inside allowed folders, read errors are the usual ones (`cannot read
-//! PATH: No such file or directory`, ...).
+//! PATH: No such file or directory`, ...). With no folder allowed, a
+//! refusal makes no system call at all (unless the name is that of an
+//! allowed file), so its timing tells nothing either; with folders
+//! allowed, resolving a path outside them takes the time the file system
+//! takes.
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -155,16 +159,13 @@ impl FileAccess {
         if path.file_name().is_none() {
             return false;
         }
-        let absent = matches!(std::fs::symlink_metadata(path),
-            Err(e) if e.kind() == io::ErrorKind::NotFound);
         let parent = match path.parent() {
             Some(p) if !p.as_os_str().is_empty() => p,
             _ => Path::new("."),
         };
-        absent
-            && std::fs::canonicalize(parent)
-                .map(|p| self.under_allowed_dir(&p))
-                .unwrap_or(false)
+        std::fs::canonicalize(parent).is_ok_and(|p| self.under_allowed_dir(&p))
+            && matches!(std::fs::symlink_metadata(path),
+                Err(e) if e.kind() == io::ErrorKind::NotFound)
     }
 
     /// Reads the code file `path` (relative to the working directory) for
@@ -190,6 +191,13 @@ impl FileAccess {
             LoadError::NotAllowed
         };
         let p = Path::new(path);
+        // With no folder allowed, only a file named like an allowed one
+        // can be it: refuse anything else without touching the file
+        // system, so that not even the time a refusal takes depends on
+        // the file.
+        if self.dirs.is_none() && !self.files.iter().any(|f| f.file_name() == p.file_name()) {
+            return Err(refused);
+        }
         match std::fs::canonicalize(p) {
             // Read what was checked, not the path again.
             Ok(real) if self.allows(&real) => std::fs::read(&real).map_err(read_error),
