@@ -14,6 +14,8 @@
 //! # quanta: 1 1000                 (restrict the quanta it runs under)
 //! # lua-stdlib: all                (Lua standard libraries: safe, all, sandbox)
 //! # lua-memory-limit: 4000000      (bytes)
+//! # allow-read: lib                (`--allow-read`: a folder, relative to the
+//! #                                 script's own folder; repeatable)
 //! ```
 //!
 //! Without `expect-stdout`, the script checks itself through TAP: stdout
@@ -40,6 +42,7 @@ struct Expect {
     quanta: Option<Vec<u32>>,
     lua_stdlib: Option<polyeval_lua::Stdlib>,
     lua_memory_limit: Option<usize>,
+    allow_read: Vec<String>,
 }
 
 fn parse_quantum(s: &str) -> u32 {
@@ -80,6 +83,7 @@ fn parse_header(src: &str, prefix: &str) -> Expect {
             "quanta" => e.quanta = Some(value.split_whitespace().map(parse_quantum).collect()),
             "lua-stdlib" => e.lua_stdlib = value.parse().ok(),
             "lua-memory-limit" => e.lua_memory_limit = value.parse().ok(),
+            "allow-read" => e.allow_read.push(value.to_owned()),
             _ => {}
         }
     }
@@ -108,6 +112,12 @@ fn run_one(
     opts.lua.memory_limit = exp.lua_memory_limit;
     if let Some(m) = exp.lua_stdlib {
         opts.lua.stdlib = m;
+    }
+    let here = path.parent().unwrap_or(Path::new("."));
+    for dir in &exp.allow_read {
+        opts.file_access
+            .allow_dir(here.join(dir))
+            .map_err(|e| format!("allow-read: {e}"))?;
     }
     let code = execute(&opts, Box::new(out.clone()), Box::new(err.clone()));
     let stdout = String::from_utf8_lossy(&out.contents()).into_owned();

@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 
 use polyeval_lua::{LuaConfig, Preempt, Stdlib, DEFAULT_LUA_QUANTUM};
 
+use crate::fsaccess::FileAccess;
 use crate::run::{self, DiagramTarget, IrqOptions, Options};
 
 /// polyeval: one run loop driving SMOP (m0ld) and Lua 5.4.
@@ -33,9 +34,16 @@ enum Cmd {
         #[arg(long, value_name = "N", value_parser = parse_quantum, default_value = "1000")]
         quantum: u32,
         /// Lua standard libraries: safe (all but debug), all, or sandbox (no
-        /// io, os, package, require, dofile, loadfile, debug; text-only load).
+        /// io, os, package, require, dofile, loadfile, debug; text-only
+        /// load; no file loads unless --allow-read).
         #[arg(long, value_name = "MODE", default_value = "safe")]
         lua_stdlib: Stdlib,
+        /// Let smop.load and Lua.require read code files under DIR
+        /// (repeatable; symlinks and `..` resolved), and only there, in
+        /// every --lua-stdlib mode. Without it, sandbox mode loads no file
+        /// and the other modes any.
+        #[arg(long, value_name = "DIR")]
+        allow_read: Vec<PathBuf>,
         /// Memory limit of the Lua state, in bytes; exceeding it is a Lua
         /// error scripts can catch.
         #[arg(long, value_name = "BYTES")]
@@ -147,6 +155,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> i32 {
             max_steps,
             quantum,
             lua_stdlib,
+            allow_read,
             lua_memory_limit,
             lua_quantum,
             lua_always_preempt,
@@ -159,6 +168,13 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> i32 {
             file,
             args,
         } => {
+            let mut file_access = FileAccess::default();
+            for dir in &allow_read {
+                if let Err(e) = file_access.allow_dir(dir) {
+                    eprintln!("error: --allow-read: {e}");
+                    return run::EXIT_USAGE;
+                }
+            }
             let opts = Options {
                 file,
                 args,
@@ -178,6 +194,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> i32 {
                     diagram,
                     steps_report,
                 },
+                file_access,
             };
             let exec = || {
                 run::execute(

@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod diagram;
+pub mod fsaccess;
 pub mod lua_bridge;
 pub mod run;
 pub mod verify;

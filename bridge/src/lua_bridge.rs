@@ -2,7 +2,8 @@
 //! `eval`, `lookup`) and the `Lua` object in the m0ld prelude (`eval`,
 //! `require`, `global`). Values cross through `polyeval_lua`'s mapping;
 //! every call that runs code in the other interpreter is a hand-off through
-//! the run loop.
+//! the run loop. Both file loaders (`smop.load`, `Lua.require`) read through
+//! [`crate::fsaccess::FileAccess`].
 
 use std::rc::Rc;
 
@@ -10,8 +11,17 @@ use mlua::Function;
 use polyeval_core::{
     answer_plain, Capture, ErrorKind, Ident, Interp, Object, Reply, ScriptError, Value,
 };
-use polyeval_lua::{lua_error, LuaConfig, LuaRuntime};
+use polyeval_lua::{lua_error, LuaConfig, LuaRuntime, Stdlib};
 use polyeval_smop::{asm, prelude};
+
+use crate::fsaccess::FileAccess;
+
+/// The file policy as the loaders see it: what may be read, and under
+/// which standard-library mode.
+struct Files {
+    access: FileAccess,
+    stdlib: Stdlib,
+}
 
 /// A host function that may answer "pending": what `smop.load` and friends
 /// are on the run-loop side.
@@ -51,16 +61,22 @@ fn run_m0ld(rt: &mut Interp, src: &str, file: &str) -> Result<Reply, ScriptError
     rt.call_into(Box::new(frame))
 }
 
-fn smop_table(lua_rt: &LuaRuntime) -> Result<mlua::Table, ScriptError> {
+fn smop_table(lua_rt: &LuaRuntime, files: &Rc<Files>) -> Result<mlua::Table, ScriptError> {
     let lua = lua_rt.lua();
     let fail = |e: mlua::Error| lua_error(&e);
     let t = lua.create_table().map_err(fail)?;
+    let files = files.clone();
     let load = Value::obj(HostFn {
         name: "smop.load",
-        f: Box::new(|rt, cap| {
+        f: Box::new(move |rt, cap| {
             let path = string_arg(&cap, 0, "smop.load's path")?;
-            let src = std::fs::read_to_string(&path)
-                .map_err(|e| ScriptError::runtime(format!("smop.load: cannot read {path}: {e}")))?;
+            let bytes = files
+                .access
+                .read(files.stdlib, &path)
+                .map_err(|e| ScriptError::runtime(format!("smop.load: {e}")))?;
+            let src = String::from_utf8(bytes).map_err(|_| {
+                ScriptError::runtime(format!("smop.load: cannot read {path}: not valid UTF-8"))
+            })?;
             run_m0ld(rt, &src, &path)
         }),
     });
@@ -88,13 +104,17 @@ fn smop_table(lua_rt: &LuaRuntime) -> Result<mlua::Table, ScriptError> {
 }
 
 /// Lua's side of `Lua.require`: runs a file once and caches its result.
+/// `loadfile_text` answers the compiled chunk, or `nil` and a message,
+/// raised here as a plain string.
 const REQUIRE_SRC: &str = r#"
-local loadfile_text = ...
+local loadfile_text, error = ...
 local cache = {}
 return function(path)
   local v = cache[path]
   if v == nil then
-    v = loadfile_text(path)()
+    local f, err = loadfile_text(path)
+    if not f then error(err, 0) end
+    v = f()
     if v == nil then v = true end
     cache[path] = v
   end
@@ -144,36 +164,69 @@ impl Object for LuaPrelude {
 }
 
 /// Installs Lua in `rt` with `config`, and both halves of the bridge: the
-/// `smop` global in Lua and `Lua` in the m0ld prelude.
+/// `smop` global in Lua and `Lua` in the m0ld prelude. File loads follow
+/// [`FileAccess::default`]: none in sandbox mode, any in the others.
 ///
 /// # Errors
 ///
 /// A script error when the Lua state cannot be set up.
 pub fn install(rt: &mut Interp, config: LuaConfig) -> Result<Rc<LuaRuntime>, ScriptError> {
+    install_with_access(rt, config, FileAccess::default())
+}
+
+/// [`install`], with `access` deciding which files `smop.load` and
+/// `Lua.require` may read (see [`crate::fsaccess`]).
+///
+/// # Errors
+///
+/// A script error when the Lua state cannot be set up.
+pub fn install_with_access(
+    rt: &mut Interp,
+    config: LuaConfig,
+    access: FileAccess,
+) -> Result<Rc<LuaRuntime>, ScriptError> {
+    let files = Rc::new(Files {
+        access,
+        stdlib: config.stdlib,
+    });
     let lua_rt = LuaRuntime::install(rt, config)?;
     let fail = |e: mlua::Error| lua_error(&e);
-    let t = smop_table(&lua_rt)?;
+    let t = smop_table(&lua_rt, &files)?;
     lua_rt.lua().globals().set("smop", t).map_err(fail)?;
     let loader = {
         let weak = Rc::downgrade(&lua_rt);
         lua_rt
             .lua()
-            .create_function(move |_, path: String| {
+            .create_function(move |lua, path: mlua::Value| {
+                let fail = |msg: String| Ok((mlua::Value::Nil, Some(lua.create_string(msg)?)));
                 let Some(l) = weak.upgrade() else {
-                    return Err(mlua::Error::runtime("the Lua state is gone"));
+                    return fail("the Lua state is gone".to_owned());
                 };
-                let src = std::fs::read(&path)
-                    .map_err(|e| mlua::Error::runtime(format!("cannot read {path}: {e}")))?;
-                l.load(&src, &path)
-                    .map_err(|e| mlua::Error::runtime(e.message))
+                let mlua::Value::String(path) = path else {
+                    return fail(format!(
+                        "Lua.require: expected a string path, got {}",
+                        path.type_name()
+                    ));
+                };
+                let path = String::from_utf8_lossy(&path.as_bytes()).into_owned();
+                let src = match files.access.read(files.stdlib, &path) {
+                    Ok(src) => src,
+                    Err(e @ crate::fsaccess::LoadError::Read { .. }) => return fail(e.to_string()),
+                    Err(e) => return fail(format!("Lua.require: {e}")),
+                };
+                match l.load(&src, &path) {
+                    Ok(f) => Ok((mlua::Value::Function(f), None)),
+                    Err(e) => fail(e.message),
+                }
             })
             .map_err(fail)?
     };
+    let error: Function = lua_rt.lua().globals().get("error").map_err(fail)?;
     let require: Function = lua_rt
         .lua()
         .load(REQUIRE_SRC)
         .set_name("=polyeval")
-        .call(loader)
+        .call((loader, error))
         .map_err(fail)?;
     prelude::bind(
         rt,

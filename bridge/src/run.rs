@@ -13,6 +13,8 @@ use polyeval_core::{Interp, Value};
 use polyeval_lua::LuaConfig;
 use polyeval_smop::{asm, prelude};
 
+use crate::fsaccess::FileAccess;
+
 /// Exit status: success.
 pub const EXIT_OK: i32 = 0;
 /// Exit status: a run-time error.
@@ -36,6 +38,10 @@ pub struct Options {
     pub lua: LuaConfig,
     /// Interrupt testing and reporting.
     pub irq: IrqOptions,
+    /// Which files `smop.load` and `Lua.require` may read (`--allow-read`);
+    /// the main program file is always allowed. The default loads nothing
+    /// in sandbox mode and anything in the others.
+    pub file_access: FileAccess,
 }
 
 /// Interrupt-related run options.
@@ -88,6 +94,7 @@ impl Options {
             quantum: polyeval_core::DEFAULT_QUANTUM,
             lua: LuaConfig::default(),
             irq: IrqOptions::default(),
+            file_access: FileAccess::default(),
         }
     }
 }
@@ -250,7 +257,12 @@ pub fn new_loop(
             items: RefCell::new(args),
         }),
     );
-    crate::lua_bridge::install(&mut rt, opts.lua.clone())
+    let mut access = opts.file_access.clone();
+    // The host loads the main program itself; loading it again is allowed
+    // (a file that does not resolve, such as a benchmark's made-up name,
+    // is simply not added).
+    let _ = access.allow_file(&opts.file);
+    crate::lua_bridge::install_with_access(&mut rt, opts.lua.clone(), access)
         .map_err(|e| format!("cannot set up Lua: {}", e.message))?;
     Ok(rt)
 }
