@@ -146,17 +146,24 @@ pub fn lang_of(path: &Path) -> Result<Lang, String> {
     }
 }
 
-fn read_source(path: &Path, err: &mut dyn Write) -> Option<String> {
+/// A source file's bytes. Lua accepts any bytes (as stock `lua` does);
+/// m0ld must be UTF-8, which [`m0ld_text`] checks.
+fn read_source(path: &Path, err: &mut dyn Write) -> Option<Vec<u8>> {
     match std::fs::read(path) {
-        Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(s) => Some(s),
-            Err(e) => {
-                let _ = writeln!(err, "error: {}: not valid UTF-8 ({e})", path.display());
-                None
-            }
-        },
+        Ok(bytes) => Some(bytes),
         Err(e) => {
             let _ = writeln!(err, "error: cannot read {}: {e}", path.display());
+            None
+        }
+    }
+}
+
+/// m0ld source as text, or a diagnostic naming the first bad byte.
+fn m0ld_text(path: &Path, bytes: Vec<u8>, err: &mut dyn Write) -> Option<String> {
+    match String::from_utf8(bytes) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            let _ = writeln!(err, "error: {}: not valid UTF-8 ({e})", path.display());
             None
         }
     }
@@ -176,9 +183,12 @@ pub fn check(path: &Path, err: &mut dyn Write) -> i32 {
         return EXIT_USAGE;
     };
     match lang {
-        Lang::M0ld => match asm::compile(&src, &path.display().to_string()) {
-            Ok(_) => EXIT_OK,
-            Err(d) => {
+        Lang::M0ld => match m0ld_text(path, src, err)
+            .map(|src| asm::compile(&src, &path.display().to_string()))
+        {
+            None => EXIT_USAGE,
+            Some(Ok(_)) => EXIT_OK,
+            Some(Err(d)) => {
                 let _ = err.write_all(d.render().as_bytes());
                 EXIT_USAGE
             }
@@ -186,7 +196,7 @@ pub fn check(path: &Path, err: &mut dyn Write) -> i32 {
         Lang::Lua => {
             let mut rt = Interp::hollow();
             match polyeval_lua::LuaRuntime::install(&mut rt, LuaConfig::default())
-                .and_then(|l| l.load(src.as_bytes(), &path.display().to_string()))
+                .and_then(|l| l.load(&src, &path.display().to_string()))
             {
                 Ok(_) => EXIT_OK,
                 Err(e) => {
@@ -209,7 +219,7 @@ pub fn disasm(path: &Path, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         );
         return EXIT_USAGE;
     }
-    let Some(src) = read_source(path, err) else {
+    let Some(src) = read_source(path, err).and_then(|b| m0ld_text(path, b, err)) else {
         return EXIT_USAGE;
     };
     match asm::compile(&src, &path.display().to_string()) {
@@ -296,6 +306,9 @@ pub fn execute(opts: &Options, out: Box<dyn Write>, mut err: Box<dyn Write>) -> 
     let file = opts.file.display().to_string();
     match lang {
         Lang::M0ld => {
+            let Some(src) = m0ld_text(&opts.file, src, &mut *err) else {
+                return EXIT_USAGE;
+            };
             let mold = match asm::compile(&src, &file) {
                 Ok(m) => m,
                 Err(d) => {
@@ -317,7 +330,7 @@ pub fn execute(opts: &Options, out: Box<dyn Write>, mut err: Box<dyn Write>) -> 
             let Some(lua) = polyeval_lua::LuaRuntime::of(&rt) else {
                 return EXIT_USAGE;
             };
-            let main = match lua.load(src.as_bytes(), &file) {
+            let main = match lua.load(&src, &file) {
                 Ok(f) => f,
                 Err(e) => {
                     let _ = writeln!(rt.err(), "error: {}", e.message);

@@ -614,3 +614,26 @@ apply(function() error("deep trouble") end)
     assert!(lua_frame < smop_frame, "innermost first: {r:?}");
     assert!(r.stderr.contains("in main chunk"), "{r:?}");
 }
+
+#[test]
+fn lua_source_may_hold_any_bytes() {
+    // Latin-1 text in a string and a comment: stock Lua accepts any bytes.
+    let dir = TempDir::new("latin1");
+    let p = dir.0.join("latin1.lua");
+    std::fs::write(
+        &p,
+        b"-- caf\xe9\nlocal s = \"caf\xe9\"\nprint(#s, s:byte(4))\n".as_slice(),
+    )
+    .expect("write");
+    let r = polyeval(["run", s(&p)]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(r.stdout, "4\t233\n", "{r:?}");
+    let r = polyeval(["check", s(&p)]);
+    assert_eq!(r.code, 0, "{r:?}");
+    // m0ld stays UTF-8: a clear diagnostic, not a crash.
+    let m = dir.0.join("latin1.m0ld");
+    std::fs::write(&m, b"my $interpreter; # caf\xe9\n".as_slice()).expect("write");
+    let r = polyeval(["check", s(&m)]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(r.stderr.contains("not valid UTF-8"), "{r:?}");
+}

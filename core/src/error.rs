@@ -271,6 +271,10 @@ pub enum HostError {
     /// The interrupt receiver is gone (its run loop was dropped).
     #[error("the run loop behind this interrupt handle is gone")]
     LoopGone,
+    /// A value that belongs to another run loop's interpreter state (a
+    /// Lua table of another loop's Lua, say) was passed to this one.
+    #[error("a value from another run loop's interpreter state cannot be used in this one")]
+    ForeignValue,
 }
 
 impl HostError {
@@ -325,6 +329,20 @@ pub enum RunError {
 }
 
 impl RunError {
+    /// Takes `better`'s frames when this stop only knew that a
+    /// continuation was running (it was met inside a step, where the
+    /// running frames cannot be read) and `better` has real ones.
+    pub(crate) fn adopt_backtrace(&mut self, better: &Backtrace) {
+        if let RunError::StepBudget { backtrace, .. } | RunError::Interrupted { backtrace, .. } =
+            self
+        {
+            let vague = backtrace.frames.iter().all(|f| &*f.file == "<running>");
+            if vague && !better.frames.is_empty() {
+                *backtrace = better.clone();
+            }
+        }
+    }
+
     /// The exit status `polyeval run` uses for this error.
     pub fn exit_status(&self) -> i32 {
         match self {

@@ -5,7 +5,7 @@
 //! this module owns only the data.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use crossbeam_channel::{Receiver, Sender};
@@ -34,6 +34,31 @@ pub struct InterruptHandle {
     flag: Arc<AtomicBool>,
     waker: Arc<OnceLock<Waker>>,
     accepting: Arc<AtomicBool>,
+    pub(crate) watch: Arc<SignalWatch>,
+}
+
+/// What the OS-signal thread knows of the loop, so that it can end a
+/// program that does not reach a safe point (see `signals.rs`). Indexes
+/// are those of [`crate::signals::FORWARDED`].
+#[derive(Debug, Default)]
+pub(crate) struct SignalWatch {
+    /// Bit `i`: the kind of signal `i` has a handler installed.
+    pub handled: AtomicU32,
+    /// Per signal: how many were raised through the signal thread.
+    pub raised: [AtomicU64; 5],
+    /// Per signal: how many the loop took from its queue (delivery began).
+    pub taken: [AtomicU64; 5],
+    /// Per signal: how many were dealt with (the handler returned, or the
+    /// default action was taken).
+    pub finished: [AtomicU64; 5],
+}
+
+impl SignalWatch {
+    pub(crate) fn note(counter: &[AtomicU64; 5], kind: Ident) {
+        if let Some(i) = crate::signals::index_of(kind) {
+            counter[i].fetch_add(1, Ordering::SeqCst);
+        }
+    }
 }
 
 impl std::fmt::Debug for InterruptHandle {
@@ -138,6 +163,7 @@ pub(crate) struct IrqCold {
     pub accepting_shared: Arc<AtomicBool>,
     pub queue: VecDeque<Queued>,
     pub handlers: HashMap<Ident, Value>,
+    pub watch: Arc<SignalWatch>,
     pub defaults: HashMap<Ident, DefaultAction>,
     /// The detour handler continuation now running; handlers do not nest.
     pub active: Option<ContKey>,
@@ -197,6 +223,7 @@ impl Interrupts {
                 accepting_shared: Arc::new(AtomicBool::new(true)),
                 queue: VecDeque::new(),
                 handlers: HashMap::new(),
+                watch: Arc::new(SignalWatch::default()),
                 defaults,
                 active: None,
                 active_kind: None,
@@ -215,6 +242,7 @@ impl Interrupts {
             flag: self.flag.clone(),
             waker: self.waker.clone(),
             accepting: self.accepting_shared.clone(),
+            watch: self.watch.clone(),
         }
     }
 

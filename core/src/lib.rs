@@ -13,6 +13,7 @@ pub mod ident;
 pub mod interrupt;
 pub mod irqconts;
 pub mod object;
+pub mod panics;
 pub mod record;
 pub mod runloop;
 pub mod signals;

@@ -9,7 +9,7 @@
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::io::Write;
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use crate::panics::catch;
 use std::rc::Rc;
 use std::sync::atomic::Ordering;
 
@@ -140,6 +140,12 @@ struct Cold {
     exit_hooks: Vec<ExitHook>,
     /// See [`Interp::set_exact_step_counting`].
     exact_steps: bool,
+}
+
+/// The script error that tells a nested caller the program is stopping.
+#[cold]
+fn stopping(f: &RunError) -> ScriptError {
+    ScriptError::runtime(format!("the run loop stopped: {}", f.report().trim_end()))
 }
 
 /// A function [`Interp::exit_process`] runs before the process exits.
@@ -621,9 +627,17 @@ impl Interp {
             return Err(RunError::Host(HostError::Reentrant));
         }
         self.running = true;
-        let r = self.run_steps(None);
+        let mut r = self.run_steps(None);
         self.running = false;
-        self.cold.fatal = None;
+        // A stop met where the program could not end its step at once
+        // (inside a nested loop, or served in place) is what ended it,
+        // whatever error the unwinding raised on its way out.
+        if let Some(mut f) = self.cold.fatal.take() {
+            if let Err(RunError::Script(e)) = &r {
+                f.adopt_backtrace(&e.backtrace);
+            }
+            r = Err(f);
+        }
         let _ = self.cold.out.flush();
         r
     }
@@ -669,6 +683,55 @@ impl Interp {
                 Err(ScriptError::runtime(msg))
             }
         }
+    }
+
+    /// Gives the loop its turn where the running continuation cannot end
+    /// its step (Lua inside a C call: a `table.sort` comparator, a
+    /// metamethod called from C, a finalizer): whatever the loop would do
+    /// between steps now (deliver an interrupt to its handler as a detour,
+    /// raise a due probe, stop at the budget) happens here, in a nested
+    /// run loop that returns once the detour is over. Nothing happens when
+    /// nothing is due.
+    ///
+    /// # Errors
+    ///
+    /// A stop that must end the program (the step budget, an interrupt
+    /// whose default action is to exit, a stop met in a nested loop): it is
+    /// kept for the outermost loop, which reports it, and the caller must
+    /// unwind to a place where it can end its step.
+    pub fn serve_in_place(&mut self) -> Result<(), ScriptError> {
+        if let Some(f) = &self.cold.fatal {
+            return Err(stopping(f));
+        }
+        let Some(k) = self.current.filter(|&k| self.is_running(k)) else {
+            return Ok(());
+        };
+        let due = self.steps >= self.limit
+            || self.irq.ready
+            || (self.irq.flag.load(Ordering::Relaxed) && self.irq.accepting);
+        if !due {
+            return Ok(());
+        }
+        if self.nested >= self.max_nested {
+            // No room for a nested loop: only a stop is served.
+            if self.steps >= self.max_steps {
+                let f = RunError::StepBudget {
+                    max_steps: self.max_steps,
+                    backtrace: self.backtrace_from(k),
+                };
+                let e = stopping(&f);
+                self.cold.fatal = Some(f);
+                return Err(e);
+            }
+            return Ok(());
+        }
+        self.run_nested(k).map(|_| ())
+    }
+
+    /// Whether a stop that must end the program waits for the outermost
+    /// loop (see [`Interp::serve_in_place`]).
+    pub fn is_stopping(&self) -> bool {
+        self.cold.fatal.is_some()
     }
 
     /// Sets how many run loops may nest (see [`Interp::run_nested`]).
@@ -763,9 +826,7 @@ impl Interp {
             };
             // One panic guard covers the whole run of consecutive steps.
             let outer = self.stepping.replace(k);
-            let step = match catch_unwind(AssertUnwindSafe(|| {
-                self.run_same(k, &mut *cont, trace_steps)
-            })) {
+            let step = match catch(|| self.run_same(k, &mut *cont, trace_steps)) {
                 Ok(step) => step,
                 Err(p) => Step::Fail(ScriptError::from_panic(&*p)),
             };
@@ -826,7 +887,7 @@ impl Interp {
     /// [`Interp::send`] with panics caught, for calls the loop itself makes
     /// (handlers) outside any step.
     fn send_guarded(&mut self, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
-        match catch_unwind(AssertUnwindSafe(|| self.send(method, cap))) {
+        match catch(|| self.send(method, cap)) {
             Ok(r) => r,
             Err(p) => Err(ScriptError::from_panic(&*p)),
         }

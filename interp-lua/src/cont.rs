@@ -80,6 +80,7 @@ impl Continuation for LuaCont {
             ));
         };
         let sh = &self.shared;
+        crate::irq::settle_sections(rt);
         let args = match std::mem::replace(&mut self.input, Input::Nothing) {
             Input::Start(m) => m,
             Input::Nothing => MultiValue::new(),

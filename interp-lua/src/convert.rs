@@ -90,10 +90,17 @@ pub(crate) fn to_lua(lua: &Lua, shared: &Shared, v: &Value) -> mlua::Result<mlua
         Value::Float(f) => mlua::Value::Number(*f),
         Value::Str(s) => mlua::Value::String(lua.create_string(&**s)?),
         Value::Obj(o) => match v.downcast::<LuaObject>() {
-            Some(lo) => lo.value.clone(),
+            Some(lo) if std::ptr::eq(&*lo.shared, shared) => lo.value.clone(),
+            // mlua aborts on a value of another Lua state.
+            Some(_) => return Err(foreign_value()),
             None => proxy(lua, shared, o)?,
         },
     })
+}
+
+#[cold]
+fn foreign_value() -> mlua::Error {
+    mlua::Error::runtime(polyeval_core::HostError::ForeignValue.to_string())
 }
 
 /// A Lua value as a run-loop value.
@@ -211,6 +218,16 @@ impl LuaObject {
     /// The object for Lua value `v`; the same object while it lives.
     pub(crate) fn value(shared: &Rc<Shared>, v: mlua::Value) -> Value {
         let key = v.to_pointer() as usize;
+        if key == 0 {
+            // A value with no address of its own (an mlua error value):
+            // never cached, or every such value would share one entry and
+            // answer with the first one's message.
+            return Value::obj(LuaObject {
+                shared: shared.clone(),
+                value: v,
+                key,
+            });
+        }
         if let Some(o) = shared
             .objects
             .borrow()
@@ -248,6 +265,9 @@ impl LuaObject {
 
 impl Drop for LuaObject {
     fn drop(&mut self) {
+        if self.key == 0 {
+            return;
+        }
         if let Ok(mut map) = self.shared.objects.try_borrow_mut() {
             if map.get(&self.key).is_some_and(|w| w.strong_count() == 0) {
                 map.remove(&self.key);

@@ -73,16 +73,53 @@ unsafe fn arm(l: *mut lua_State) {
     unsafe { ffi::lua_sethook(l, Some(armed_hook), ffi::LUA_MASKCOUNT, 1) }
 }
 
+/// The error a hook raises where Lua cannot yield and the program must
+/// stop: it unwinds Lua to a place where the hook can yield to the loop,
+/// which then reports the real reason (budget, signal, fatal error).
+const STOP_MSG: &std::ffi::CStr =
+    c"the program is stopping (step budget, a signal, or a fatal error)";
+
+/// Where a hook found that Lua cannot yield: gives the loop its turn in
+/// place ([`polyeval_core::Interp::serve_in_place`]: handlers run as
+/// detours in a nested run loop). Answers true when the program must stop.
+/// Plain Rust: every destructor has run when it returns.
+fn serve_here() -> bool {
+    polyeval_core::panics::catch(|| crate::lend::with_rt(|rt| rt.serve_in_place().is_err()))
+        .ok()
+        .flatten()
+        .unwrap_or(false)
+}
+
+/// Raises [`STOP_MSG`] in `l` after re-arming `hook` at every instruction,
+/// so that Lua keeps unwinding (past any `pcall`) until the hook can
+/// yield.
+///
+/// # Safety
+///
+/// `l` is the thread running the calling hook; no Rust value with a
+/// destructor is alive in the caller (this longjmps).
+unsafe fn raise_stop(l: *mut lua_State, hook: ffi::lua_Hook) -> ! {
+    PREEMPT.with(|p| p.set(true));
+    // SAFETY: as the caller guarantees; the message is a static C string.
+    unsafe {
+        ffi::lua_sethook(l, Some(hook), ffi::LUA_MASKCOUNT, 1);
+        ffi::lua_pushstring(l, STOP_MSG.as_ptr());
+        ffi::lua_error(l)
+    }
+}
+
 /// The hook of an armed driver thread. If a preemption is asked for, it
-/// yields to the run loop, where Lua can yield (and checks again later
-/// where it cannot). Otherwise the arming is stale (the loop already had
-/// its turn) and the hook removes itself. It stays installed across its
-/// own yield: mlua tells a hook's yield from a plain one by the hook's
-/// presence, and keeps the suspended frame's stack only for the former.
+/// yields to the run loop where Lua can yield; where it cannot (inside a
+/// C call: a sort comparator, a metamethod, a finalizer) the loop is
+/// served in place, and a stop unwinds Lua. Otherwise the arming is stale
+/// (the loop already had its turn) and the hook removes itself. It stays
+/// installed across its own yield: mlua tells a hook's yield from a plain
+/// one by the hook's presence, and keeps the suspended frame's stack only
+/// for the former.
 unsafe extern "C-unwind" fn armed_hook(l: *mut lua_State, _ar: *mut lua_Debug) {
     // SAFETY: Lua calls a hook on the thread it runs, with a valid state.
     // Yielding from a count hook with no results is allowed, and must be
-    // the hook's last action.
+    // the hook's last action; `raise_stop` runs with no Rust value alive.
     unsafe {
         if in_flight() {
             return; // stays armed: the next instruction checks again
@@ -92,7 +129,10 @@ unsafe extern "C-unwind" fn armed_hook(l: *mut lua_State, _ar: *mut lua_Debug) {
             return;
         }
         if ffi::lua_isyieldable(l) == 0 {
-            // Inside a C call (a sort comparator, say): look again later.
+            if serve_here() {
+                raise_stop(l, armed_hook);
+            }
+            // Served (or nothing was due): look again later.
             ffi::lua_sethook(l, Some(armed_hook), ffi::LUA_MASKCOUNT, 1000);
             return;
         }
@@ -101,14 +141,27 @@ unsafe extern "C-unwind" fn armed_hook(l: *mut lua_State, _ar: *mut lua_Debug) {
 }
 
 /// The permanent hook of a user coroutine: yield when a preemption was
-/// asked for (the coroutine library passes the yield up to the driver).
+/// asked for (the coroutine library passes the yield up to the driver);
+/// where the coroutine cannot yield, serve the loop in place.
 unsafe extern "C-unwind" fn coroutine_hook(l: *mut lua_State, _ar: *mut lua_Debug) {
     // SAFETY: as for `armed_hook`.
     unsafe {
-        if PREEMPT.with(Cell::get) && !in_flight() && ffi::lua_isyieldable(l) != 0 {
-            ffi::lua_yield(l, 0);
+        if PREEMPT.with(Cell::get) && !in_flight() {
+            if ffi::lua_isyieldable(l) != 0 {
+                ffi::lua_yield(l, 0);
+            } else if serve_here() {
+                raise_stop(l, coroutine_hook);
+            }
         }
     }
+}
+
+/// Whether Lua thread `t` (the one running now) can yield.
+pub(crate) fn is_yieldable(t: &mlua::Thread) -> bool {
+    let l = t.to_pointer().cast_mut().cast::<lua_State>();
+    // SAFETY: a thread value's pointer is its `lua_State`, alive while `t`
+    // is held; `lua_isyieldable` only reads it.
+    unsafe { ffi::lua_isyieldable(l) != 0 }
 }
 
 /// Gives user coroutine `co` its hook (checked every `every` instructions).
@@ -216,5 +269,60 @@ fn on_sigurg() {
         // SAFETY: `CURRENT` names the driver thread this OS thread is
         // running between `enter` and `leave`, so it is live.
         unsafe { arm(l) }
+    }
+}
+
+/// `emit(s)`: writes string `s` to the run loop's output (or, with no loop
+/// lent, such as a finalizer that runs when the Lua state closes at exit,
+/// straight to the process's stdout). Answers `true`, or `nil, message`
+/// on a write error, as Lua's io functions do. A raw C function: it works
+/// while mlua is tearing the state down, when mlua's callbacks no longer
+/// run. `print` and `io.write` (`runtime.lua`) are built on it.
+pub(crate) fn emit_function(lua: &Lua) -> mlua::Result<mlua::Function> {
+    // SAFETY: `emit` follows the lua_CFunction protocol (see its comments).
+    unsafe { lua.create_c_function(emit) }
+}
+
+/// Writes `bytes` where `print` writes; `Err` carries the error message.
+/// Plain Rust: every destructor has run when it returns.
+fn write_output(bytes: &[u8]) -> Result<(), String> {
+    use std::io::Write;
+    let r = polyeval_core::panics::catch(|| match crate::lend::with_rt(|rt| rt.out().write_all(bytes)) {
+        Some(r) => r,
+        None => std::io::stdout().write_all(bytes),
+    });
+    match r {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err("output failed".to_owned()),
+    }
+}
+
+unsafe extern "C-unwind" fn emit(l: *mut lua_State) -> c_int {
+    // SAFETY: Lua calls this with a valid state. `runtime.lua` passes one
+    // string argument, so `lua_tolstring` does not convert (or raise). The
+    // slice borrows Lua's string, which stays on the stack during the
+    // write. The message push happens after every Rust value is gone
+    // except the `CString`-free byte copy, and `lua_pushlstring` copies.
+    unsafe {
+        let mut len = 0usize;
+        let p = ffi::lua_tolstring(l, 1, &mut len);
+        if p.is_null() {
+            ffi::lua_pushnil(l);
+            ffi::lua_pushstring(l, c"emit: a string expected".as_ptr());
+            return 2;
+        }
+        let bytes = std::slice::from_raw_parts(p.cast::<u8>(), len);
+        match write_output(bytes) {
+            Ok(()) => {
+                ffi::lua_pushboolean(l, 1);
+                1
+            }
+            Err(msg) => {
+                ffi::lua_pushnil(l);
+                ffi::lua_pushlstring(l, msg.as_ptr().cast(), msg.len());
+                2
+            }
+        }
     }
 }

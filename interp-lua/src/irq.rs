@@ -3,6 +3,7 @@
 //! which raises the `warning` kind. The Lua half lives in `runtime.lua`;
 //! this module gives it the Rust helpers it needs.
 
+use std::cell::Cell;
 use std::rc::Rc;
 
 use mlua::{Function, Lua, Table};
@@ -10,6 +11,20 @@ use polyeval_core::{Ident, Interp};
 
 use crate::lend::with_rt;
 use crate::runtime::{LuaRuntime, Shared};
+
+thread_local! {
+    /// `without_interrupts` sections that ended while no run loop was lent.
+    static LOST_ALLOWS: Cell<u32> = const { Cell::new(0) };
+}
+
+/// Ends the `without_interrupts` sections whose guards were collected
+/// while no run loop was lent.
+pub(crate) fn settle_sections(rt: &mut Interp) {
+    let n = LOST_ALLOWS.with(|n| n.replace(0));
+    for _ in 0..n {
+        rt.allow_interrupts();
+    }
+}
 
 /// Sets the globals `polyeval` and `warn` of `runtime`'s Lua state.
 pub(crate) fn install(rt: &Interp, runtime: &LuaRuntime, make: &Function) -> mlua::Result<()> {
@@ -29,7 +44,11 @@ pub(crate) fn install(rt: &Interp, runtime: &LuaRuntime, make: &Function) -> mlu
     helpers.set(
         "allow",
         lua.create_function(|_, ()| {
-            with_rt(Interp::allow_interrupts);
+            if with_rt(Interp::allow_interrupts).is_none() {
+                // A section's guard collected while no loop was lent (a
+                // collection the host started): ended at the next step.
+                LOST_ALLOWS.with(|n| n.set(n.get() + 1));
+            }
             Ok(())
         })?,
     )?;

@@ -257,8 +257,23 @@ local function interrupts(interp, H)
     interp:sleep(seconds)
   end
 
-  local function section_end(ok, ...)
-    allow()
+  -- A section's guard: a to-be-closed variable of the function that
+  -- opened it, so the section ends however that function's coroutine
+  -- ends: returning or failing (the pcall below), closed with
+  -- `coroutine.close` (`__close`), or abandoned and collected (`__gc`).
+  local GUARD = {}
+  local function guard_end(g)
+    if not g.done then
+      g.done = true
+      allow()
+    end
+  end
+  GUARD.__close = guard_end
+  GUARD.__gc = guard_end
+  GUARD.__metatable = false
+
+  local function section_end(guard, ok, ...)
+    guard_end(guard)
     deliver()
     if not ok then
       error((...), 0)
@@ -269,8 +284,9 @@ local function interrupts(interp, H)
   function P.without_interrupts(...)
     local f = ...
     check(type(f) == "function", 1, "function", "polyeval.without_interrupts", ...)
+    local guard <close> = setmetatable({ done = false }, GUARD)
     defer()
-    return section_end(pcall(...))
+    return section_end(guard, pcall(...))
   end
 
   P.pending = pending
@@ -376,8 +392,53 @@ local function textonly(nload, nloadfile, package)
   return load, loadfile, dofile, searcher
 end
 
+-- `print` and `io.write`, writing to the run loop's output (so that Lua
+-- and m0ld output stay in order) through `emit`, a raw C function that
+-- also works in finalizers run when the state closes. Errors are Lua's
+-- own: a `__tostring` error propagates unchanged, a bad argument to
+-- `write` is Lua's "bad argument" message.
+local function output(emit, tostring, io)
+  local concat, format, mtype = table.concat, string.format, math.type
+  local function print(...)
+    local n = select("#", ...)
+    if n == 1 then
+      local v = ...
+      emit((type(v) == "string" and v or tostring(v)) .. "\n")
+      return
+    end
+    local parts = { ... }
+    for i = 1, n do
+      local v = parts[i]
+      if type(v) ~= "string" then
+        parts[i] = tostring(v)
+      end
+    end
+    emit(concat(parts, "\t", 1, n) .. "\n")
+  end
+  local function write(...)
+    local n = select("#", ...)
+    local parts = { ... }
+    for i = 1, n do
+      local v = parts[i]
+      local t = type(v)
+      if t == "number" then
+        parts[i] = mtype(v) == "integer" and format("%d", v) or format("%.14g", v)
+      elseif t ~= "string" then
+        check(false, i, "string", "write", v)
+      end
+    end
+    local ok, err = emit(concat(parts, "", 1, n))
+    if not ok then
+      return nil, err
+    end
+    return io.stdout
+  end
+  return print, write
+end
+
 return {
   interrupts = interrupts,
+  output = output,
   textonly = textonly,
   init = function(s, n, a, h)
     send, nested, argmsg, hookco = s, n, a, h

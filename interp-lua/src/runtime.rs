@@ -553,21 +553,28 @@ fn set_counting_hook(
 ) -> mlua::Result<()> {
     lua.set_global_hook(
         HookTriggers::new().every_nth_instruction(q),
-        move |_lua, _debug| {
+        move |lua, _debug| {
             if crate::ffi::in_flight() {
                 return Ok(VmState::Continue);
             }
             let yield_now = with_rt(|rt| {
                 rt.add_steps(1);
-                always || rt.should_yield() || rt.steps_left() == 0
+                always || rt.should_yield() || rt.steps_left() == 0 || rt.is_stopping()
             })
             .unwrap_or(false)
                 || irq.is_pending();
-            Ok(if yield_now {
-                VmState::Yield
-            } else {
-                VmState::Continue
-            })
+            if !yield_now {
+                return Ok(VmState::Continue);
+            }
+            if crate::ffi::is_yieldable(&lua.current_thread()) {
+                return Ok(VmState::Yield);
+            }
+            // Lua cannot yield here (inside a C call): the loop's turn
+            // happens in place, and a stop unwinds Lua until it can yield.
+            match with_rt(Interp::serve_in_place) {
+                Some(Err(e)) => Err(mlua::Error::runtime(e.message)),
+                _ => Ok(VmState::Continue),
+            }
         },
     )
 }
@@ -642,9 +649,15 @@ fn setup(
     {
         loaded.set("coroutine", corolib)?;
     }
-    globals.set("print", make_print(lua)?)?;
+    let make_output: Function = runtime.get("output")?;
+    let (print, write): (Function, Function) = make_output.call((
+        crate::ffi::emit_function(lua)?,
+        globals.get::<Function>("tostring")?,
+        globals.get::<Option<Table>>("io")?,
+    ))?;
+    globals.set("print", print)?;
     if let Ok(io) = globals.get::<Table>("io") {
-        io.set("write", make_io_write(lua, io.clone())?)?;
+        io.set("write", write)?;
         io.set("flush", make_io_flush(lua, io.get("flush")?)?)?;
     }
     if let Ok(os) = globals.get::<Table>("os") {
@@ -769,7 +782,7 @@ fn make_send(lua: &Lua, shared: &Rc<Shared>) -> mlua::Result<Function> {
 /// here, before it could reach mlua (which would carry it through Lua and
 /// resume it on the Rust side).
 fn guarded_send(rt: &mut Interp, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| rt.send(method, cap))) {
+    match polyeval_core::panics::catch(|| rt.send(method, cap)) {
         Ok(r) => r,
         Err(p) => Err(ScriptError::from_panic(&*p)),
     }
@@ -906,70 +919,13 @@ fn make_argmsg(lua: &Lua) -> mlua::Result<Function> {
     )
 }
 
-fn write_out(bytes: &[u8]) -> mlua::Result<()> {
-    match with_rt(|rt| rt.out().write_all(bytes)) {
-        Some(r) => r.map_err(mlua::Error::external),
-        None => std::io::stdout()
-            .write_all(bytes)
-            .map_err(mlua::Error::external),
-    }
-}
 
-/// `print`, writing to the run loop's output so that Lua and SMOP output
-/// stay in order.
-fn make_print(lua: &Lua) -> mlua::Result<Function> {
-    let tostring: Function = lua.globals().get("tostring")?;
-    lua.create_function(move |_, args: MultiValue| {
-        let mut buf = Vec::new();
-        for (i, v) in args.into_iter().enumerate() {
-            if i > 0 {
-                buf.push(b'\t');
-            }
-            match v {
-                mlua::Value::String(s) => buf.extend_from_slice(&s.as_bytes()),
-                other => {
-                    let s: mlua::LuaString = tostring.call(other)?;
-                    buf.extend_from_slice(&s.as_bytes());
-                }
-            }
-        }
-        buf.push(b'\n');
-        write_out(&buf)
-    })
-}
-
-/// `io.write`, to the run loop's output (numbers as Lua's `%.14g`).
 /// `io.flush()`: flushes the run loop's output (where `print` and
 /// `io.write` go), then Lua's own default output file.
 fn make_io_flush(lua: &Lua, lua_flush: Function) -> mlua::Result<Function> {
     lua.create_function(move |_, ()| {
         let _ = with_rt(|rt| rt.out().flush());
         lua_flush.call::<MultiValue>(())
-    })
-}
-
-fn make_io_write(lua: &Lua, io: Table) -> mlua::Result<Function> {
-    lua.create_function(move |_, args: MultiValue| {
-        let mut buf = Vec::new();
-        for (i, v) in args.into_iter().enumerate() {
-            match v {
-                mlua::Value::String(s) => buf.extend_from_slice(&s.as_bytes()),
-                mlua::Value::Integer(n) => buf.extend_from_slice(n.to_string().as_bytes()),
-                mlua::Value::Number(f) => {
-                    let s = polyeval_core::format_float(f);
-                    buf.extend_from_slice(s.strip_suffix(".0").unwrap_or(&s).as_bytes());
-                }
-                other => {
-                    return Err(mlua::Error::runtime(format!(
-                        "bad argument #{} to 'write' (string expected, got {})",
-                        i + 1,
-                        other.type_name()
-                    )))
-                }
-            }
-        }
-        write_out(&buf)?;
-        io.get::<mlua::Value>("stdout")
     })
 }
 

@@ -12,6 +12,7 @@
 //! happens in a warning handler), and the interrupted program resumes.
 
 use std::collections::VecDeque;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use tracing::debug;
@@ -21,7 +22,7 @@ use crate::capture::Capture;
 use crate::cont::{ContKey, Step};
 use crate::error::{FrameInfo, RunError, ScriptError};
 use crate::ident::Ident;
-use crate::interrupt::{DefaultAction, InterruptHandle, Waker};
+use crate::interrupt::{DefaultAction, InterruptHandle, SignalWatch, Waker};
 use crate::irqconts::NopHandler;
 use crate::object::NativeFn;
 use crate::record::{Recorder, Segment};
@@ -58,6 +59,14 @@ impl Interp {
     /// Installs `handler` (a callable object) for interrupts of `kind`, or
     /// removes it with `None`. Returns the previous handler.
     pub fn on_interrupt(&mut self, kind: Ident, handler: Option<Value>) -> Option<Value> {
+        if let Some(i) = crate::signals::index_of(kind) {
+            let bit = 1u32 << i;
+            if handler.is_some() {
+                self.irq.watch.handled.fetch_or(bit, Ordering::SeqCst);
+            } else {
+                self.irq.watch.handled.fetch_and(!bit, Ordering::SeqCst);
+            }
+        }
         match handler {
             Some(h) => self.irq.handlers.insert(kind, h),
             None => self.irq.handlers.remove(&kind),
@@ -107,8 +116,10 @@ impl Interp {
         };
         self.irq.refresh();
         self.irq.delivered += 1;
+        SignalWatch::note(&self.irq.watch.taken, q.kind);
         debug!(kind = %q.kind, at = interrupted.and_then(|k| self.interpreter_of(k)).unwrap_or("-"), "interrupt");
         let Some(h) = self.irq.handlers.get(&q.kind).cloned() else {
+            SignalWatch::note(&self.irq.watch.finished, q.kind);
             return match self.irq.default_action(q.kind) {
                 DefaultAction::Ignore => Ok(()),
                 DefaultAction::Warn => {
@@ -148,9 +159,12 @@ impl Interp {
             Ok(_) => {
                 if let Some(hk) = self.current.filter(|&hk| Some(hk) != interrupted) {
                     self.handler_started(hk, q.kind);
+                } else {
+                    SignalWatch::note(&self.irq.watch.finished, q.kind);
                 }
             }
             Err(e) => {
+                SignalWatch::note(&self.irq.watch.finished, q.kind);
                 self.report_handler_error(Some(q.kind), &e);
                 self.current = interrupted;
             }
@@ -328,7 +342,9 @@ impl Interp {
     pub(super) fn handler_or_section_freed(&mut self, k: ContKey) {
         if self.irq.active == Some(k) {
             self.irq.active = None;
-            self.irq.active_kind = None;
+            if let Some(kind) = self.irq.active_kind.take() {
+                SignalWatch::note(&self.irq.watch.finished, kind);
+            }
             let ran = self.steps.saturating_sub(self.irq.steps_at_handler);
             self.irq.handler_steps += ran;
             self.steps = self.irq.steps_at_handler;
