@@ -19,6 +19,21 @@ pub struct Pos {
     pub col: u32,
 }
 
+/// The most positional arguments, and separately the most named arguments,
+/// one call can pass: the lowered form ([`Inst::Call`]) counts each in a
+/// `u16`.
+pub const MAX_CALL_ARGS: usize = u16::MAX as usize;
+
+/// The most registers (free and constant together) one Mold can have:
+/// register operands are `u32` words and [`Mold::nregs`] is a `u32`.
+pub const MAX_REGISTERS: usize = u32::MAX as usize;
+
+/// The most code words one Mold can have: jump targets and the pcs in
+/// [`Mold::positions`] are `u32` word addresses, and a jump may target the
+/// end of the code. This also bounds the instruction count and
+/// [`Lowered::args`], which are at most the word count.
+pub const MAX_CODE_WORDS: usize = u32::MAX as usize;
+
 /// A compiled unit of m0ld.
 ///
 /// Register layout of a frame: `0..nfree` are the declared (`my`) and
@@ -126,11 +141,20 @@ pub enum MoldError {
         /// How many registers there are.
         nregs: u32,
     },
-    /// A call has more than 65535 positional or named arguments.
+    /// A call has more than [`MAX_CALL_ARGS`] positional or named arguments.
     #[error("too many arguments in the call at {pc}")]
     TooManyArgs {
         /// Where.
         pc: usize,
+    },
+    /// The Mold has more than [`MAX_REGISTERS`] registers or more than
+    /// [`MAX_CODE_WORDS`] code words.
+    #[error("mold too large ({registers} registers, {words} code words)")]
+    TooLarge {
+        /// Free registers plus constants.
+        registers: usize,
+        /// The length of the code.
+        words: usize,
     },
     /// A jump goes somewhere that is not an instruction start.
     #[error("jump to {target} at {pc} is not an instruction boundary")]
@@ -148,13 +172,22 @@ impl Mold {
         self.nfree + self.consts.len() as u32
     }
 
-    /// Checks that every instruction decodes, every register is in range
-    /// and every jump lands on an instruction start (or the end).
+    /// Checks that the Mold fits the encoding's limits ([`MAX_REGISTERS`],
+    /// [`MAX_CODE_WORDS`], [`MAX_CALL_ARGS`]), every instruction decodes,
+    /// every register is in range and every jump lands on an instruction
+    /// start (or the end).
     ///
     /// # Errors
     ///
     /// The first problem found.
     pub fn validate(&self) -> Result<(), MoldError> {
+        let registers = (self.nfree as usize).saturating_add(self.consts.len());
+        if registers > MAX_REGISTERS || self.code.len() > MAX_CODE_WORDS {
+            return Err(MoldError::TooLarge {
+                registers,
+                words: self.code.len(),
+            });
+        }
         let nregs = self.nregs();
         let mut starts = vec![false; self.code.len() + 1];
         starts[self.code.len()] = true;
@@ -173,7 +206,7 @@ impl Mold {
                 return Err(MoldError::Register { reg, pc, nregs });
             }
             if let Op::Call { pos, named, .. } = op {
-                if pos.len() > usize::from(u16::MAX) || named.len() / 2 > usize::from(u16::MAX) {
+                if pos.len() > MAX_CALL_ARGS || named.len() / 2 > MAX_CALL_ARGS {
                     return Err(MoldError::TooManyArgs { pc });
                 }
             }
@@ -466,6 +499,31 @@ mod tests {
                 (op, inst) => panic!("{op:?} lowered to {inst:?}"),
             }
         }
+    }
+
+    #[test]
+    fn calls_past_the_lowered_argument_counts_are_rejected() {
+        let pos = vec![0; MAX_CALL_ARGS + 1];
+        let mut code = Vec::new();
+        Op::Call {
+            dst: 0,
+            inv: 0,
+            method: Ident::SAY,
+            pos: &pos,
+            named: &[],
+        }
+        .encode(&mut code);
+        let m = Mold {
+            file: Rc::from("t"),
+            name: Rc::from("main"),
+            consts: Vec::new(),
+            nfree: 1,
+            code,
+            positions: Vec::new(),
+            reg_names: Vec::new(),
+            lowered: OnceCell::new(),
+        };
+        assert_eq!(m.validate(), Err(MoldError::TooManyArgs { pc: 0 }));
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //! scratch register, then the constants), constant deduplication, label
 //! resolution, the position table and the semantic diagnostics
 //! (undeclared registers, undefined or duplicate labels, non-UTF-8
-//! names).
+//! names, and the encoding's fixed-width limits: arguments per call,
+//! registers and code words per mold, see [`Limits`]).
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -12,11 +13,36 @@ use std::rc::Rc;
 
 use polyeval_core::{Ident, Value};
 
-use crate::mold::{Mold, MoldObject, Pos};
+use crate::mold::{Mold, MoldObject, Pos, MAX_CALL_ARGS, MAX_CODE_WORDS, MAX_REGISTERS};
 use crate::ops::Op;
 
-use super::diag::Sink;
+use super::diag::{shorten, Sink};
 use super::parser::{Arg, Call, Lit, Name, Operand, Rhs, Stmt, StmtKind, Unit};
+
+/// What one Mold may hold. The assembler checks each limit at the construct
+/// that would overflow it and reports a diagnostic there, so that every
+/// Mold it returns passes [`Mold::validate`]. Labels need no limit of
+/// their own: they become instruction indexes, then `u32` word addresses
+/// (absolute, not offsets), which the code-word limit bounds.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Limits {
+    /// Positional arguments of one call, and separately named ones.
+    pub args: usize,
+    /// Registers: declared, the scratch register and constants.
+    pub registers: usize,
+    /// Words of encoded code.
+    pub code_words: usize,
+}
+
+impl Limits {
+    /// The limits of the encoding (`ops.rs`, `mold.rs`); tests use
+    /// smaller ones to reach every check.
+    pub(crate) const ENCODING: Limits = Limits {
+        args: MAX_CALL_ARGS,
+        registers: MAX_REGISTERS,
+        code_words: MAX_CODE_WORDS,
+    };
+}
 
 /// A register before the final layout is known.
 #[derive(Debug, Clone, Copy)]
@@ -95,15 +121,22 @@ struct UnitGen<'s> {
     scratch_used: bool,
     consts: Vec<Value>,
     const_index: HashMap<ConstKey, u32>,
-    insts: Vec<(Inst, Pos)>,
+    /// Each instruction with the statement it comes from: where the
+    /// statement starts and its first token.
+    insts: Vec<(Inst, Pos, Range<usize>)>,
     /// Each label's instruction index and where it is defined.
     labels: HashMap<String, (usize, Pos)>,
+    limits: Limits,
+    /// The first bare call statement (the scratch register's first user).
+    first_scratch: Option<(Range<usize>, Pos)>,
+    /// Whether the register limit was already reported for this unit.
+    too_many_registers: bool,
 }
 
 /// Compiles the units [`super::parser::parse`] returned; the first, the
 /// file, becomes `main`. Problems go to `sink`; the result is only
 /// meaningful when nothing was reported.
-pub(crate) fn generate(units: &[Unit], file: &str, sink: &mut Sink) -> Rc<Mold> {
+pub(crate) fn generate(units: &[Unit], file: &str, limits: Limits, sink: &mut Sink) -> Rc<Mold> {
     let file: Rc<str> = Rc::from(file);
     let mut built: Vec<Option<Rc<Mold>>> = vec![None; units.len()];
     // A nested unit comes after the unit containing it, so going backwards
@@ -115,7 +148,7 @@ pub(crate) fn generate(units: &[Unit], file: &str, sink: &mut Sink) -> Rc<Mold> 
             Rc::from(format!("mold@{}", unit.line))
         };
         let (done, nested) = built.split_at_mut(i + 1);
-        let mold = unit_mold(unit, file.clone(), name, nested, i + 1, sink);
+        let mold = unit_mold(unit, file.clone(), name, nested, i + 1, limits, sink);
         done[i] = Some(Rc::new(mold));
     }
     // `parse` always returns the file's unit; an empty list is an empty
@@ -142,6 +175,7 @@ fn unit_mold(
     name: Rc<str>,
     built: &mut [Option<Rc<Mold>>],
     base: usize,
+    limits: Limits,
     sink: &mut Sink,
 ) -> Mold {
     let mut g = UnitGen {
@@ -156,6 +190,9 @@ fn unit_mold(
         const_index: HashMap::new(),
         insts: Vec::new(),
         labels: HashMap::new(),
+        limits,
+        first_scratch: None,
+        too_many_registers: false,
     };
     for stmt in &unit.stmts {
         g.stmt(stmt);
@@ -175,10 +212,12 @@ impl UnitGen<'_> {
                 self.sink.error(
                     label.span.clone(),
                     label.pos,
-                    format!("duplicate label `{}`", label.name),
+                    format!("duplicate label `{}`", shorten(&label.name)),
                     vec![format!(
                         "`{}` is first defined at {}:{}",
-                        label.name, first.line, first.col
+                        shorten(&label.name),
+                        first.line,
+                        first.col
                     )],
                 );
             } else {
@@ -186,28 +225,32 @@ impl UnitGen<'_> {
             }
         }
         let pos = stmt.pos;
+        let head = &stmt.head;
         match &stmt.kind {
             StmtKind::Decl { name, init } => {
                 // The right-hand side still sees the previous binding.
                 let value = init.as_ref().map(|rhs| self.rhs(rhs));
                 let dst = self.declare(name);
                 if let Some(value) = value {
-                    self.assign(dst, value, pos);
+                    self.assign(dst, value, pos, head);
                 }
             }
             StmtKind::Assign { target, value } => {
                 let value = self.rhs(value);
                 let dst = self.reg(target);
-                self.assign(dst, value, pos);
+                self.assign(dst, value, pos, head);
             }
             StmtKind::Call(call) => {
                 self.scratch_used = true;
+                if self.first_scratch.is_none() {
+                    self.first_scratch = Some((call.span.clone(), call.pos));
+                }
                 let inst = self.call(Reg::Scratch, call);
-                self.insts.push((inst, pos));
+                self.insts.push((inst, pos, head.clone()));
             }
             StmtKind::Goto(label) => {
                 let target = Target::Label(label.clone());
-                self.insts.push((Inst::Goto { target }, pos));
+                self.insts.push((Inst::Goto { target }, pos, head.clone()));
             }
             StmtKind::If {
                 cond,
@@ -227,16 +270,17 @@ impl UnitGen<'_> {
                         otherwise,
                     },
                     pos,
+                    head.clone(),
                 ));
             }
-            StmtKind::Noop => self.insts.push((Inst::Noop, pos)),
+            StmtKind::Noop => self.insts.push((Inst::Noop, pos, head.clone())),
             StmtKind::Error => {}
         }
     }
 
     /// Emits `dst = value`, where `value` is a register (a move) or a call
     /// waiting for its destination.
-    fn assign(&mut self, dst: Reg, value: Source, pos: Pos) {
+    fn assign(&mut self, dst: Reg, value: Source, pos: Pos, head: &Range<usize>) {
         let inst = match value {
             Source::Reg(src) => Inst::Move { dst, src },
             Source::Call(mut inst) => {
@@ -246,7 +290,7 @@ impl UnitGen<'_> {
                 inst
             }
         };
-        self.insts.push((inst, pos));
+        self.insts.push((inst, pos, head.clone()));
     }
 
     fn rhs(&mut self, rhs: &Rhs) -> Source {
@@ -275,6 +319,11 @@ impl UnitGen<'_> {
                 }
             }
         }
+        for (n, what) in [(pos.len(), "positional"), (named.len(), "named")] {
+            if n > self.limits.args {
+                self.too_many_args(call, n, what);
+            }
+        }
         Inst::Call {
             dst,
             inv,
@@ -282,6 +331,23 @@ impl UnitGen<'_> {
             pos,
             named,
         }
+    }
+
+    /// Reports a call with more than [`Limits::args`] arguments of one
+    /// kind.
+    #[cold]
+    fn too_many_args(&mut self, call: &Call, n: usize, what: &str) {
+        let max = self.limits.args;
+        self.sink.error(
+            call.span.clone(),
+            call.pos,
+            format!("too many {what} arguments in one call ({n}; at most {max})"),
+            vec![
+                "a call instruction counts each kind of argument in 16 bits; \
+                 pass longer lists in a container such as an `Array`"
+                    .into(),
+            ],
+        );
     }
 
     /// Interns a method or argument name, which must be UTF-8.
@@ -303,8 +369,8 @@ impl UnitGen<'_> {
     fn operand(&mut self, op: &Operand) -> Reg {
         match op {
             Operand::Reg(name) => self.reg(name),
-            Operand::Lit(lit) => self.literal(lit),
-            Operand::Mold(unit) => {
+            Operand::Lit { lit, span, pos } => self.literal(lit, span, *pos),
+            Operand::Mold { unit, span, pos } => {
                 let inner = unit
                     .checked_sub(self.base)
                     .and_then(|i| self.built.get_mut(i))
@@ -314,20 +380,20 @@ impl UnitGen<'_> {
                     None => {
                         // The parser hands out each block once, to its parent.
                         self.sink.error(
-                            0..0,
-                            Pos { line: 1, col: 1 },
+                            span.clone(),
+                            *pos,
                             "internal assembler error: nested mold used twice",
                             Vec::new(),
                         );
                         Value::Nil
                     }
                 };
-                Reg::Const(self.push_const(value))
+                Reg::Const(self.push_const(value, span, *pos))
             }
         }
     }
 
-    fn literal(&mut self, lit: &Lit) -> Reg {
+    fn literal(&mut self, lit: &Lit, span: &Range<usize>, at: Pos) -> Reg {
         let (key, value) = match lit {
             Lit::Int(i) => (ConstKey::Int(*i), Value::Int(*i)),
             Lit::Float(f) => (ConstKey::Float(f.to_bits()), Value::Float(*f)),
@@ -336,19 +402,57 @@ impl UnitGen<'_> {
         if let Some(&i) = self.const_index.get(&key) {
             return Reg::Const(i);
         }
-        let i = self.push_const(value);
+        let i = self.push_const(value, span, at);
         self.const_index.insert(key, i);
         Reg::Const(i)
     }
 
-    /// Adds a constant without deduplication and returns its index.
-    fn push_const(&mut self, value: Value) -> u32 {
+    /// Adds a constant, written at `span`, without deduplication and
+    /// returns its index.
+    fn push_const(&mut self, value: Value, span: &Range<usize>, at: Pos) -> u32 {
+        self.count_register(span, at, "constant");
         self.consts.push(value);
         to_u32(self.consts.len() - 1)
     }
 
+    /// Checks that one more register (declared or constant, written at
+    /// `span`) fits in [`Limits::registers`], counting the scratch register
+    /// once it is known to be needed ([`UnitGen::finish`] checks it again).
+    fn count_register(&mut self, span: &Range<usize>, at: Pos, what: &str) {
+        let scratch = usize::from(self.scratch_used);
+        let have = self
+            .declared
+            .len()
+            .saturating_add(self.consts.len())
+            .saturating_add(scratch);
+        if have >= self.limits.registers {
+            self.too_many_registers(span.clone(), at, what);
+        }
+    }
+
+    /// Reports, once per unit, that a register does not fit.
+    #[cold]
+    fn too_many_registers(&mut self, span: Range<usize>, at: Pos, what: &str) {
+        if self.too_many_registers {
+            return;
+        }
+        self.too_many_registers = true;
+        let max = self.limits.registers;
+        self.sink.error(
+            span,
+            at,
+            format!("too many registers in one mold (this {what} needs one more than the {max} allowed)"),
+            vec![
+                "every `my`, every distinct constant and the scratch register of bare calls take one; \
+                 move code into `mold { ... }` blocks, which have registers of their own"
+                    .into(),
+            ],
+        );
+    }
+
     /// Allocates a new register for `my $name` and binds the name to it.
     fn declare(&mut self, name: &Name) -> Reg {
+        self.count_register(&name.span, name.pos, "declaration");
         let index = to_u32(self.declared.len());
         self.declared.push(format!("${}", name.name));
         self.scope.insert(name.name.clone(), index);
@@ -360,11 +464,12 @@ impl UnitGen<'_> {
         match self.scope.get(&name.name) {
             Some(&i) => Reg::Declared(i),
             None => {
+                let short = shorten(&name.name);
                 self.sink.error(
                     name.span.clone(),
                     name.pos,
-                    format!("undeclared register ${}", name.name),
-                    vec![format!("declare it first with `my ${};`", name.name)],
+                    format!("undeclared register ${short}"),
+                    vec![format!("declare it first with `my ${short};`")],
                 );
                 Reg::Declared(0)
             }
@@ -373,7 +478,15 @@ impl UnitGen<'_> {
 
     /// Resolves registers and labels, encodes the instructions and builds
     /// the Mold.
-    fn finish(self, name: Rc<str>) -> Mold {
+    fn finish(mut self, name: Rc<str>) -> Mold {
+        if self.scratch_used {
+            let total = self.declared.len().saturating_add(self.consts.len());
+            if total >= self.limits.registers {
+                if let Some((span, at)) = self.first_scratch.clone() {
+                    self.too_many_registers(span, at, "call's scratch register");
+                }
+            }
+        }
         let ndeclared = to_u32(self.declared.len());
         let nfree = ndeclared.saturating_add(u32::from(self.scratch_used));
         let reg = |r: Reg| match r {
@@ -384,8 +497,8 @@ impl UnitGen<'_> {
         // Labels become instruction indexes, then addresses: a first
         // encoding pass finds where each instruction starts, since an
         // instruction's size does not depend on its label operands.
-        let mut insts = self.insts;
-        for (inst, _) in &mut insts {
+        let mut insts = std::mem::take(&mut self.insts);
+        for (inst, _, _) in &mut insts {
             let targets: Vec<&mut Target> = match inst {
                 Inst::Goto { target } => vec![target],
                 Inst::If {
@@ -401,7 +514,7 @@ impl UnitGen<'_> {
                             self.sink.error(
                                 l.span.clone(),
                                 l.pos,
-                                format!("undefined label `{}`", l.name),
+                                format!("undefined label `{}`", shorten(&l.name)),
                                 Vec::new(),
                             );
                             0
@@ -413,9 +526,19 @@ impl UnitGen<'_> {
         }
         let mut starts = Vec::with_capacity(insts.len());
         let mut code = Vec::new();
-        for (inst, _) in &insts {
+        let mut overflow = None;
+        for (inst, pos, head) in &insts {
             starts.push(to_u32(code.len()));
             encode(inst, &reg, &|_| 0, &mut code);
+            if code.len() > self.limits.code_words {
+                overflow = Some((head.clone(), *pos, code.len()));
+                break;
+            }
+        }
+        if let Some((head, pos, words)) = overflow {
+            self.too_much_code(head, pos, words);
+            // The Mold is not used; stop growing it.
+            insts.truncate(starts.len());
         }
         let end = to_u32(code.len());
         let address = |t: &Target| match t {
@@ -424,7 +547,7 @@ impl UnitGen<'_> {
         };
         code.clear();
         let mut positions = Vec::with_capacity(insts.len());
-        for (inst, pos) in &insts {
+        for (inst, pos, _) in &insts {
             positions.push((to_u32(code.len()), *pos));
             encode(inst, &reg, &address, &mut code);
         }
@@ -453,6 +576,22 @@ impl UnitGen<'_> {
             }
         }
         mold
+    }
+}
+
+impl UnitGen<'_> {
+    /// Reports the statement whose code passes [`Limits::code_words`].
+    #[cold]
+    fn too_much_code(&mut self, span: Range<usize>, at: Pos, words: usize) {
+        let max = self.limits.code_words;
+        self.sink.error(
+            span,
+            at,
+            format!(
+                "too much code in one mold (this statement ends at word {words}; at most {max})"
+            ),
+            vec!["move code into `mold { ... }` blocks, which are compiled separately".into()],
+        );
     }
 }
 

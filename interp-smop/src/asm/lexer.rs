@@ -7,7 +7,7 @@ use std::ops::Range;
 
 use crate::mold::Pos;
 
-use super::diag::Sink;
+use super::diag::{shorten, Sink};
 
 /// What a token is.
 #[derive(Debug, Clone, PartialEq)]
@@ -62,8 +62,8 @@ impl TokenKind {
     /// How a diagnostic names this token.
     pub(crate) fn describe(&self) -> String {
         match self {
-            TokenKind::Reg(n) => format!("register `${n}`"),
-            TokenKind::Word(w) => format!("`{w}`"),
+            TokenKind::Reg(n) => format!("register `${}`", shorten(n)),
+            TokenKind::Word(w) => format!("`{}`", shorten(w)),
             TokenKind::My => "keyword `my`".into(),
             TokenKind::Goto => "keyword `goto`".into(),
             TokenKind::If => "keyword `if`".into(),
@@ -282,7 +282,10 @@ fn lex_number(cur: &mut Cursor<'_>, start: usize, pos: Pos, sink: &mut Sink) -> 
         sink.error(
             start..cur.at,
             pos,
-            format!("invalid number literal `{}`", cur.text(start..cur.at)),
+            format!(
+                "invalid number literal `{}`",
+                shorten(cur.text(start..cur.at))
+            ),
             Vec::new(),
         );
         return TokenKind::Error;
@@ -295,7 +298,7 @@ fn lex_number(cur: &mut Cursor<'_>, start: usize, pos: Pos, sink: &mut Sink) -> 
                 sink.error(
                     start..cur.at,
                     pos,
-                    format!("float literal `{text}` is out of range"),
+                    format!("float literal `{}` is out of range", shorten(text)),
                     Vec::new(),
                 );
                 TokenKind::Float(0.0)
@@ -308,7 +311,10 @@ fn lex_number(cur: &mut Cursor<'_>, start: usize, pos: Pos, sink: &mut Sink) -> 
                 sink.error(
                     start..cur.at,
                     pos,
-                    format!("integer literal `{text}` does not fit in 64 bits"),
+                    format!(
+                        "integer literal `{}` does not fit in 64 bits",
+                        shorten(text)
+                    ),
                     vec![format!("integers range from {} to {}", i64::MIN, i64::MAX)],
                 );
                 TokenKind::Int(0)

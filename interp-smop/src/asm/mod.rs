@@ -16,6 +16,8 @@ mod lexer;
 mod parser;
 
 #[cfg(test)]
+mod scale_tests;
+#[cfg(test)]
 mod tests;
 
 use std::rc::Rc;
@@ -29,14 +31,21 @@ pub use diag::{Diagnostic, Diagnostics};
 ///
 /// # Errors
 ///
-/// [`Diagnostics`] listing every lexical, syntax and semantic error found
-/// (undeclared registers, undefined or duplicate labels, ...), in source
-/// order. Malformed input never panics.
+/// [`Diagnostics`] listing the lexical, syntax and semantic errors found
+/// (undeclared registers, undefined or duplicate labels, a call, a mold's
+/// registers or its code past the encoding's limits, ...), in source
+/// order: the first 50 in full, the rest counted. Malformed input never
+/// panics.
 pub fn compile(src: &str, file: &str) -> Result<Rc<Mold>, Diagnostics> {
+    compile_with(src, file, codegen::Limits::ENCODING)
+}
+
+/// [`compile`] with the given limits (tests use small ones).
+fn compile_with(src: &str, file: &str, limits: codegen::Limits) -> Result<Rc<Mold>, Diagnostics> {
     let mut sink = diag::Sink::new(file);
     let tokens = lexer::lex(src, &mut sink);
     let units = parser::parse(src, &tokens, &mut sink);
-    let mold = codegen::generate(&units, file, &mut sink);
+    let mold = codegen::generate(&units, file, limits, &mut sink);
     if sink.has_errors() {
         Err(sink.finish(src))
     } else {

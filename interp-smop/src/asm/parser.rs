@@ -50,6 +50,9 @@ pub(crate) struct Stmt {
     pub kind: StmtKind,
     /// Where it starts (after its labels).
     pub pos: Pos,
+    /// The bytes of its first token (after its labels), where diagnostics
+    /// about the statement as a whole point.
+    pub head: Range<usize>,
 }
 
 /// The kinds of statement.
@@ -101,6 +104,11 @@ pub(crate) enum Rhs {
 /// `inv."method"(args...)`.
 #[derive(Debug)]
 pub(crate) struct Call {
+    /// The bytes from the invocant's first token through the method name,
+    /// where diagnostics about the call point.
+    pub span: Range<usize>,
+    /// Where the invocant starts.
+    pub pos: Pos,
     /// The invocant.
     pub inv: Operand,
     /// The method name's bytes.
@@ -137,10 +145,23 @@ pub(crate) enum Operand {
     /// `$name`.
     Reg(Name),
     /// A literal, held in a constant register.
-    Lit(Lit),
-    /// `mold { ... }`, held in a constant register: the index of its
-    /// [`Unit`] in the list [`parse`] returns.
-    Mold(usize),
+    Lit {
+        /// Its value.
+        lit: Lit,
+        /// Its bytes in the source.
+        span: Range<usize>,
+        /// Where it starts.
+        pos: Pos,
+    },
+    /// `mold { ... }`, held in a constant register.
+    Mold {
+        /// The index of its [`Unit`] in the list [`parse`] returns.
+        unit: usize,
+        /// The bytes of the `mold` keyword.
+        span: Range<usize>,
+        /// Where it starts.
+        pos: Pos,
+    },
 }
 
 /// A literal constant.
@@ -367,6 +388,7 @@ impl Parser<'_> {
             }
         }
         let pos = self.tok().pos;
+        let head = self.tok().span.clone();
         let mut declared = None;
         let kind = match self.stmt_body(&mut declared) {
             Ok(kind) => {
@@ -396,7 +418,12 @@ impl Parser<'_> {
                 }
             }
         };
-        Stmt { labels, kind, pos }
+        Stmt {
+            labels,
+            kind,
+            pos,
+            head,
+        }
     }
 
     /// Skips the rest of a broken statement that began at token `start`:
@@ -483,8 +510,9 @@ impl Parser<'_> {
             | TokenKind::Float(_)
             | TokenKind::Str(_)
             | TokenKind::Mold => {
+                let start = (self.tok().span.start, self.tok().pos);
                 let inv = self.operand()?;
-                Ok(StmtKind::Call(self.call(inv)?))
+                Ok(StmtKind::Call(self.call(inv, start)?))
             }
             TokenKind::Word(_) => self.unexpected(
                 "a statement",
@@ -537,16 +565,18 @@ impl Parser<'_> {
     }
 
     fn rhs(&mut self) -> PResult<Rhs> {
+        let start = (self.tok().span.start, self.tok().pos);
         let value = self.operand()?;
         if self.kind() == &TokenKind::Dot {
-            Ok(Rhs::Call(self.call(value)?))
+            Ok(Rhs::Call(self.call(value, start)?))
         } else {
             Ok(Rhs::Operand(value))
         }
     }
 
-    /// `."method"(args...)` after the invocant.
-    fn call(&mut self, inv: Operand) -> PResult<Call> {
+    /// `."method"(args...)` after the invocant, which began at `start`
+    /// (a byte offset and its position).
+    fn call(&mut self, inv: Operand, start: (usize, Pos)) -> PResult<Call> {
         self.expect(&TokenKind::Dot, "`.` and a method call")?;
         let t = self.tok().clone();
         let TokenKind::Str(method) = t.kind else {
@@ -576,6 +606,8 @@ impl Parser<'_> {
             }
         }
         Ok(Call {
+            span: start.0..t.span.end,
+            pos: start.1,
             inv,
             method,
             method_span: t.span,
@@ -617,9 +649,21 @@ impl Parser<'_> {
                 span: t.span,
                 pos: t.pos,
             }),
-            TokenKind::Int(i) => Operand::Lit(Lit::Int(i)),
-            TokenKind::Float(f) => Operand::Lit(Lit::Float(f)),
-            TokenKind::Str(s) => Operand::Lit(Lit::Str(s)),
+            TokenKind::Int(i) => Operand::Lit {
+                lit: Lit::Int(i),
+                span: t.span,
+                pos: t.pos,
+            },
+            TokenKind::Float(f) => Operand::Lit {
+                lit: Lit::Float(f),
+                span: t.span,
+                pos: t.pos,
+            },
+            TokenKind::Str(s) => Operand::Lit {
+                lit: Lit::Str(s),
+                span: t.span,
+                pos: t.pos,
+            },
             TokenKind::Mold => {
                 self.bump();
                 let open = self.expect(&TokenKind::LBrace, "`{` after `mold`")?;
@@ -652,7 +696,11 @@ impl Parser<'_> {
                 });
                 // Past the `}`; `close < end` as the block is balanced.
                 self.at = close.saturating_add(1).min(self.end);
-                return Ok(Operand::Mold(self.blocks.len()));
+                return Ok(Operand::Mold {
+                    unit: self.blocks.len(),
+                    span: t.span,
+                    pos: t.pos,
+                });
             }
             _ => {
                 return self.unexpected("a register, a literal or `mold { ... }`", Vec::new());

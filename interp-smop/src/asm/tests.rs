@@ -574,7 +574,9 @@ error: expected `;` after statement, found end of input
 #[test]
 fn too_many_errors_are_capped() {
     let d = err(&"@".repeat(1000));
-    assert_eq!(d.items.len(), 100);
+    assert_eq!(d.items.len(), 50);
+    assert_eq!(d.omitted, 950);
+    assert!(d.render().ends_with("\n... and 950 more errors\n"));
 }
 
 // --- property tests -------------------------------------------------------
