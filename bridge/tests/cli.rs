@@ -637,3 +637,19 @@ fn lua_source_may_hold_any_bytes() {
     assert_eq!(r.code, 2, "{r:?}");
     assert!(r.stderr.contains("not valid UTF-8"), "{r:?}");
 }
+
+#[test]
+fn finalizers_run_and_print_at_exit() {
+    // As stock Lua's lua_close: pending finalizers run when the program
+    // ends, and their output is not lost (no "Lua instance is destroyed").
+    let dir = TempDir::new("gcexit");
+    let p = dir.file(
+        "gcexit.lua",
+        "keep = setmetatable({}, {__gc = function() print('finalized', 1); io.write('written\\n') end})\n\
+         print('main done')\n",
+    );
+    let r = polyeval(["run", s(&p)]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(r.stdout, "main done\nfinalized\t1\nwritten\n", "{r:?}");
+    assert!(!r.stderr.contains("panicked"), "{r:?}");
+}

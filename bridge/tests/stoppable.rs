@@ -185,7 +185,10 @@ fn the_step_budget_stops_lua_where_it_cannot_yield() {
                 "{name} ({mode}): {}",
                 r.stderr
             );
-            assert_eq!(r.stdout, "before\n", "{name} ({mode}): output before the stop survives");
+            assert_eq!(
+                r.stdout, "before\n",
+                "{name} ({mode}): output before the stop survives"
+            );
         }
     }
 }
@@ -204,7 +207,11 @@ fn a_signal_with_no_handler_ends_lua_where_it_cannot_yield() {
                 Duration::ZERO,
             );
             assert_eq!(r.status, Some(143), "{name} ({mode}): {}", r.stderr);
-            assert!(r.stderr.contains("SIGTERM"), "{name} ({mode}): {}", r.stderr);
+            assert!(
+                r.stderr.contains("SIGTERM"),
+                "{name} ({mode}): {}",
+                r.stderr
+            );
         }
     }
 }

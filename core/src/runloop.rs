@@ -6,10 +6,10 @@
 //! continuation; when none of these holds any more it is freed, and every
 //! handle to it becomes stale.
 
+use crate::panics::catch;
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::io::Write;
-use crate::panics::catch;
 use std::rc::Rc;
 use std::sync::atomic::Ordering;
 

@@ -47,7 +47,11 @@ pub(crate) fn index_of(kind: Ident) -> Option<usize> {
 #[cold]
 fn end_process(i: usize, why: &str) -> ! {
     let (sig, kind) = FORWARDED[i];
-    let _ = writeln!(std::io::stderr(), "polyeval: {}: {why}; exiting", kind.name());
+    let _ = writeln!(
+        std::io::stderr(),
+        "polyeval: {}: {why}; exiting",
+        kind.name()
+    );
     std::process::exit(128 + sig)
 }
 

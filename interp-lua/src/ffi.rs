@@ -156,6 +156,33 @@ unsafe extern "C-unwind" fn coroutine_hook(l: *mut lua_State, _ar: *mut lua_Debu
     }
 }
 
+/// The hook of a thread whose program is stopping: at every instruction
+/// it yields to the loop where Lua can yield (the loop then reports the
+/// stop) and raises [`STOP_MSG`] where it cannot, so that Lua unwinds past
+/// any `pcall` to such a place.
+unsafe extern "C-unwind" fn stop_hook(l: *mut lua_State, _ar: *mut lua_Debug) {
+    // SAFETY: as for `armed_hook`.
+    unsafe {
+        if in_flight() {
+            return;
+        }
+        if ffi::lua_isyieldable(l) != 0 {
+            ffi::lua_yield(l, 0);
+        } else {
+            raise_stop(l, stop_hook);
+        }
+    }
+}
+
+/// Makes running thread `t` unwind to the loop from its next instruction
+/// on (see [`stop_hook`]): the program is stopping.
+pub(crate) fn stop_thread(t: &mlua::Thread) {
+    let l = t.to_pointer().cast_mut().cast::<lua_State>();
+    // SAFETY: `t` is the thread running on this OS thread (held, so alive);
+    // `lua_sethook` only stores the hook fields.
+    unsafe { ffi::lua_sethook(l, Some(stop_hook), ffi::LUA_MASKCOUNT, 1) }
+}
+
 /// Whether Lua thread `t` (the one running now) can yield.
 pub(crate) fn is_yieldable(t: &mlua::Thread) -> bool {
     let l = t.to_pointer().cast_mut().cast::<lua_State>();
@@ -272,57 +299,124 @@ fn on_sigurg() {
     }
 }
 
-/// `emit(s)`: writes string `s` to the run loop's output (or, with no loop
-/// lent, such as a finalizer that runs when the Lua state closes at exit,
-/// straight to the process's stdout). Answers `true`, or `nil, message`
-/// on a write error, as Lua's io functions do. A raw C function: it works
-/// while mlua is tearing the state down, when mlua's callbacks no longer
-/// run. `print` and `io.write` (`runtime.lua`) are built on it.
+/// `emit(print, ...)`: writes its string arguments to the run loop's
+/// output (or, with no loop lent, such as a finalizer that runs when the
+/// Lua state closes at exit, straight to the process's stdout): with
+/// `print` true, tab-separated and ended by a newline, as `print` writes.
+/// Answers `true`, or `nil, message` on a write error, as Lua's io
+/// functions do. A raw C function: it allocates nothing in Lua (so it
+/// works when Lua's memory is short), and it works while mlua tears the
+/// state down, when mlua's callbacks no longer run. `print` and
+/// `io.write` (`runtime.lua`) are built on it.
 pub(crate) fn emit_function(lua: &Lua) -> mlua::Result<mlua::Function> {
     // SAFETY: `emit` follows the lua_CFunction protocol (see its comments).
     unsafe { lua.create_c_function(emit) }
 }
 
-/// Writes `bytes` where `print` writes; `Err` carries the error message.
-/// Plain Rust: every destructor has run when it returns.
-fn write_output(bytes: &[u8]) -> Result<(), String> {
+/// Writes `bytes` where `print` writes. Plain Rust: every destructor has
+/// run when it returns.
+fn write_output(bytes: &[u8]) -> bool {
     use std::io::Write;
-    let r = polyeval_core::panics::catch(|| match crate::lend::with_rt(|rt| rt.out().write_all(bytes)) {
-        Some(r) => r,
-        None => std::io::stdout().write_all(bytes),
+    let r = polyeval_core::panics::catch(|| {
+        match crate::lend::with_rt(|rt| rt.out().write_all(bytes)) {
+            Some(r) => r,
+            None => std::io::stdout().write_all(bytes),
+        }
     });
-    match r {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(e)) => Err(e.to_string()),
-        Err(_) => Err("output failed".to_owned()),
-    }
+    matches!(r, Ok(Ok(())))
 }
 
 unsafe extern "C-unwind" fn emit(l: *mut lua_State) -> c_int {
-    // SAFETY: Lua calls this with a valid state. `runtime.lua` passes one
-    // string argument, so `lua_tolstring` does not convert (or raise). The
-    // slice borrows Lua's string, which stays on the stack during the
-    // write. The message push happens after every Rust value is gone
-    // except the `CString`-free byte copy, and `lua_pushlstring` copies.
+    // SAFETY: Lua calls this with a valid state. Only string arguments are
+    // read, and `lua_tolstring` neither converts nor raises on a string;
+    // the slices borrow Lua's strings, which stay on the stack meanwhile.
+    // Every Rust value (the buffer) is dropped before anything that can
+    // raise; the pushes use static strings.
     unsafe {
-        let mut len = 0usize;
-        let p = ffi::lua_tolstring(l, 1, &mut len);
-        if p.is_null() {
+        let n = ffi::lua_gettop(l);
+        let print = ffi::lua_toboolean(l, 1) != 0;
+        let ok = {
+            let mut buf: Vec<u8> = Vec::new();
+            for i in 2..=n {
+                if ffi::lua_type(l, i) != ffi::LUA_TSTRING {
+                    continue;
+                }
+                let mut len = 0usize;
+                let p = ffi::lua_tolstring(l, i, &mut len);
+                if print && i > 2 {
+                    buf.push(b'\t');
+                }
+                if !p.is_null() {
+                    buf.extend_from_slice(std::slice::from_raw_parts(p.cast::<u8>(), len));
+                }
+            }
+            if print {
+                buf.push(b'\n');
+            }
+            write_output(&buf)
+        };
+        if ok {
+            ffi::lua_pushboolean(l, 1);
+            1
+        } else {
             ffi::lua_pushnil(l);
-            ffi::lua_pushstring(l, c"emit: a string expected".as_ptr());
-            return 2;
+            ffi::lua_pushstring(l, c"cannot write the program's output".as_ptr());
+            2
         }
-        let bytes = std::slice::from_raw_parts(p.cast::<u8>(), len);
-        match write_output(bytes) {
-            Ok(()) => {
-                ffi::lua_pushboolean(l, 1);
-                1
-            }
-            Err(msg) => {
-                ffi::lua_pushnil(l);
-                ffi::lua_pushlstring(l, msg.as_ptr().cast(), msg.len());
-                2
+    }
+}
+
+/// `print`, as a C function like stock Lua's: each argument goes through
+/// the `tostring` it was made with (its upvalue), then they are written
+/// tab-separated with a newline, to the run loop's output (see
+/// [`emit_function`] for where, and why raw). Errors from `__tostring`
+/// propagate unchanged, as stock.
+pub(crate) fn print_function(lua: &Lua, tostring: mlua::Function) -> mlua::Result<mlua::Function> {
+    // SAFETY: `exec_raw` runs the closure in protected mode with the
+    // argument (`tostring`) on the stack; `lua_pushcclosure` pops it as the
+    // upvalue and pushes the closure, the one result.
+    unsafe {
+        lua.exec_raw(tostring, |l| {
+            ffi::lua_pushcclosure(l, print_c, 1);
+        })
+    }
+}
+
+unsafe extern "C-unwind" fn print_c(l: *mut lua_State) -> c_int {
+    // SAFETY: Lua calls this with a valid state. The conversion phase
+    // calls Lua (`lua_call` may raise or run a nested loop) with no Rust
+    // value alive; the write phase reads only strings (no conversion, no
+    // raise) and drops its buffer before pushing anything.
+    unsafe {
+        let n = ffi::lua_gettop(l);
+        for i in 1..=n {
+            if ffi::lua_type(l, i) != ffi::LUA_TSTRING {
+                ffi::lua_pushvalue(l, ffi::lua_upvalueindex(1));
+                ffi::lua_pushvalue(l, i);
+                ffi::lua_call(l, 1, 1);
+                if ffi::lua_type(l, -1) != ffi::LUA_TSTRING {
+                    ffi::lua_pushstring(l, c"'tostring' must return a string".as_ptr());
+                    ffi::lua_error(l);
+                }
+                ffi::lua_replace(l, i);
             }
         }
+        let ok = {
+            let mut buf: Vec<u8> = Vec::new();
+            for i in 1..=n {
+                let mut len = 0usize;
+                let p = ffi::lua_tolstring(l, i, &mut len);
+                if i > 1 {
+                    buf.push(b'\t');
+                }
+                if !p.is_null() {
+                    buf.extend_from_slice(std::slice::from_raw_parts(p.cast::<u8>(), len));
+                }
+            }
+            buf.push(b'\n');
+            write_output(&buf)
+        };
+        let _ = ok; // print ignores write errors, as stock Lua's does
+        0
     }
 }

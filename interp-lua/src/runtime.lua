@@ -392,29 +392,12 @@ local function textonly(nload, nloadfile, package)
   return load, loadfile, dofile, searcher
 end
 
--- `print` and `io.write`, writing to the run loop's output (so that Lua
--- and m0ld output stay in order) through `emit`, a raw C function that
--- also works in finalizers run when the state closes. Errors are Lua's
--- own: a `__tostring` error propagates unchanged, a bad argument to
--- `write` is Lua's "bad argument" message.
-local function output(emit, tostring, io)
-  local concat, format, mtype = table.concat, string.format, math.type
-  local function print(...)
-    local n = select("#", ...)
-    if n == 1 then
-      local v = ...
-      emit((type(v) == "string" and v or tostring(v)) .. "\n")
-      return
-    end
-    local parts = { ... }
-    for i = 1, n do
-      local v = parts[i]
-      if type(v) ~= "string" then
-        parts[i] = tostring(v)
-      end
-    end
-    emit(concat(parts, "\t", 1, n) .. "\n")
-  end
+-- `io.write`, writing to the run loop's output (so that Lua and m0ld
+-- output stay in order) through `emit`, a raw C function that also works
+-- in finalizers run when the state closes (`print` is a C function of
+-- ffi.rs). A bad argument is Lua's own "bad argument" message.
+local function output(emit, io)
+  local unpack, format, mtype = table.unpack, string.format, math.type
   local function write(...)
     local n = select("#", ...)
     local parts = { ... }
@@ -427,13 +410,13 @@ local function output(emit, tostring, io)
         check(false, i, "string", "write", v)
       end
     end
-    local ok, err = emit(concat(parts, "", 1, n))
+    local ok, err = emit(false, unpack(parts, 1, n))
     if not ok then
       return nil, err
     end
     return io.stdout
   end
-  return print, write
+  return write
 end
 
 return {

@@ -557,24 +557,30 @@ fn set_counting_hook(
             if crate::ffi::in_flight() {
                 return Ok(VmState::Continue);
             }
-            let yield_now = with_rt(|rt| {
+            let needed = with_rt(|rt| {
                 rt.add_steps(1);
-                always || rt.should_yield() || rt.steps_left() == 0 || rt.is_stopping()
+                rt.should_yield() || rt.steps_left() == 0 || rt.is_stopping()
             })
             .unwrap_or(false)
                 || irq.is_pending();
-            if !yield_now {
-                return Ok(VmState::Continue);
+            if !needed {
+                // The stress mode's yields need no service where Lua cannot
+                // yield (mlua then does not yield).
+                return Ok(if always {
+                    VmState::Yield
+                } else {
+                    VmState::Continue
+                });
             }
             if crate::ffi::is_yieldable(&lua.current_thread()) {
                 return Ok(VmState::Yield);
             }
             // Lua cannot yield here (inside a C call): the loop's turn
             // happens in place, and a stop unwinds Lua until it can yield.
-            match with_rt(Interp::serve_in_place) {
-                Some(Err(e)) => Err(mlua::Error::runtime(e.message)),
-                _ => Ok(VmState::Continue),
+            if let Some(Err(_)) = with_rt(Interp::serve_in_place) {
+                crate::ffi::stop_thread(&lua.current_thread());
             }
+            Ok(VmState::Continue)
         },
     )
 }
@@ -650,12 +656,14 @@ fn setup(
         loaded.set("coroutine", corolib)?;
     }
     let make_output: Function = runtime.get("output")?;
-    let (print, write): (Function, Function) = make_output.call((
+    let write: Function = make_output.call((
         crate::ffi::emit_function(lua)?,
-        globals.get::<Function>("tostring")?,
         globals.get::<Option<Table>>("io")?,
     ))?;
-    globals.set("print", print)?;
+    globals.set(
+        "print",
+        crate::ffi::print_function(lua, globals.get("tostring")?)?,
+    )?;
     if let Ok(io) = globals.get::<Table>("io") {
         io.set("write", write)?;
         io.set("flush", make_io_flush(lua, io.get("flush")?)?)?;
@@ -918,7 +926,6 @@ fn make_argmsg(lua: &Lua) -> mlua::Result<Function> {
         },
     )
 }
-
 
 /// `io.flush()`: flushes the run loop's output (where `print` and
 /// `io.write` go), then Lua's own default output file.

@@ -8,7 +8,7 @@
 -- | first kept: string	error_messages.lua:24: bad argument #1 to 'write' (string expected, got table)
 -- | direct: false	string	error_messages.lua:29: bad argument #1 to 'write' (string expected, got nil)
 -- | tostring error value: true	true
--- | tostring error string: false	error_messages.lua:35: no Str here
+-- | tostring error string: false	error_messages.lua:36: no Str here
 -- | stale: false	true
 -- | write returns: true
 local dir = arg[0]:match("^(.*)/") or "."
