@@ -346,3 +346,48 @@ fn a_signal_ends_a_sleep_of_2_pow_63_seconds() {
     assert_eq!(r.status, Some(143), "{}", r.stderr);
     assert!(r.stderr.contains("interrupted by SIGTERM"), "{}", r.stderr);
 }
+
+#[test]
+fn debug_sethook_does_not_switch_polyeval_off() {
+    // Clearing a hook, or setting one of the user's own, leaves budgets
+    // and signals working (--lua-stdlib all exposes debug).
+    let cleared = "debug.sethook()\nprint('ready')\nio.flush()\nwhile true do end\n";
+    let own = "local n = 0\ndebug.sethook(function() n = n + 1 end, 'l')\n\
+               print('ready')\nio.flush()\nwhile true do end\n";
+    for (name, src) in [("cleared", cleared), ("own", own)] {
+        for mode in ["signal", "count"] {
+            let r = run(
+                &format!("sethook_budget_{name}.lua"),
+                src,
+                &[
+                    "--lua-stdlib",
+                    "all",
+                    "--max-steps",
+                    "100",
+                    "--lua-preempt",
+                    mode,
+                ],
+            );
+            assert_eq!(r.status, Some(1), "{name} ({mode}): {}", r.stderr);
+            assert!(
+                r.stderr.contains("step budget exceeded"),
+                "{name}: {}",
+                r.stderr
+            );
+            let r = run_signalled(
+                &format!("sethook_term_{name}.lua"),
+                src,
+                &["--lua-stdlib", "all", "--lua-preempt", mode],
+                SETTLE,
+                &["TERM"],
+                Duration::ZERO,
+            );
+            assert_eq!(r.status, Some(143), "{name} ({mode}): {}", r.stderr);
+            assert!(
+                r.stderr.contains("interrupted by SIGTERM"),
+                "{name} ({mode}): handled at a safe point, not by the signal thread: {}",
+                r.stderr
+            );
+        }
+    }
+}

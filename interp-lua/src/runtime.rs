@@ -243,12 +243,14 @@ impl Shared {
             return Ok(t);
         }
         let t = lua.create_thread(self.trampoline.clone())?;
+        crate::ffi::forget_user_hook(&t);
         Ok(t)
     }
 
     /// Returns a driver thread that finished its function to the pool,
     /// reset to run the trampoline again.
     pub fn give_thread(&self, t: Thread) {
+        crate::ffi::forget_user_hook(&t);
         let mut pool = self.pool.borrow_mut();
         if pool.len() < 256 && t.reset(self.trampoline.clone()).is_ok() {
             pool.push(t);
@@ -634,6 +636,7 @@ fn setup(
     let init: Function = runtime.get("init")?;
     let quantum = config.quantum;
     let hook_coroutine = lua.create_function(move |_, co: Thread| {
+        crate::ffi::forget_user_hook(&co);
         if hooks == HookMode::Armed {
             crate::ffi::hook_coroutine(&co, quantum);
         }
@@ -687,6 +690,13 @@ fn setup(
     }
     if config.stdlib != Stdlib::All {
         install_text_only(lua, &runtime)?;
+    } else if let Ok(debug) = globals.get::<Table>("debug") {
+        let make: Function = runtime.get("userhooks")?;
+        let (sethook, gethook, table): (Function, Function, Table) =
+            make.call(crate::ffi::sethook_function(lua)?)?;
+        lua.set_named_registry_value(crate::ffi::userhooks_key(), table)?;
+        debug.set("sethook", sethook)?;
+        debug.set("gethook", gethook)?;
     }
     if config.stdlib == Stdlib::Sandbox {
         for name in [

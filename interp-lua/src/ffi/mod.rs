@@ -24,6 +24,8 @@ use std::sync::Arc;
 use mlua::ffi::{self, lua_Debug, lua_State};
 use mlua::{Lua, LuaOptions, StdLib};
 
+mod userhook;
+
 /// A Lua state with the safe standard libraries plus `debug`.
 pub(crate) fn new_lua_with_debug() -> Lua {
     // SAFETY: `unsafe_new_with` is unsafe only because the libraries it may
@@ -68,9 +70,17 @@ fn count(n: u32) -> c_int {
 ///
 /// `l` must be a live Lua thread of a state owned by this OS thread.
 unsafe fn arm(l: *mut lua_State) {
-    // SAFETY: the caller guarantees `l` is live; `lua_sethook` only stores
-    // the hook fields (safe even from a signal handler, per Lua's manual).
-    unsafe { ffi::lua_sethook(l, Some(armed_hook), ffi::LUA_MASKCOUNT, 1) }
+    // SAFETY: the caller guarantees `l` is live; `lua_gethook` reads and
+    // `lua_sethook` only stores the hook fields (safe even from a signal
+    // handler, per Lua's manual). A thread with a user hook keeps it: its
+    // combined hook sees the request through `PREEMPT`.
+    unsafe {
+        let combined: ffi::lua_Hook = userhook::combined_hook;
+        if ffi::lua_gethook(l).map(|h| h as usize) == Some(combined as usize) {
+            return;
+        }
+        ffi::lua_sethook(l, Some(armed_hook), ffi::LUA_MASKCOUNT, 1);
+    }
 }
 
 /// The error a hook raises where Lua cannot yield and the program must
@@ -419,4 +429,48 @@ unsafe extern "C-unwind" fn print_c(l: *mut lua_State) -> c_int {
         let _ = ok; // print ignores write errors, as stock Lua's does
         0
     }
+}
+
+/// `sethook_raw(thread, mask, count)`: installs (or, with mask and count
+/// 0, removes) the user hook of `thread` beside polyeval's own (see
+/// `userhook`). `runtime.lua`'s `debug.sethook` checks the arguments and
+/// keeps the user's function.
+pub(crate) fn sethook_function(lua: &Lua) -> mlua::Result<mlua::Function> {
+    // SAFETY: `sethook_raw` follows the lua_CFunction protocol.
+    unsafe { lua.create_c_function(sethook_raw) }
+}
+
+unsafe extern "C-unwind" fn sethook_raw(l: *mut lua_State) -> c_int {
+    // SAFETY: Lua calls this with a valid state; the arguments are read
+    // without conversion errors (`lua_tothread` answers null for a
+    // non-thread, `lua_tointegerx` 0 for a non-number); the thread is kept
+    // alive by the stack while its hook is set.
+    unsafe {
+        let co = ffi::lua_tothread(l, 1);
+        if co.is_null() {
+            return 0;
+        }
+        let mask = c_int::try_from(ffi::lua_tointegerx(l, 2, ptr::null_mut())).unwrap_or(0);
+        let count =
+            c_int::try_from(ffi::lua_tointegerx(l, 3, ptr::null_mut())).unwrap_or(c_int::MAX);
+        userhook::set_user_hook(co, mask, count);
+        0
+    }
+}
+
+/// Gives thread `t` its own hook back if a user hook was set on it (a
+/// pooled driver thread starts without one; a new thread may reuse a dead
+/// one's address).
+pub(crate) fn forget_user_hook(t: &mlua::Thread) {
+    let l = t.to_pointer().cast_mut().cast::<lua_State>();
+    // SAFETY: `t` is held, so its state is live, and belongs to the Lua
+    // state running on this OS thread.
+    unsafe { userhook::forget(l) }
+}
+
+/// The registry key of `runtime.lua`'s user-hook table.
+pub(crate) fn userhooks_key() -> &'static str {
+    userhook::USERHOOKS_KEY
+        .to_str()
+        .unwrap_or("polyeval.userhooks")
 }

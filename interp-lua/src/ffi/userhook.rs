@@ -1,0 +1,298 @@
+//! `debug.sethook` beside polyeval's own hooks. Lua has one hook per
+//! thread; polyeval needs it for preemption and step counting, and scripts
+//! (with `--lua-stdlib all`) may set their own. A thread with a user hook
+//! gets [`combined_hook`], which serves both: the user's events (`call`,
+//! `return`, `line`, `count` with the user's count) go to the user's Lua
+//! function, as the stock `debug` library calls it, and polyeval's hook
+//! (the one the thread had, at its own count) and preemption requests keep
+//! working. Clearing the user hook gives the thread its own hook back.
+//!
+//! The user's function, mask and count live in a weak-keyed Lua table of
+//! `runtime.lua` (`USERHOOKS`, in the registry); the counters live here,
+//! per thread, as plain data.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::ffi::c_int;
+
+use mlua::ffi::{self, lua_Debug, lua_State};
+
+use super::{in_flight, raise_stop, serve_here, PREEMPT};
+
+/// Where `runtime.lua` keeps the user hooks (thread -> {fn, mask, count}).
+pub(crate) const USERHOOKS_KEY: &std::ffi::CStr = c"polyeval.userhooks";
+
+/// How often a thread with a user hook but no count of polyeval's checks
+/// for preemption requests (instructions).
+const PREEMPT_EVERY: c_int = 1000;
+
+/// What [`combined_hook`] knows of one thread.
+#[derive(Clone, Copy)]
+struct Combined {
+    /// The hook the thread had before the user's (polyeval's), restored
+    /// when the user's is cleared.
+    orig: Option<ffi::lua_Hook>,
+    orig_mask: c_int,
+    orig_count: c_int,
+    /// The user's event mask (call, return, line) and count (0: none).
+    user_mask: c_int,
+    user_count: c_int,
+    /// The count Lua calls the hook at, and what is left of each count.
+    step: c_int,
+    user_left: c_int,
+    orig_left: c_int,
+    /// What a count event wanted to do (run polyeval's hook, or yield for
+    /// a preemption) but left for the line event of the same instruction:
+    /// Lua skips the line hook after a count hook yields, so doing it
+    /// first would hide every line from a user's line hook.
+    deferred: Option<Action>,
+}
+
+/// What polyeval's side of [`combined_hook`] does at a count event.
+#[derive(Clone, Copy)]
+enum Action {
+    Orig(ffi::lua_Hook),
+    Preempt,
+}
+
+thread_local! {
+    static COMBINED: RefCell<HashMap<usize, Combined>> = RefCell::new(HashMap::new());
+}
+
+fn key(l: *mut lua_State) -> usize {
+    l as usize
+}
+
+/// Installs (`mask` or `count` set) or removes the user hook of thread
+/// `l`: `mask` holds `LUA_MASKCALL`, `LUA_MASKRET` and `LUA_MASKLINE` bits
+/// and `count` the user's instruction count (0: none).
+///
+/// # Safety
+///
+/// `l` is a live thread of the Lua state running on this OS thread.
+pub(crate) unsafe fn set_user_hook(l: *mut lua_State, mask: c_int, count: c_int) {
+    let k = key(l);
+    let had = COMBINED.with(|c| c.borrow().get(&k).copied());
+    if mask == 0 && count <= 0 {
+        if let Some(c) = had {
+            COMBINED.with(|m| m.borrow_mut().remove(&k));
+            // SAFETY: as the caller guarantees.
+            unsafe { ffi::lua_sethook(l, c.orig, c.orig_mask, c.orig_count) };
+        }
+        return;
+    }
+    let (orig, orig_mask, orig_count) = match had {
+        Some(c) => (c.orig, c.orig_mask, c.orig_count),
+        // SAFETY: reading a thread's hook fields.
+        None => unsafe {
+            let h = ffi::lua_gethook(l);
+            // A one-shot armed hook is a pending request, not the thread's
+            // own hook: `PREEMPT` carries it from now on.
+            let armed: ffi::lua_Hook = super::armed_hook;
+            if h.map(|f| f as usize) == Some(armed as usize) {
+                (None, 0, 0)
+            } else {
+                (h, ffi::lua_gethookmask(l), ffi::lua_gethookcount(l))
+            }
+        },
+    };
+    let orig_count = if orig.is_some() && orig_mask & ffi::LUA_MASKCOUNT != 0 {
+        orig_count.max(1)
+    } else {
+        0
+    };
+    let mut step = PREEMPT_EVERY;
+    if count > 0 {
+        step = step.min(count);
+    }
+    if orig_count > 0 {
+        step = step.min(orig_count);
+    }
+    let c = Combined {
+        orig,
+        orig_mask,
+        orig_count,
+        user_mask: mask & (ffi::LUA_MASKCALL | ffi::LUA_MASKRET | ffi::LUA_MASKLINE),
+        user_count: count.max(0),
+        step,
+        user_left: count.max(0),
+        orig_left: orig_count,
+        deferred: None,
+    };
+    COMBINED.with(|m| m.borrow_mut().insert(k, c));
+    // SAFETY: as the caller guarantees.
+    unsafe {
+        ffi::lua_sethook(
+            l,
+            Some(combined_hook),
+            c.user_mask | ffi::LUA_MASKCOUNT,
+            step,
+        )
+    };
+}
+
+/// Forgets thread `l`'s user hook and gives it its own hook back (a pooled
+/// driver thread starts without a user hook; a new thread may reuse a dead
+/// one's address).
+///
+/// # Safety
+///
+/// `l` is a live thread of the Lua state running on this OS thread.
+pub(crate) unsafe fn forget(l: *mut lua_State) {
+    let is_empty = COMBINED.with(|m| m.borrow().is_empty());
+    if !is_empty {
+        // SAFETY: as the caller guarantees.
+        unsafe { set_user_hook(l, 0, 0) };
+    }
+}
+
+/// Calls the user's hook function of thread `l` for `event`, as the
+/// stock `debug` library does: `f(event_name, line_or_nil)`.
+///
+/// # Safety
+///
+/// Called from [`combined_hook`] with its arguments; no Rust value with a
+/// destructor is alive (the call may raise).
+unsafe fn call_user(l: *mut lua_State, event: c_int, line: c_int) {
+    // SAFETY: registry and table reads with raw access; the user's function
+    // is called with two arguments as ldblib's `hookf` calls it.
+    unsafe {
+        let top = ffi::lua_gettop(l);
+        if ffi::lua_getfield(l, ffi::LUA_REGISTRYINDEX, USERHOOKS_KEY.as_ptr()) != ffi::LUA_TTABLE {
+            ffi::lua_settop(l, top);
+            return;
+        }
+        ffi::lua_pushthread(l);
+        if ffi::lua_rawget(l, -2) != ffi::LUA_TTABLE {
+            ffi::lua_settop(l, top);
+            return;
+        }
+        if ffi::lua_rawgeti(l, -1, 1) != ffi::LUA_TFUNCTION {
+            ffi::lua_settop(l, top);
+            return;
+        }
+        let name = match event {
+            ffi::LUA_HOOKCALL => c"call",
+            ffi::LUA_HOOKRET => c"return",
+            ffi::LUA_HOOKLINE => c"line",
+            ffi::LUA_HOOKTAILCALL => c"tail call",
+            _ => c"count",
+        };
+        ffi::lua_pushstring(l, name.as_ptr());
+        if line >= 0 {
+            ffi::lua_pushinteger(l, ffi::lua_Integer::from(line));
+        } else {
+            ffi::lua_pushnil(l);
+        }
+        ffi::lua_call(l, 2, 0);
+        ffi::lua_settop(l, top);
+    }
+}
+
+/// Advances thread `l`'s counters by one hook count. Answers whether the
+/// user's count hook fires, and what polyeval's side does now (none when it
+/// is deferred to the line event that follows).
+fn tick(l: *mut lua_State) -> (bool, Option<Action>) {
+    let preempt = PREEMPT.with(std::cell::Cell::get) && !in_flight();
+    COMBINED.with(|m| {
+        let mut m = m.borrow_mut();
+        let Some(c) = m.get_mut(&key(l)) else {
+            return (false, None);
+        };
+        let mut user = false;
+        if c.user_count > 0 {
+            c.user_left -= c.step;
+            if c.user_left <= 0 {
+                c.user_left = c.user_count;
+                user = true;
+            }
+        }
+        let mut action = None;
+        if c.orig_count > 0 {
+            c.orig_left -= c.step;
+            if c.orig_left <= 0 {
+                c.orig_left = c.orig_count;
+                action = c.orig.map(Action::Orig);
+            }
+        }
+        if action.is_none() && preempt {
+            action = Some(Action::Preempt);
+        }
+        if let Some(d) = c.deferred.take() {
+            // Deferred at the last instruction, which had no line event.
+            return (user, Some(d));
+        }
+        if action.is_some() && c.user_mask & ffi::LUA_MASKLINE != 0 {
+            c.deferred = action;
+            return (user, None);
+        }
+        (user, action)
+    })
+}
+
+/// The deferred action of thread `l`, taken.
+fn take_deferred(l: *mut lua_State) -> Option<Action> {
+    COMBINED.with(|m| {
+        m.borrow_mut()
+            .get_mut(&key(l))
+            .and_then(|c| c.deferred.take())
+    })
+}
+
+/// Runs polyeval's side of the hook.
+///
+/// # Safety
+///
+/// Called last in [`combined_hook`], with its arguments and no Rust value
+/// alive (this may yield or raise).
+unsafe fn perform(l: *mut lua_State, ar: *mut lua_Debug, a: Action) {
+    // SAFETY: as the caller guarantees; polyeval's hook gets the same
+    // arguments Lua gave this hook.
+    unsafe {
+        match a {
+            Action::Orig(h) => h(l, ar),
+            Action::Preempt => {
+                if ffi::lua_isyieldable(l) != 0 {
+                    ffi::lua_yield(l, 0);
+                } else if serve_here() {
+                    raise_stop(l, combined_hook);
+                }
+            }
+        }
+    }
+}
+
+/// The hook of a thread with a user hook (see the module's header).
+pub(crate) unsafe extern "C-unwind" fn combined_hook(l: *mut lua_State, ar: *mut lua_Debug) {
+    // SAFETY: Lua calls a hook with a valid state and debug record. The
+    // bookkeeping (`tick`, `take_deferred`) returns plain data before
+    // anything that may raise, yield or call Lua; polyeval's side runs
+    // last, since it may yield, which must be a hook's last action.
+    unsafe {
+        // After a count hook that yielded, the thread is suspended and may
+        // not call anything.
+        if ffi::lua_status(l) != ffi::LUA_OK {
+            return;
+        }
+        let event = (*ar).event;
+        if event != ffi::LUA_HOOKCOUNT {
+            let line = if event == ffi::LUA_HOOKLINE {
+                (*ar).currentline
+            } else {
+                -1
+            };
+            call_user(l, event, line);
+            if let Some(a) = take_deferred(l) {
+                perform(l, ar, a);
+            }
+            return;
+        }
+        let (user, action) = tick(l);
+        if user {
+            call_user(l, ffi::LUA_HOOKCOUNT, -1);
+        }
+        if let Some(a) = action {
+            perform(l, ar, a);
+        }
+    }
+}
