@@ -36,8 +36,14 @@ enum Cmd {
         /// io, os, package, require, dofile, loadfile, debug; text-only load).
         #[arg(long, value_name = "MODE", default_value = "safe")]
         lua_stdlib: Stdlib,
-        /// Memory limit of the Lua state, in bytes; exceeding it is a Lua
-        /// error scripts can catch.
+        /// Memory limit of the whole heap (Lua's and the Rust side's), in
+        /// bytes; a request past it is an error in the interpreter that
+        /// made it ("not enough memory" in Lua, "out of memory" in m0ld),
+        /// which scripts can catch.
+        #[arg(long, value_name = "BYTES")]
+        memory_limit: Option<usize>,
+        /// Memory limit of the Lua heap alone, in bytes (a sub-limit under
+        /// --memory-limit); exceeding it is a Lua error scripts can catch.
         #[arg(long, value_name = "BYTES")]
         lua_memory_limit: Option<usize>,
         /// Lua VM instructions between two checks of the count hook, which
@@ -147,6 +153,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> i32 {
             max_steps,
             quantum,
             lua_stdlib,
+            memory_limit,
             lua_memory_limit,
             lua_quantum,
             lua_always_preempt,
@@ -164,6 +171,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> i32 {
                 args,
                 max_steps,
                 quantum,
+                memory_limit,
                 lua: LuaConfig {
                     stdlib: lua_stdlib,
                     memory_limit: lua_memory_limit,

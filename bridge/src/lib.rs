@@ -7,5 +7,6 @@
 pub mod cli;
 pub mod diagram;
 pub mod lua_bridge;
+pub mod memory;
 pub mod run;
 pub mod verify;

@@ -701,6 +701,9 @@ fn make_send(lua: &Lua, shared: &Rc<Shared>) -> mlua::Result<Function> {
             let Some(method) = u32::try_from(id).ok().and_then(Ident::from_index) else {
                 return Err(mlua::Error::runtime("polyeval: bad message identifier"));
             };
+            if let Some(refused) = crate::memory::refuse_copies(lua, &sh, &target, &args)? {
+                return Ok(refused);
+            }
             let invocant = convert::from_lua(&sh, target);
             let argv: polyeval_core::Args = args
                 .into_iter()

@@ -176,7 +176,7 @@ impl Interp {
     /// Whether steps must be counted exactly: asked for, or a budget or a
     /// probe schedule is set.
     pub fn exact_step_counting(&self) -> bool {
-        self.cold.exact_steps || self.limit != u64::MAX
+        self.cold.exact_steps || self.max_steps != u64::MAX || self.cold.probes.next() != u64::MAX
     }
 
     /// Installs a Rust closure as the handler of `kind`; it gets the
@@ -270,15 +270,16 @@ impl Interp {
     }
 
     pub(super) fn recompute_limit(&mut self) {
+        let limit = self.max_steps.min(self.cold.memory_next);
         self.limit = if self.irq.active.is_some() {
-            self.max_steps
+            limit
         } else {
-            self.max_steps.min(self.cold.probes.next())
+            limit.min(self.cold.probes.next())
         };
     }
 
-    /// The step count reached [`Interp::limit`]: the budget ran out, or a
-    /// probe is due.
+    /// The step count reached [`Interp::limit`]: the budget ran out, a
+    /// probe is due, or the periodic memory check.
     pub(super) fn reach_limit(&mut self) -> Result<(), RunError> {
         if self.steps >= self.max_steps {
             if let Some(k) = self.current {
@@ -288,6 +289,9 @@ impl Interp {
                 });
             }
             return Ok(());
+        }
+        if self.steps >= self.cold.memory_next {
+            self.check_memory();
         }
         let steps = self.steps;
         let p = &mut self.cold.probes;
