@@ -13,7 +13,8 @@
 //! # max-steps: 100                 (run-loop step budget)
 //! # quanta: 1 1000                 (restrict the quanta it runs under)
 //! # lua-stdlib: all                (Lua standard libraries: safe, all, sandbox)
-//! # lua-memory-limit: 4000000      (bytes)
+//! # lua-memory-limit: 4000000      (bytes: the Lua heap alone)
+//! # memory-limit: 64000000         (bytes: the whole heap; see below)
 //! # allow-read: lib                (`--allow-read`: a folder, relative to the
 //! #                                 script's own folder; repeatable)
 //! ```
@@ -26,11 +27,24 @@
 //! with a `probe` interrupt every step (`--interrupt-every-steps 1`) and the
 //! second with one every 7 steps. The outcome must be the same under all of
 //! them: interleaving and interrupt detours are invisible to a program.
+//!
+//! The runner counts its heap as the `polyeval` binary does (`cap`), so
+//! `memory-limit` works in-process; since the count and the limit are the
+//! process's, a script with a memory limit runs alone (the others wait),
+//! and its limit must leave room for the runner's own few megabytes.
 
 use std::path::{Path, PathBuf};
+use std::sync::RwLock;
 
 use libtest_mimic::{Arguments, Failed, Trial};
 use polyeval_bridge::run::{execute, Options, SharedBuf};
+
+#[global_allocator]
+static ALLOC: cap::Cap<std::alloc::System> = cap::Cap::new(std::alloc::System, usize::MAX);
+
+/// Scripts with a memory limit hold it for writing, the others for
+/// reading.
+static LIMITED: RwLock<()> = RwLock::new(());
 
 #[derive(Debug, Default, Clone)]
 struct Expect {
@@ -43,6 +57,7 @@ struct Expect {
     lua_stdlib: Option<polyeval_lua::Stdlib>,
     lua_memory_limit: Option<usize>,
     allow_read: Vec<String>,
+    memory_limit: Option<usize>,
 }
 
 fn parse_quantum(s: &str) -> u32 {
@@ -84,6 +99,7 @@ fn parse_header(src: &str, prefix: &str) -> Expect {
             "lua-stdlib" => e.lua_stdlib = value.parse().ok(),
             "lua-memory-limit" => e.lua_memory_limit = value.parse().ok(),
             "allow-read" => e.allow_read.push(value.to_owned()),
+            "memory-limit" => e.memory_limit = value.parse().ok(),
             _ => {}
         }
     }
@@ -110,6 +126,7 @@ fn run_one(
     // that preemption happens everywhere it can.
     opts.lua.always_preempt = lua_quantum < polyeval_lua::DEFAULT_LUA_QUANTUM;
     opts.lua.memory_limit = exp.lua_memory_limit;
+    opts.memory_limit = exp.memory_limit;
     if let Some(m) = exp.lua_stdlib {
         opts.lua.stdlib = m;
     }
@@ -119,7 +136,21 @@ fn run_one(
             .allow_dir(here.join(dir))
             .map_err(|e| format!("allow-read: {e}"))?;
     }
-    let code = execute(&opts, Box::new(out.clone()), Box::new(err.clone()));
+    let code = {
+        // A panicking script poisons the lock; the next ones still run.
+        let _alone = if exp.memory_limit.is_some() {
+            Ok(LIMITED
+                .write()
+                .unwrap_or_else(std::sync::PoisonError::into_inner))
+        } else {
+            Err(LIMITED
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner))
+        };
+        let code = execute(&opts, Box::new(out.clone()), Box::new(err.clone()));
+        let _ = polyeval_core::memory::set_limit(None);
+        code
+    };
     let stdout = String::from_utf8_lossy(&out.contents()).into_owned();
     let stderr = String::from_utf8_lossy(&err.contents()).into_owned();
     let context = || format!("\n--- stdout ---\n{stdout}--- stderr ---\n{stderr}");
@@ -172,6 +203,7 @@ fn scripts(root: &Path) -> Vec<PathBuf> {
 }
 
 fn main() {
+    polyeval_core::memory::set_usage_source(|| ALLOC.allocated());
     let args = Arguments::from_args();
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts");
     let mut trials = Vec::new();

@@ -44,8 +44,14 @@ enum Cmd {
         /// and the other modes any.
         #[arg(long, value_name = "DIR")]
         allow_read: Vec<PathBuf>,
-        /// Memory limit of the Lua state, in bytes; exceeding it is a Lua
-        /// error scripts can catch.
+        /// Memory limit of the whole heap (Lua's and the Rust side's), in
+        /// bytes; a request past it is an error in the interpreter that
+        /// made it ("not enough memory" in Lua, "out of memory" in m0ld),
+        /// which scripts can catch.
+        #[arg(long, value_name = "BYTES")]
+        memory_limit: Option<usize>,
+        /// Memory limit of the Lua heap alone, in bytes (a sub-limit under
+        /// --memory-limit); exceeding it is a Lua error scripts can catch.
         #[arg(long, value_name = "BYTES")]
         lua_memory_limit: Option<usize>,
         /// Lua VM instructions between two checks of the count hook, which
@@ -156,6 +162,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> i32 {
             quantum,
             lua_stdlib,
             allow_read,
+            memory_limit,
             lua_memory_limit,
             lua_quantum,
             lua_always_preempt,
@@ -180,6 +187,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> i32 {
                 args,
                 max_steps,
                 quantum,
+                memory_limit,
                 lua: LuaConfig {
                     stdlib: lua_stdlib,
                     memory_limit: lua_memory_limit,

@@ -8,5 +8,6 @@ pub mod cli;
 pub mod diagram;
 pub mod fsaccess;
 pub mod lua_bridge;
+pub mod memory;
 pub mod run;
 pub mod verify;

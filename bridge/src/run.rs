@@ -33,6 +33,10 @@ pub struct Options {
     pub max_steps: Option<u64>,
     /// Instructions per step (`u32::MAX` for unbounded).
     pub quantum: u32,
+    /// The memory limit of the whole heap, Lua's and the Rust side's, in
+    /// bytes (see [`crate::memory`]); `lua.memory_limit` is Lua's own
+    /// sub-limit.
+    pub memory_limit: Option<usize>,
     /// The Lua state's set-up: standard libraries, memory limit, count
     /// hook interval.
     pub lua: LuaConfig,
@@ -92,6 +96,7 @@ impl Options {
             args: Vec::new(),
             max_steps: None,
             quantum: polyeval_core::DEFAULT_QUANTUM,
+            memory_limit: None,
             lua: LuaConfig::default(),
             irq: IrqOptions::default(),
             file_access: FileAccess::default(),
@@ -235,12 +240,14 @@ pub fn disasm(path: &Path, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
 }
 
 /// A configured run loop for `opts`, with SMOP, Lua and the bridge
-/// installed and output redirected.
+/// installed, output redirected, and the process's memory limit set (see
+/// [`crate::memory::install`]).
 ///
 /// # Errors
 ///
 /// A message when the Lua state cannot be set up (a memory limit too
-/// small for the standard libraries, say).
+/// small for the standard libraries, say), or when a memory limit is asked
+/// for in a program that does not count its heap.
 pub fn new_loop(
     opts: &Options,
     out: Box<dyn Write>,
@@ -274,6 +281,7 @@ pub fn new_loop(
     let _ = access.allow_file(&opts.file);
     crate::lua_bridge::install_with_access(&mut rt, opts.lua.clone(), access)
         .map_err(|e| format!("cannot set up Lua: {}", e.message))?;
+    crate::memory::install(&mut rt, opts.memory_limit)?;
     Ok(rt)
 }
 

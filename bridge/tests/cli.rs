@@ -10,59 +10,14 @@
 //! `--lua-quantum`, syntax errors, and an uncaught error's interleaved
 //! backtrace.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::{Run, TempDir};
+use std::path::Path;
 use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The bundled example at the workspace root.
 const FIB: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/fib.m0ld");
-
-/// A private directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!(
-            "polyeval-cli-test-{}-{n}-{tag}",
-            std::process::id()
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("create temp dir");
-        TempDir(dir)
-    }
-
-    /// Writes `src` to `name` in the directory and returns its path.
-    fn file(&self, name: &str, src: &str) -> PathBuf {
-        let p = self.0.join(name);
-        std::fs::write(&p, src).expect("write test program");
-        p
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// What one run of the binary produced.
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl std::fmt::Debug for Run {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "exit {}\n--- stdout ---\n{}--- stderr ---\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
-}
 
 fn polyeval<I, S>(args: I) -> Run
 where
@@ -74,12 +29,7 @@ where
         .env_remove("RUST_LOG")
         .output()
         .expect("spawn polyeval");
-    Run {
-        // A signal death has no code; -1 never matches an expected status.
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    Run::from(out)
 }
 
 fn s(p: &Path) -> &str {

@@ -4,34 +4,10 @@
 //! 2.7 MB one-line file full of errors (stderr stays small: clipped source
 //! lines, at most 50 diagnostics and a count of the rest).
 
-use std::path::PathBuf;
+mod common;
+
+use common::TempDir;
 use std::process::{Command, Output};
-
-/// A private directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        let dir =
-            std::env::temp_dir().join(format!("polyeval-diag-test-{}-{tag}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("create temp dir");
-        TempDir(dir)
-    }
-
-    /// Writes `src` to `name` in the directory and returns its path.
-    fn file(&self, name: &str, src: &str) -> PathBuf {
-        let p = self.0.join(name);
-        std::fs::write(&p, src).expect("write test program");
-        p
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 fn polyeval(args: &[&std::ffi::OsStr]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_polyeval"))

@@ -22,6 +22,9 @@
 //! would see a leak.
 #![cfg(unix)]
 
+mod common;
+
+use common::Run;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -86,11 +89,7 @@ impl Planted {
             .env("POLYEVAL_TEST_SECRET", ENV_SECRET)
             .output()
             .expect("spawn polyeval");
-        let r = Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        };
+        let r = Run::from(out);
         assert!(
             !r.stdout.contains("TOPSECRET") && !r.stderr.contains("TOPSECRET"),
             "a secret leaked: {r:?}"
@@ -102,23 +101,6 @@ impl Planted {
 impl Drop for Planted {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// What one run of the binary produced.
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl std::fmt::Debug for Run {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "exit {}\n--- stdout ---\n{}--- stderr ---\n{}",
-            self.code, self.stdout, self.stderr
-        )
     }
 }
 

@@ -391,3 +391,42 @@ fn debug_sethook_does_not_switch_polyeval_off() {
         }
     }
 }
+
+#[test]
+fn a_first_sigint_with_no_handler_raises_interrupted_which_pcall_catches() {
+    // As the stand-alone `lua`: `interrupted!` at the next Lua instruction
+    // (here inside pcall, then inside a sort comparator); uncaught, the
+    // program ends with the backtrace and status 130.
+    let src = "print('ready')\nio.flush()\n\
+               local ok, e = pcall(function() while true do end end)\n\
+               print('caught', ok, (tostring(e):gsub('^.*: ', '')))\nio.flush()\n\
+               ok, e = pcall(table.sort, {3, 2, 1}, function() while true do end end)\n\
+               print('caught in sort', ok, (tostring(e):gsub('^.*: ', '')))\nio.flush()\n\
+               while true do end\n";
+    for mode in ["signal", "count"] {
+        let r = run_signalled(
+            "sigint_pcall.lua",
+            src,
+            &["--lua-preempt", mode],
+            SETTLE,
+            &["INT", "INT", "INT"],
+            Duration::from_millis(300),
+        );
+        assert_eq!(r.status, Some(130), "{mode}: {}", r.stderr);
+        assert_eq!(
+            r.stdout, "ready\ncaught\tfalse\tinterrupted!\ncaught in sort\tfalse\tinterrupted!\n",
+            "{mode}: {}",
+            r.stderr
+        );
+        assert!(
+            r.stderr.contains("interrupted by SIGINT"),
+            "{mode}: {}",
+            r.stderr
+        );
+        assert!(
+            r.stderr.contains("sigint_pcall.lua:9"),
+            "{mode}: {}",
+            r.stderr
+        );
+    }
+}

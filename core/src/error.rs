@@ -87,6 +87,9 @@ pub enum ErrorKind {
     Compile,
     /// A Rust panic inside a native method, caught.
     Panic,
+    /// A request for memory past the memory limit, or one the system
+    /// refused (see [`crate::memory`]).
+    OutOfMemory,
     /// Any other run-time failure (division by zero, bad conversion, ...).
     Runtime,
 }

@@ -12,6 +12,7 @@ pub mod error;
 pub mod ident;
 pub mod interrupt;
 pub mod irqconts;
+pub mod memory;
 pub mod object;
 pub mod panics;
 pub mod record;
@@ -28,8 +29,12 @@ pub use error::{Backtrace, ErrorKind, FrameInfo, HostError, InternalError, RunEr
 pub use ident::Ident;
 pub use interrupt::{DefaultAction, Interrupt, InterruptHandle, Waker};
 pub use irqconts::{NopHandler, Sleep, WithoutInterrupts};
+pub use memory::OutOfMemory;
 pub use object::{answer_plain, same_object, NativeFn, ObjRef, Object, Reply};
 pub use record::{Entry, Recorder, Segment};
-pub use runloop::{ExitHook, ImmediateResponder, Interp, DEFAULT_QUANTUM};
+pub use runloop::{
+    ExitHook, ImmediateResponder, Interp, MemoryEvent, MemoryHook, DEFAULT_QUANTUM,
+    MEMORY_CHECK_STEPS,
+};
 pub use timer::TimerObject;
 pub use value::{format_float, Bytes, SendValue, Value};

@@ -27,8 +27,11 @@ use crate::record::Recorder;
 use crate::timer::Timers;
 use crate::value::Value;
 
+mod budget;
 mod interrupts;
 
+use budget::Output;
+pub use budget::{MemoryEvent, MemoryHook, MEMORY_CHECK_STEPS};
 use interrupts::Probes;
 
 /// The default number of instructions a continuation runs in one step.
@@ -130,7 +133,7 @@ struct Cold {
     result: Value,
     ext: HashMap<TypeId, Rc<dyn Any>>,
     interp_obj: Value,
-    out: Box<dyn Write>,
+    out: Output,
     err: Box<dyn Write>,
     /// The probe schedule (`--interrupt-every-steps`, injection points).
     probes: Probes,
@@ -140,6 +143,15 @@ struct Cold {
     exit_hooks: Vec<ExitHook>,
     /// See [`Interp::set_exact_step_counting`].
     exact_steps: bool,
+    /// A SIGINT with no handler was raised as an error in running code
+    /// ([`Interp::take_unhandled_sigint`]): an uncaught `interrupted!`
+    /// then ends the program as the SIGINT would have.
+    sigint_raised: bool,
+    /// See [`Interp::on_memory_event`].
+    memory_hooks: Vec<MemoryHook>,
+    /// The step count of the next periodic memory check (`u64::MAX`
+    /// without a memory limit).
+    memory_next: u64,
 }
 
 /// The script error that tells a nested caller the program is stopping.
@@ -164,7 +176,8 @@ pub struct Interp {
     steps: u64,
     max_steps: u64,
     /// The step count at which the loop must look up from running steps:
-    /// the budget, or the next scheduled probe, whichever comes first.
+    /// the budget, the next scheduled probe, or the next memory check,
+    /// whichever comes first.
     limit: u64,
     /// `setr`s that arrived for continuations running a step; each is
     /// delivered when its step ends. Usually one continuation runs at a
@@ -216,13 +229,16 @@ impl Interp {
                 result: Value::Nil,
                 ext: HashMap::new(),
                 interp_obj: InterpObject::value(),
-                out: Box::new(std::io::BufWriter::new(std::io::stdout())),
+                out: Output::new(Box::new(std::io::BufWriter::new(std::io::stdout()))),
                 err: Box::new(std::io::stderr()),
                 probes: Probes::default(),
                 timers: None,
                 record: None,
                 exit_hooks: Vec::new(),
                 exact_steps: false,
+                sigint_raised: false,
+                memory_hooks: Vec::new(),
+                memory_next: u64::MAX,
             }),
             irq: Interrupts::new(),
             immediate: no_immediates,
@@ -233,7 +249,7 @@ impl Interp {
     /// is lent out for a while (see `polyeval_lua::lend`).
     pub fn hollow() -> Self {
         let mut rt = Self::new();
-        rt.cold.out = Box::new(std::io::sink());
+        rt.cold.out = Output::new(Box::new(std::io::sink()));
         rt.cold.err = Box::new(std::io::sink());
         rt
     }
@@ -265,7 +281,7 @@ impl Interp {
 
     /// Redirects program output (`$OUT`, Lua `print`).
     pub fn set_output(&mut self, out: Box<dyn Write>) {
-        self.cold.out = out;
+        self.cold.out = Output::new(out);
     }
 
     /// Redirects diagnostics (warnings).
@@ -300,7 +316,7 @@ impl Interp {
 
     /// The program output stream.
     pub fn out(&mut self) -> &mut dyn Write {
-        &mut *self.cold.out
+        &mut self.cold.out
     }
 
     /// The diagnostics stream. Program output is flushed first, so that
@@ -627,11 +643,23 @@ impl Interp {
             return Err(RunError::Host(HostError::Reentrant));
         }
         self.running = true;
+        self.start_memory_checks();
         let mut r = self.run_steps(None);
         self.running = false;
         // A stop met where the program could not end its step at once
         // (inside a nested loop, or served in place) is what ended it,
         // whatever error the unwinding raised on its way out.
+        if self.cold.sigint_raised {
+            if let Err(RunError::Script(e)) = &r {
+                if e.message.ends_with("interrupted!") {
+                    r = Err(RunError::Interrupted {
+                        kind: Ident::SIGINT,
+                        status: 130,
+                        backtrace: e.backtrace.clone(),
+                    });
+                }
+            }
+        }
         if let Some(mut f) = self.cold.fatal.take() {
             if let Err(RunError::Script(e)) = &r {
                 f.adopt_backtrace(&e.backtrace);
@@ -841,6 +869,7 @@ impl Interp {
                 return Err(InternalError::new("a running continuation was freed").into());
             };
             slot.cont = Some(cont);
+            let ran = slot.interp;
             if self.irq.needs_origin {
                 self.fill_origins(k);
             }
@@ -852,6 +881,9 @@ impl Interp {
                 }
                 Step::Done(v) => self.finish(k, v)?,
                 Step::Fail(e) => self.unwind(k, e)?,
+            }
+            if crate::memory::active() {
+                self.memory_after_step(ran);
             }
         }
     }

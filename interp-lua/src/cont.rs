@@ -131,7 +131,8 @@ impl Continuation for LuaCont {
             let ok = matches!(vals.pop_front(), Some(mlua::Value::Boolean(true)));
             let first = vals.pop_front().unwrap_or(mlua::Value::Nil);
             if ok {
-                return Step::Done(from_lua(sh, first));
+                return crate::memory::from_lua_fitted(rt, sh, first)
+                    .map_or_else(Step::Fail, Step::Done);
             }
             self.frames = Some(Box::new(std::mem::take(&mut *sh.error_frames.borrow_mut())));
             return Step::Fail(self.fail_from_lua(&lua, &first));

@@ -88,7 +88,11 @@ pub(crate) fn to_lua(lua: &Lua, shared: &Shared, v: &Value) -> mlua::Result<mlua
         Value::Bool(b) => mlua::Value::Boolean(*b),
         Value::Int(i) => mlua::Value::Integer(*i),
         Value::Float(f) => mlua::Value::Number(*f),
-        Value::Str(s) => mlua::Value::String(lua.create_string(&**s)?),
+        Value::Str(s) => {
+            polyeval_core::memory::check(s.len())
+                .map_err(|_| mlua::Error::MemoryError("not enough memory".to_owned()))?;
+            mlua::Value::String(lua.create_string(&**s)?)
+        }
         Value::Obj(o) => match v.downcast::<LuaObject>() {
             Some(lo) if std::ptr::eq(&*lo.shared, shared) => lo.value.clone(),
             // mlua aborts on a value of another Lua state.
@@ -343,7 +347,7 @@ impl Object for LuaObject {
                 let t = self.table()?;
                 let k = to_lua(&lua, sh, cap.pos(0)?).map_err(|e| lua_fail(&e))?;
                 let v = lend(rt, || t.get::<mlua::Value>(k)).map_err(|e| lua_fail(&e))?;
-                Ok(Reply::Value(from_lua(sh, v)))
+                Ok(Reply::Value(crate::memory::from_lua_fitted(rt, sh, v)?))
             }
             Ident::LUA_STORE => {
                 let t = self.table()?;

@@ -14,6 +14,7 @@ mod convert;
 mod ffi;
 mod irq;
 pub mod lend;
+mod memory;
 mod runtime;
 
 use std::rc::Rc;

@@ -565,6 +565,12 @@ fn set_counting_hook(
             })
             .unwrap_or(false)
                 || irq.is_pending();
+            if needed && with_rt(Interp::take_unhandled_sigint) == Some(true) {
+                // As the stand-alone `lua`: `interrupted!` at the next
+                // instruction, which `pcall` may catch.
+                crate::ffi::interrupt_thread(&lua.current_thread());
+                return Ok(VmState::Continue);
+            }
             if !needed {
                 // The stress mode's yields need no service where Lua cannot
                 // yield (mlua then does not yield).
@@ -746,6 +752,9 @@ fn make_send(lua: &Lua, shared: &Rc<Shared>) -> mlua::Result<Function> {
             let Some(method) = u32::try_from(id).ok().and_then(Ident::from_index) else {
                 return Err(mlua::Error::runtime("polyeval: bad message identifier"));
             };
+            if let Some(refused) = crate::memory::refuse_copies(lua, &sh, &target, &args)? {
+                return Ok(refused);
+            }
             let invocant = convert::from_lua(&sh, target);
             let argv: polyeval_core::Args = args
                 .into_iter()

@@ -7,7 +7,7 @@
 
 use std::cmp::Ordering;
 
-use polyeval_core::{Capture, ErrorKind, Ident, Interp, Reply, ScriptError, Value};
+use polyeval_core::{memory, Capture, ErrorKind, Ident, Interp, Reply, ScriptError, Value};
 
 /// A number after Lua's string-to-number conversion.
 #[derive(Clone, Copy, Debug)]
@@ -305,12 +305,14 @@ pub fn to_float(v: &Value) -> Result<Value, ScriptError> {
 ///
 /// An unknown-method error naming the value's type, or the method's own
 /// failure.
-pub fn respond(_rt: &mut Interp, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
+pub fn respond(rt: &mut Interp, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
     let inv = cap.invocant;
     let v = match method {
         Ident::FETCH => inv.clone(),
         Ident::DEFINED => Value::Bool(inv.is_defined()),
         Ident::TRUE => Value::Bool(inv.truthy()),
+        // A string is its own rendering: no copy.
+        Ident::STR if matches!(inv, Value::Str(_)) => inv.clone(),
         Ident::STR => Value::str(inv.render()),
         _ if matches!(inv, Value::Nil) => return Err(ScriptError::unknown_method("Undef", method)),
         Ident::INT => to_int(inv)?,
@@ -326,13 +328,7 @@ pub fn respond(_rt: &mut Interp, method: Ident, cap: Capture<'_>) -> Result<Repl
             only_args(&cap, method, 1)?;
             compare(method, inv, cap.pos(0)?)?
         }
-        Ident::CONCAT => {
-            let mut out = inv.render();
-            for a in cap.positional {
-                a.render_into(&mut out);
-            }
-            Value::str(out)
-        }
+        Ident::CONCAT => concat(rt, inv, cap.positional)?,
         Ident::NEG => match inv {
             Value::Int(i) => Value::Int(i.wrapping_neg()),
             Value::Float(f) => Value::Float(-f),
@@ -348,6 +344,35 @@ pub fn respond(_rt: &mut Interp, method: Ident, cap: Capture<'_>) -> Result<Repl
         _ => return Err(ScriptError::unknown_method(inv.type_name(), method)),
     };
     Ok(Reply::Value(v))
+}
+
+/// `infix:~`: the renderings of the invocant and the arguments, joined.
+/// With a memory limit, the result's size is checked first: building it
+/// takes a buffer and the string's own copy of it.
+fn concat(rt: &mut Interp, inv: &Value, args: &[Value]) -> Result<Value, ScriptError> {
+    let mut out = if memory::active() {
+        let len = std::iter::once(inv)
+            .chain(args)
+            .map(rendered_len)
+            .fold(0usize, usize::saturating_add);
+        rt.reserve_memory(len.saturating_mul(2))?;
+        memory::try_buffer(len)?
+    } else {
+        Vec::new()
+    };
+    inv.render_into(&mut out);
+    for a in args {
+        a.render_into(&mut out);
+    }
+    Ok(Value::str(out))
+}
+
+/// About how many bytes `v` renders to: exact for strings.
+fn rendered_len(v: &Value) -> usize {
+    match v {
+        Value::Str(s) => s.len(),
+        _ => 24,
+    }
 }
 
 fn only_args(cap: &Capture, method: Ident, n: usize) -> Result<(), ScriptError> {

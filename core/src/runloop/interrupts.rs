@@ -172,6 +172,34 @@ impl Interp {
         Ok(())
     }
 
+    /// For an interpreter whose code is running: if the next interrupt to
+    /// deliver is a SIGINT with no handler whose default action ends the
+    /// program, takes it and answers true. The interpreter then raises
+    /// `interrupted!` where its code stands, as the stand-alone `lua` does
+    /// (a `pcall` may catch it; uncaught, it ends the program with status
+    /// 130 and the backtrace).
+    pub fn take_unhandled_sigint(&mut self) -> bool {
+        self.irq.drain();
+        if !self.irq.ready
+            || self.irq.queue.front().map(|q| q.kind) != Some(Ident::SIGINT)
+            || self.irq.handlers.contains_key(&Ident::SIGINT)
+            || !matches!(
+                self.irq.default_action(Ident::SIGINT),
+                DefaultAction::Exit(_)
+            )
+        {
+            return false;
+        }
+        self.irq.queue.pop_front();
+        self.irq.refresh();
+        self.irq.delivered += 1;
+        SignalWatch::note(&self.irq.watch.taken, Ident::SIGINT);
+        SignalWatch::note(&self.irq.watch.finished, Ident::SIGINT);
+        self.cold.sigint_raised = true;
+        debug!(kind = "SIGINT", "raised as an error in running code");
+        true
+    }
+
     /// Installs the loop's [`Waker`], called after every raise through an
     /// [`InterruptHandle`] (once per loop; later calls are ignored and
     /// answer false).
@@ -190,7 +218,7 @@ impl Interp {
     /// Whether steps must be counted exactly: asked for, or a budget or a
     /// probe schedule is set.
     pub fn exact_step_counting(&self) -> bool {
-        self.cold.exact_steps || self.limit != u64::MAX
+        self.cold.exact_steps || self.max_steps != u64::MAX || self.cold.probes.next() != u64::MAX
     }
 
     /// Installs a Rust closure as the handler of `kind`; it gets the
@@ -284,15 +312,16 @@ impl Interp {
     }
 
     pub(super) fn recompute_limit(&mut self) {
+        let limit = self.max_steps.min(self.cold.memory_next);
         self.limit = if self.irq.active.is_some() {
-            self.max_steps
+            limit
         } else {
-            self.max_steps.min(self.cold.probes.next())
+            limit.min(self.cold.probes.next())
         };
     }
 
-    /// The step count reached [`Interp::limit`]: the budget ran out, or a
-    /// probe is due.
+    /// The step count reached [`Interp::limit`]: the budget ran out, a
+    /// probe is due, or the periodic memory check.
     pub(super) fn reach_limit(&mut self) -> Result<(), RunError> {
         if self.steps >= self.max_steps {
             if let Some(k) = self.current {
@@ -302,6 +331,9 @@ impl Interp {
                 });
             }
             return Ok(());
+        }
+        if self.steps >= self.cold.memory_next {
+            self.check_memory();
         }
         let steps = self.steps;
         let p = &mut self.cold.probes;

@@ -94,10 +94,16 @@ const STOP_MSG: &std::ffi::CStr =
 /// detours in a nested run loop). Answers true when the program must stop.
 /// Plain Rust: every destructor has run when it returns.
 fn serve_here() -> bool {
-    polyeval_core::panics::catch(|| crate::lend::with_rt(|rt| rt.serve_in_place().is_err()))
-        .ok()
-        .flatten()
-        .unwrap_or(false)
+    polyeval_core::panics::catch(|| {
+        crate::lend::with_rt(|rt| {
+            let stop = rt.serve_in_place().is_err();
+            signal_again(rt);
+            stop
+        })
+    })
+    .ok()
+    .flatten()
+    .unwrap_or(false)
 }
 
 /// Raises [`STOP_MSG`] in `l` after re-arming `hook` at every instruction,
@@ -115,6 +121,87 @@ unsafe fn raise_stop(l: *mut lua_State, hook: ffi::lua_Hook) -> ! {
         ffi::lua_sethook(l, Some(hook), ffi::LUA_MASKCOUNT, 1);
         ffi::lua_pushstring(l, STOP_MSG.as_ptr());
         ffi::lua_error(l)
+    }
+}
+
+/// Whether a SIGINT with no handler waits to be raised as `interrupted!`
+/// in the running Lua code ([`polyeval_core::Interp::take_unhandled_sigint`],
+/// which takes it). Plain Rust: every destructor has run when it returns.
+fn sigint_here() -> bool {
+    polyeval_core::panics::catch(|| {
+        crate::lend::with_rt(|rt| {
+            let taken = rt.take_unhandled_sigint();
+            if taken {
+                signal_again(rt);
+            }
+            taken
+        })
+    })
+    .ok()
+    .flatten()
+    .unwrap_or(false)
+}
+
+/// Lua goes on running without re-entering (an interrupt was served in
+/// place or raised as an error): the waker must signal again at the next
+/// raise, which it does once per entry otherwise.
+fn signal_again(rt: &polyeval_core::Interp) {
+    if let Some(lr) = crate::LuaRuntime::of(rt) {
+        lr.shared().arm.signalled.store(false, Ordering::SeqCst);
+    }
+}
+
+/// Raises `interrupted!` in `l`, positioned as `luaL_error` positions it,
+/// as the stand-alone `lua` does for Ctrl-C.
+///
+/// # Safety
+///
+/// `l` is the thread running the calling hook; no Rust value with a
+/// destructor is alive in the caller (this longjmps).
+unsafe fn raise_interrupted(l: *mut lua_State) -> ! {
+    // SAFETY: as the caller guarantees; static strings only.
+    unsafe {
+        ffi::luaL_where(l, 1);
+        ffi::lua_pushstring(l, c"interrupted!".as_ptr());
+        ffi::lua_concat(l, 2);
+        ffi::lua_error(l)
+    }
+}
+
+thread_local! {
+    /// The hook [`interrupt_hook`] replaced, given back when it fires.
+    static BEFORE_INTERRUPT: Cell<Option<(Option<ffi::lua_Hook>, c_int, c_int)>> =
+        const { Cell::new(None) };
+}
+
+/// A one-shot hook that gives the thread its hook back and raises
+/// `interrupted!` (see [`interrupt_thread`]).
+unsafe extern "C-unwind" fn interrupt_hook(l: *mut lua_State, _ar: *mut lua_Debug) {
+    // SAFETY: as for `armed_hook`; the saved hook is plain data.
+    unsafe {
+        if in_flight() {
+            return;
+        }
+        let (h, mask, count) = BEFORE_INTERRUPT.with(Cell::take).unwrap_or((None, 0, 0));
+        ffi::lua_sethook(l, h, mask, count);
+        raise_interrupted(l);
+    }
+}
+
+/// Makes running thread `t` raise `interrupted!` at its next instruction,
+/// for hooks that cannot raise it themselves (mlua's count hook).
+pub(crate) fn interrupt_thread(t: &mlua::Thread) {
+    let l = t.to_pointer().cast_mut().cast::<lua_State>();
+    // SAFETY: `t` is the thread running on this OS thread (held, so
+    // alive); reading and storing hook fields.
+    unsafe {
+        let saved = (
+            ffi::lua_gethook(l),
+            ffi::lua_gethookmask(l),
+            ffi::lua_gethookcount(l),
+        );
+        BEFORE_INTERRUPT.with(|b| b.set(Some(saved)));
+        ffi::lua_sethook(l, Some(interrupt_hook), ffi::LUA_MASKCOUNT, 1);
     }
 }
 
@@ -138,6 +225,10 @@ unsafe extern "C-unwind" fn armed_hook(l: *mut lua_State, _ar: *mut lua_Debug) {
             ffi::lua_sethook(l, None, 0, 0);
             return;
         }
+        if sigint_here() {
+            ffi::lua_sethook(l, None, 0, 0);
+            raise_interrupted(l);
+        }
         if ffi::lua_isyieldable(l) == 0 {
             if serve_here() {
                 raise_stop(l, armed_hook);
@@ -157,6 +248,9 @@ unsafe extern "C-unwind" fn coroutine_hook(l: *mut lua_State, _ar: *mut lua_Debu
     // SAFETY: as for `armed_hook`.
     unsafe {
         if PREEMPT.with(Cell::get) && !in_flight() {
+            if sigint_here() {
+                raise_interrupted(l);
+            }
             if ffi::lua_isyieldable(l) != 0 {
                 ffi::lua_yield(l, 0);
             } else if serve_here() {

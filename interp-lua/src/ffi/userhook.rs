@@ -252,6 +252,9 @@ unsafe fn perform(l: *mut lua_State, ar: *mut lua_Debug, a: Action) {
         match a {
             Action::Orig(h) => h(l, ar),
             Action::Preempt => {
+                if super::sigint_here() {
+                    super::raise_interrupted(l);
+                }
                 if ffi::lua_isyieldable(l) != 0 {
                     ffi::lua_yield(l, 0);
                 } else if serve_here() {

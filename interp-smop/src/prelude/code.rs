@@ -65,6 +65,9 @@ impl Object for CodeObj {
     fn send(&self, rt: &mut Interp, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
         match method {
             Ident::CALL => {
+                if polyeval_core::memory::active() {
+                    rt.reserve_memory(frame_bytes(&self.mold))?;
+                }
                 let scope = Value::Obj(ScopeObj::new_rc(self.outer.clone()));
                 let capture = Value::obj(CaptureObj {
                     cap: cap.to_owned(),
@@ -77,6 +80,12 @@ impl Object for CodeObj {
             _ => answer_plain("Code", method, cap),
         }
     }
+}
+
+/// About what one call of `mold` keeps while it runs or waits: its
+/// registers, its scope and capture, and its place in the run loop.
+fn frame_bytes(mold: &Mold) -> usize {
+    (mold.nfree as usize + mold.consts.len()) * std::mem::size_of::<Value>() + 512
 }
 
 /// The arguments of a Code call, as `$capture` sees them.

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use polyeval_core::{
-    answer_plain, drop_values, is_last_ref, Bytes, Capture, Ident, Interp, Object, Reply,
+    answer_plain, drop_values, is_last_ref, memory, Bytes, Capture, Ident, Interp, Object, Reply,
     ScriptError, Value,
 };
 
@@ -79,6 +79,21 @@ fn index_arg(cap: &Capture<'_>) -> Result<usize, ScriptError> {
     }
 }
 
+/// Makes room for `n` more elements in `items`, within the memory limit;
+/// the system's refusal is an error too, not an abort.
+fn grow(rt: &mut Interp, items: &RefCell<Vec<Value>>, n: usize) -> Result<(), ScriptError> {
+    let Some(bytes) = memory::growth(&items.borrow(), n) else {
+        return Ok(());
+    };
+    rt.reserve_memory(bytes)?;
+    memory::try_grow(&mut items.borrow_mut(), n)?;
+    Ok(())
+}
+
+/// About what a new hash entry costs: its key, its value and its share of
+/// a tree node.
+const HASH_ENTRY_BYTES: usize = 64;
+
 impl Drop for ArrayObj {
     fn drop(&mut self) {
         if self.items.get_mut().iter().any(is_last_ref) {
@@ -92,12 +107,7 @@ impl Object for ArrayObj {
         "Array"
     }
 
-    fn send(
-        &self,
-        _rt: &mut Interp,
-        method: Ident,
-        cap: Capture<'_>,
-    ) -> Result<Reply, ScriptError> {
+    fn send(&self, rt: &mut Interp, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
         match method {
             Ident::AT_POS => {
                 let index = index_arg(&cap)?;
@@ -105,6 +115,7 @@ impl Object for ArrayObj {
                 ok(Value::obj(ArrayElem { array, index }))
             }
             Ident::PUSH => {
+                grow(rt, &self.items, cap.positional.len())?;
                 let mut items = self.items.borrow_mut();
                 items.extend(cap.positional.iter().cloned());
                 ok(Value::Int(items.len() as i64))
@@ -119,10 +130,9 @@ impl Object for ArrayObj {
                 })
             }
             Ident::UNSHIFT => {
+                grow(rt, &self.items, cap.positional.len())?;
                 let mut items = self.items.borrow_mut();
-                let rest = std::mem::take(&mut *items);
-                items.extend(cap.positional.iter().cloned());
-                items.extend(rest);
+                items.splice(0..0, cap.positional.iter().cloned());
                 ok(Value::Int(items.len() as i64))
             }
             Ident::ELEMS => ok(Value::Int(self.items.borrow().len() as i64)),
@@ -142,12 +152,14 @@ impl Object for ArrayElem {
         "ArrayElement"
     }
 
-    fn send(
-        &self,
-        _rt: &mut Interp,
-        method: Ident,
-        cap: Capture<'_>,
-    ) -> Result<Reply, ScriptError> {
+    fn send(&self, rt: &mut Interp, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
+        if method == Ident::STORE {
+            let missing = self
+                .index
+                .saturating_add(1)
+                .saturating_sub(self.array.items.borrow().len());
+            grow(rt, &self.array.items, missing)?;
+        }
         container_send(
             "ArrayElement",
             method,
@@ -199,12 +211,7 @@ impl Object for HashObj {
         "Hash"
     }
 
-    fn send(
-        &self,
-        _rt: &mut Interp,
-        method: Ident,
-        cap: Capture<'_>,
-    ) -> Result<Reply, ScriptError> {
+    fn send(&self, rt: &mut Interp, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
         match method {
             Ident::AT_KEY => {
                 let key = key_of(cap.pos(0)?);
@@ -220,12 +227,11 @@ impl Object for HashObj {
                 .remove(&key_of(cap.pos(0)?))
                 .unwrap_or_default()),
             Ident::KEYS => {
-                let keys = self
-                    .map
-                    .borrow()
-                    .keys()
-                    .map(|k| Value::Str(k.clone()))
-                    .collect();
+                let n = self.map.borrow().len();
+                rt.reserve_memory(n.saturating_mul(std::mem::size_of::<Value>()))?;
+                let mut keys = Vec::new();
+                memory::try_grow(&mut keys, n)?;
+                keys.extend(self.map.borrow().keys().map(|k| Value::Str(k.clone())));
                 ok(Value::obj(ArrayObj {
                     items: RefCell::new(keys),
                 }))
@@ -248,12 +254,13 @@ impl Object for HashElem {
         "HashElement"
     }
 
-    fn send(
-        &self,
-        _rt: &mut Interp,
-        method: Ident,
-        cap: Capture<'_>,
-    ) -> Result<Reply, ScriptError> {
+    fn send(&self, rt: &mut Interp, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
+        if method == Ident::STORE
+            && memory::active()
+            && !self.hash.map.borrow().contains_key(&self.key)
+        {
+            rt.reserve_memory(HASH_ENTRY_BYTES)?;
+        }
         container_send(
             "HashElement",
             method,

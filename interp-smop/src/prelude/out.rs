@@ -45,7 +45,13 @@ impl Object for OutObj {
     fn send(&self, rt: &mut Interp, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
         match method {
             Ident::PRINT | Ident::SAY => {
-                let mut buf = Vec::new();
+                let len: usize = cap
+                    .positional
+                    .iter()
+                    .map(|a| a.as_bytes().map_or(0, <[u8]>::len))
+                    .sum();
+                rt.reserve_memory(len)?;
+                let mut buf = polyeval_core::memory::try_buffer(len + 1)?;
                 for a in cap.positional {
                     stringify(rt, a, &mut buf)?;
                 }
