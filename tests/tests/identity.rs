@@ -41,3 +41,30 @@ fn the_same_lua_value_is_the_same_object_and_back() {
         hash.as_obj().expect("object")
     ));
 }
+
+#[test]
+fn a_value_of_another_loops_lua_is_refused_not_an_abort() {
+    let mk = || {
+        new_loop(
+            &Options::new("identity.lua"),
+            Box::new(std::io::sink()),
+            Box::new(std::io::sink()),
+        )
+        .expect("loop")
+    };
+    let (rt_a, rt_b) = (mk(), mk());
+    let lua_a = polyeval_lua::LuaRuntime::of(&rt_a).expect("Lua installed");
+    let lua_b = polyeval_lua::LuaRuntime::of(&rt_b).expect("Lua installed");
+    let t = lua_a.from_lua(mlua::Value::Table(
+        lua_a.lua().create_table().expect("table"),
+    ));
+    let want = polyeval_core::HostError::ForeignValue.to_string();
+    let e = lua_b.to_lua(&t).expect_err("a table of another Lua state");
+    assert!(e.message.contains(&want), "{}", e.message);
+    let e = lua_b
+        .set_global("x", &t)
+        .expect_err("a table of another Lua state");
+    assert!(e.message.contains(&want), "{}", e.message);
+    // Its own loop still takes it.
+    assert!(lua_a.to_lua(&t).is_ok());
+}
