@@ -3,6 +3,9 @@
 //! where it was, and exit status 130); SIGTERM ends an m0ld program with
 //! status 143.
 
+mod common;
+
+use common::kill;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -17,15 +20,6 @@ fn spawn(file: &str) -> Child {
         .stderr(Stdio::piped())
         .spawn()
         .expect("polyeval starts")
-}
-
-fn kill(child: &Child, sig: &str) {
-    let st = Command::new("kill")
-        .arg(format!("-{sig}"))
-        .arg(child.id().to_string())
-        .status()
-        .expect("kill runs");
-    assert!(st.success(), "kill -{sig} failed");
 }
 
 /// Lines of the child's stdout, read on a thread.

@@ -7,6 +7,9 @@
 //! (`DEADLINE`), so that a regression fails the test instead of hanging CI.
 #![cfg(unix)]
 
+mod common;
+
+use common::kill;
 use std::io::{BufRead, BufReader, Read};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -42,15 +45,6 @@ fn spawn(path: &PathBuf, flags: &[&str]) -> Child {
         .stderr(Stdio::piped())
         .spawn()
         .expect("polyeval starts")
-}
-
-fn kill(child: &Child, sig: &str) {
-    let st = Command::new("kill")
-        .arg(format!("-{sig}"))
-        .arg(child.id().to_string())
-        .status()
-        .expect("kill runs");
-    assert!(st.success(), "kill -{sig} failed");
 }
 
 /// Waits for the child under [`DEADLINE`]; a child still running then is

@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use std::path::PathBuf;
-use std::process::Output;
+use std::process::{Child, Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// A private directory under the system temp dir, removed on drop.
@@ -76,4 +76,15 @@ impl std::fmt::Debug for Run {
             self.stderr
         )
     }
+}
+
+/// Sends signal `sig` (`TERM`, `INT`, ...) to `child` with `kill`, as a
+/// user would.
+pub fn kill(child: &Child, sig: &str) {
+    let st = Command::new("kill")
+        .arg(format!("-{sig}"))
+        .arg(child.id().to_string())
+        .status()
+        .expect("kill runs");
+    assert!(st.success(), "kill -{sig} failed");
 }
