@@ -21,12 +21,17 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Cmd {
-    /// Run a program (.m0ld or .lua), chosen by extension.
+    /// Run a program: `.m0ld` files as m0ld, any other as Lua (or as
+    /// --lang says).
     Run {
         /// Print tracing events (goto, setr, hand-offs, interrupts) on stderr;
         /// `POLYEVAL_LOG=trace` adds a span per run-loop step.
         #[arg(long)]
         trace: bool,
+        /// The program's language (lua or m0ld), whatever its name says;
+        /// by default `.m0ld` files are m0ld and any other file Lua.
+        #[arg(long, value_name = "LANG", value_parser = parse_lang)]
+        lang: Option<run::Lang>,
         /// Stop with an error after N run-loop steps.
         #[arg(long, value_name = "N")]
         max_steps: Option<u64>,
@@ -129,6 +134,14 @@ enum Cmd {
     },
 }
 
+fn parse_lang(s: &str) -> Result<run::Lang, String> {
+    match s {
+        "lua" => Ok(run::Lang::Lua),
+        "m0ld" => Ok(run::Lang::M0ld),
+        other => Err(format!("expected lua or m0ld, got `{other}`")),
+    }
+}
+
 fn parse_quantum(s: &str) -> Result<u32, String> {
     if s == "unbounded" {
         return Ok(u32::MAX);
@@ -144,6 +157,21 @@ fn parse_quantum(s: &str) -> Result<u32, String> {
 /// Parses `args` (including the program name) and runs the command.
 /// Returns the process exit status.
 pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> i32 {
+    let args: Vec<OsString> = args.into_iter().collect();
+    // `polyeval script.lua ...` and `lua`'s options: the stand-alone
+    // `lua`'s command line; a subcommand or `--help`/`--version`: clap's.
+    let first = args.get(1).map(|a| a.to_string_lossy().into_owned());
+    let lua_style = match first.as_deref() {
+        None => !std::io::IsTerminal::is_terminal(&std::io::stdin()),
+        Some(
+            "run" | "check" | "disasm" | "verify-interrupts" | "help" | "--help" | "-h"
+            | "--version" | "-V",
+        ) => false,
+        Some(_) => true,
+    };
+    if lua_style {
+        return crate::luacli::main(args);
+    }
     let cli = match Cli::try_parse_from(args) {
         Ok(c) => c,
         Err(e) => {
@@ -158,6 +186,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> i32 {
     match cli.cmd {
         Cmd::Run {
             trace,
+            lang,
             max_steps,
             quantum,
             lua_stdlib,
@@ -183,7 +212,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> i32 {
                 }
             }
             let opts = Options {
-                file,
+                file: file.clone(),
                 args,
                 max_steps,
                 quantum,
@@ -203,11 +232,13 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> i32 {
                     steps_report,
                 },
                 file_access,
+                lang,
+                ..Options::new(file)
             };
             let exec = || {
                 run::execute(
                     &opts,
-                    Box::new(std::io::BufWriter::new(std::io::stdout())),
+                    crate::run::stdout_writer(),
                     Box::new(std::io::stderr()),
                 )
             };

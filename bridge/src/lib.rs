@@ -8,6 +8,7 @@ pub mod cli;
 pub mod diagram;
 pub mod fsaccess;
 pub mod lua_bridge;
+pub mod luacli;
 pub mod memory;
 pub mod run;
 pub mod verify;

@@ -46,6 +46,41 @@ pub struct Options {
     /// the main program file is always allowed. The default loads nothing
     /// in sandbox mode and anything in the others.
     pub file_access: FileAccess,
+    /// The language, when the command line names it (`--lang`); else by
+    /// the file's extension.
+    pub lang: Option<Lang>,
+    /// Lua code to run before the program, in order, as the stand-alone
+    /// `lua` runs `LUA_INIT`, `-e` and `-l`.
+    pub lua_steps: Vec<LuaStep>,
+    /// Read the program from standard input (`-`, or no script with stdin
+    /// not a terminal); `file` is then only its name.
+    pub from_stdin: bool,
+    /// The command-line words before the program's name (the command and
+    /// its options), which Lua's `arg` holds at negative indexes.
+    pub arg_prefix: Vec<String>,
+    /// Run no program of its own, only `lua_steps` (`polyeval -e stat`).
+    pub empty_main: bool,
+}
+
+/// One piece of Lua code the command line runs before the program.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LuaStep {
+    /// A chunk of source with its chunk name (`-e stat`: `=(command line)`).
+    Exec {
+        /// The source.
+        src: String,
+        /// The chunk name, as `load` takes it.
+        name: String,
+    },
+    /// `global = require(module)` (`-l mod`, `-l g=mod`).
+    Require {
+        /// The global to set.
+        global: String,
+        /// The module to require.
+        module: String,
+    },
+    /// `dofile(path)` (`LUA_INIT=@path`).
+    File(String),
 }
 
 /// Interrupt-related run options.
@@ -100,7 +135,43 @@ impl Options {
             lua: LuaConfig::default(),
             irq: IrqOptions::default(),
             file_access: FileAccess::default(),
+            lang: None,
+            lua_steps: Vec::new(),
+            from_stdin: false,
+            arg_prefix: Vec::new(),
+            empty_main: false,
         }
+    }
+}
+
+/// The program's stdout as the CLI writes it: block-buffered, and a closed
+/// pipe (`polyeval x.lua | head -1`) ends the program quietly with status
+/// 141, as SIGPIPE ends the stand-alone `lua`.
+pub fn stdout_writer() -> Box<dyn Write> {
+    Box::new(std::io::BufWriter::new(PipeAware(std::io::stdout())))
+}
+
+/// A writer that ends the process quietly when its reader went away.
+struct PipeAware<W>(W);
+
+impl<W: Write> PipeAware<W> {
+    fn check<T>(r: std::io::Result<T>) -> std::io::Result<T> {
+        if let Err(e) = &r {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                // What SIGPIPE's default action would report: 128 + 13.
+                std::process::exit(141);
+            }
+        }
+        r
+    }
+}
+
+impl<W: Write> Write for PipeAware<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        Self::check(self.0.write(buf))
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Self::check(self.0.flush())
     }
 }
 
@@ -134,21 +205,27 @@ pub enum Lang {
     Lua,
 }
 
-/// Picks the language from the file extension.
+/// Picks the language from the file extension: `.m0ld` is m0ld, anything
+/// else Lua (as the stand-alone `lua` runs any file).
 ///
 /// # Errors
 ///
-/// A message naming the unsupported extension.
+/// None today; the `Result` leaves room for languages that must be named.
 pub fn lang_of(path: &Path) -> Result<Lang, String> {
     match path.extension().and_then(|e| e.to_str()) {
         Some("m0ld") => Ok(Lang::M0ld),
-        Some("lua") => Ok(Lang::Lua),
-        other => Err(format!(
-            "{}: cannot tell the language: expected a .m0ld or .lua file, got extension {:?}",
-            path.display(),
-            other.unwrap_or("")
-        )),
+        _ => Ok(Lang::Lua),
     }
+}
+
+/// Lua source as `luaL_loadfile` reads it: a first line starting with `#`
+/// (a shebang) is skipped, its newline kept so that line numbers agree.
+fn skip_shebang(mut src: Vec<u8>) -> Vec<u8> {
+    if src.first() == Some(&b'#') {
+        let end = src.iter().position(|&b| b == b'\n').unwrap_or(src.len());
+        src.drain(..end);
+    }
+    src
 }
 
 /// A source file's bytes. Lua accepts any bytes (as stock `lua` does);
@@ -301,17 +378,36 @@ fn loop_or_report(opts: &Options, out: Box<dyn Write>, mut err: Box<dyn Write>) 
 /// Runs `opts.file` to completion, writing program output to `out` and
 /// diagnostics to `err`. Returns the exit status (DESIGN §7).
 pub fn execute(opts: &Options, out: Box<dyn Write>, mut err: Box<dyn Write>) -> i32 {
-    let lang = match lang_of(&opts.file) {
+    let lang = match opts.lang.map_or_else(|| lang_of(&opts.file), Ok) {
         Ok(l) => l,
         Err(m) => {
             let _ = writeln!(err, "error: {m}");
             return EXIT_USAGE;
         }
     };
-    let Some(src) = read_source(&opts.file, &mut *err) else {
-        return EXIT_USAGE;
+    let src = if opts.empty_main {
+        Vec::new()
+    } else if opts.from_stdin {
+        let mut buf = Vec::new();
+        if let Err(e) = std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf) {
+            let _ = writeln!(err, "error: cannot read the program from stdin: {e}");
+            return EXIT_USAGE;
+        }
+        buf
+    } else {
+        let Some(src) = read_source(&opts.file, &mut *err) else {
+            return EXIT_USAGE;
+        };
+        src
     };
     let file = opts.file.display().to_string();
+    if lang == Lang::M0ld && !opts.lua_steps.is_empty() {
+        let _ = writeln!(
+            err,
+            "error: -e, -l and LUA_INIT run Lua code; {file} is an m0ld program"
+        );
+        return EXIT_USAGE;
+    }
     match lang {
         Lang::M0ld => {
             let Some(src) = m0ld_text(&opts.file, src, &mut *err) else {
@@ -338,15 +434,26 @@ pub fn execute(opts: &Options, out: Box<dyn Write>, mut err: Box<dyn Write>) -> 
             let Some(lua) = polyeval_lua::LuaRuntime::of(&rt) else {
                 return EXIT_USAGE;
             };
-            let main = match lua.load(&src, &file) {
+            let main = match lua.load(&skip_shebang(src), &file) {
                 Ok(f) => f,
                 Err(e) => {
                     let _ = writeln!(rt.err(), "error: {}", e.message);
                     return EXIT_USAGE;
                 }
             };
+            let main = if opts.lua_steps.is_empty() {
+                main
+            } else {
+                match with_steps(&lua, &opts.lua_steps, main) {
+                    Ok(f) => f,
+                    Err(e) => {
+                        let _ = writeln!(rt.err(), "error: {}", e.message);
+                        return EXIT_RUNTIME;
+                    }
+                }
+            };
             let args: Vec<Value> = opts.args.iter().map(Value::str).collect();
-            if let Err(e) = set_arg_table(&lua, &file, &args) {
+            if let Err(e) = set_arg_table(&lua, &file, &args, &opts.arg_prefix) {
                 let _ = writeln!(rt.err(), "error: {}", e.message);
                 return EXIT_RUNTIME;
             }
@@ -359,20 +466,79 @@ pub fn execute(opts: &Options, out: Box<dyn Write>, mut err: Box<dyn Write>) -> 
     }
 }
 
-/// Lua's `arg` table: the script name at 0, the arguments from 1.
+/// Lua's `arg` table, as the stand-alone `lua` builds it: the script name
+/// at 0, its arguments from 1, and the words before it (the command and
+/// its options) at negative indexes.
 fn set_arg_table(
     lua: &polyeval_lua::LuaRuntime,
     file: &str,
     args: &[Value],
+    prefix: &[String],
 ) -> Result<(), polyeval_core::ScriptError> {
     let fail = |e: mlua::Error| polyeval_core::ScriptError::runtime(e.to_string());
     let t = lua.lua().create_table().map_err(fail)?;
+    let n = i64::try_from(prefix.len()).unwrap_or(i64::MAX);
+    for (i, w) in (0..).zip(prefix) {
+        t.raw_set(i - n, w.as_str()).map_err(fail)?;
+    }
     t.raw_set(0, file).map_err(fail)?;
     for (i, a) in args.iter().enumerate() {
         t.raw_set(i + 1, lua.to_lua(a)?).map_err(fail)?;
     }
     lua.lua().globals().set("arg", t).map_err(fail)
 }
+
+/// The program's main function preceded by the command line's Lua steps
+/// (`-e`, `-l`, `LUA_INIT`), run in order on the program's own thread (so
+/// calls into SMOP from them are hand-offs like any other). An error in a
+/// step ends the program as the stand-alone `lua` ends it.
+fn with_steps(
+    lua: &polyeval_lua::LuaRuntime,
+    steps: &[LuaStep],
+    main: mlua::Function,
+) -> Result<mlua::Function, polyeval_core::ScriptError> {
+    let fail = |e: mlua::Error| polyeval_core::ScriptError::runtime(e.to_string());
+    let l = lua.lua();
+    let list = l.create_table().map_err(fail)?;
+    for (i, step) in steps.iter().enumerate() {
+        let s = l.create_table().map_err(fail)?;
+        let (kind, a, b) = match step {
+            LuaStep::Exec { src, name } => ("e", src.as_str(), name.as_str()),
+            LuaStep::Require { global, module } => ("l", global.as_str(), module.as_str()),
+            LuaStep::File(path) => ("f", path.as_str(), ""),
+        };
+        s.raw_set(1, kind).map_err(fail)?;
+        s.raw_set(2, a).map_err(fail)?;
+        s.raw_set(3, b).map_err(fail)?;
+        list.raw_set(i + 1, s).map_err(fail)?;
+    }
+    l.load(STEPS_SRC)
+        .set_name("=polyeval")
+        .call::<mlua::Function>((list, main))
+        .map_err(fail)
+}
+
+/// The driver of [`with_steps`]: `load`, `require` and `dofile` as the
+/// program starts (user code cannot have replaced them yet).
+const STEPS_SRC: &str = r#"
+local steps, main = ...
+local load, require, dofile, error, G = load, require, dofile, error, _G
+return function(...)
+  for i = 1, #steps do
+    local kind, a, b = steps[i][1], steps[i][2], steps[i][3]
+    if kind == "e" then
+      local f, err = load(a, b)
+      if not f then error(err, 0) end
+      f()
+    elseif kind == "l" then
+      G[a] = require(b)
+    else
+      dofile(a)
+    end
+  end
+  return main(...)
+end
+"#;
 
 fn finish(rt: &mut Interp, irq: &IrqOptions) -> i32 {
     let _signals = if irq.signals {

@@ -217,7 +217,10 @@ fn usage_errors_exit_2() {
         "unknown subcommand",
         "frobnicate",
     );
-    assert_usage_error(&polyeval::<[&str; 0], &str>([]), "no subcommand", "Usage");
+    // No arguments and stdin not a terminal: as `lua`, the program is
+    // read from stdin (here empty, so nothing runs).
+    let r = polyeval::<[&str; 0], &str>([]);
+    assert_eq!((r.code, r.stdout.as_str()), (0, ""), "{r:?}");
     assert_usage_error(&polyeval(["run"]), "run without a file", "<FILE>");
     assert_usage_error(&polyeval(["check"]), "check without a file", "<FILE>");
     assert_usage_error(&polyeval(["disasm"]), "disasm without a file", "<FILE>");
@@ -231,8 +234,9 @@ fn usage_errors_exit_2() {
         "check of a nonexistent file",
         "does-not-exist.m0ld",
     );
-    assert_usage_error(&polyeval(["run", s(&txt)]), "run x.txt", "txt");
-    assert_usage_error(&polyeval(["check", s(&txt)]), "check x.txt", "txt");
+    // Any name but .m0ld is Lua: m0ld source in x.txt is a Lua syntax error.
+    assert_usage_error(&polyeval(["run", s(&txt)]), "run x.txt", "x.txt");
+    assert_usage_error(&polyeval(["check", s(&txt)]), "check x.txt", "x.txt");
     assert_usage_error(
         &polyeval(["run", "--quantum", "0", s(&good)]),
         "--quantum 0",
@@ -602,4 +606,141 @@ fn finalizers_run_and_print_at_exit() {
     assert_eq!(r.code, 0, "{r:?}");
     assert_eq!(r.stdout, "main done\nfinalized\t1\nwritten\n", "{r:?}");
     assert!(!r.stderr.contains("panicked"), "{r:?}");
+}
+
+#[test]
+fn the_command_line_reads_like_lua() {
+    let dir = TempDir::new("luacli");
+    let script = dir.file(
+        "args.lua",
+        "#!/usr/bin/env polyeval\n\
+         local t = {}\n\
+         for i = -3, #arg do t[#t + 1] = tostring(arg[i]) end\n\
+         print(table.concat(t, ' '))\n\
+         print(x, lib and lib.name, g and g.name)\n",
+    );
+    dir.file("mylib.lua", "return {name = 'mylib'}\n");
+    let script_s = s(&script).to_owned();
+    // Without `run`: options, then the script and its arguments.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_polyeval"))
+        .current_dir(&dir.0)
+        .args([
+            "-e",
+            "x = 40 + 2",
+            "-lmylib",
+            "-l",
+            "g=mylib",
+            &script_s,
+            "a",
+            "-e",
+        ])
+        .env_remove("LUA_INIT")
+        .env_remove("LUA_INIT_5_4")
+        .output()
+        .expect("spawn");
+    let r = Run::from(out);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(
+        r.stdout,
+        format!("-lmylib -l g=mylib {script_s} a -e\n42\tnil\tmylib\n"),
+        "arg[-3..#arg], the shebang line skipped, -e and -l run first: {r:?}"
+    );
+    // -l mod sets the global of that name.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_polyeval"))
+        .current_dir(&dir.0)
+        .args(["-l", "mylib", "-e", "print(mylib.name, arg[0] ~= nil)"])
+        .env_remove("LUA_INIT")
+        .env_remove("LUA_INIT_5_4")
+        .output()
+        .expect("spawn");
+    let r = Run::from(out);
+    assert_eq!((r.code, r.stdout.as_str()), (0, "mylib\ttrue\n"), "{r:?}");
+    // LUA_INIT runs first, unless -E.
+    let init = |extra: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_polyeval"))
+            .args(extra)
+            .args(["-e", "print(y)"])
+            .env("LUA_INIT", "y = 'from init'")
+            .env_remove("LUA_INIT_5_4")
+            .output()
+            .expect("spawn");
+        Run::from(out)
+    };
+    assert_eq!(init(&[]).stdout, "from init\n");
+    assert_eq!(init(&["-E"]).stdout, "nil\n");
+    // `-` reads the script from stdin; so does no script with stdin a pipe.
+    for words in [&["-", "p"][..], &[][..]] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_polyeval"))
+            .args(words)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .env_remove("LUA_INIT")
+            .spawn()
+            .expect("spawn");
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(b"print('from stdin', arg[1])\n")
+            .expect("write");
+        let r = Run::from(child.wait_with_output().expect("wait"));
+        let want = if words.is_empty() {
+            "from stdin\tnil\n"
+        } else {
+            "from stdin\tp\n"
+        };
+        assert_eq!((r.code, r.stdout.as_str()), (0, want), "{words:?}: {r:?}");
+    }
+    // -v, a bad option (lua's message and usage), --lang on a file of any name.
+    let r = polyeval(["-v"]);
+    assert!(r.code == 0 && r.stdout.starts_with("polyeval "), "{r:?}");
+    let r = polyeval(["-x"]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(
+        r.stderr.contains("unrecognized option '-x'") && r.stderr.contains("usage:"),
+        "{r:?}"
+    );
+    let m = dir.file(
+        "prog.txt",
+        &format!("{PRELUDE}$OUT.\"say\"(\"m0ld ran\");\n"),
+    );
+    let r = polyeval(["--lang", "m0ld", s(&m)]);
+    assert_eq!((r.code, r.stdout.as_str()), (0, "m0ld ran\n"), "{r:?}");
+    let r = polyeval(["run", "--lang", "m0ld", s(&m)]);
+    assert_eq!((r.code, r.stdout.as_str()), (0, "m0ld ran\n"), "{r:?}");
+}
+
+#[test]
+fn a_closed_pipe_ends_the_program_quietly() {
+    // `polyeval x.lua | head -1`: as SIGPIPE ends `lua`, no message, no
+    // backtrace; status 141 (128 + SIGPIPE), for Lua's print and m0ld's say.
+    let dir = TempDir::new("pipe");
+    let lua = dir.file(
+        "loop.lua",
+        "local i = 0\nwhile true do i = i + 1; print('line', i) end\n",
+    );
+    let m0ld = dir.file(
+        "loop.m0ld",
+        &format!("{PRELUDE}loop: $OUT.\"say\"(\"line\");\ngoto loop;\n"),
+    );
+    for f in [&lua, &m0ld] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_polyeval"))
+            .args(["run", s(f)])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        let mut out = child.stdout.take().expect("stdout");
+        let mut first = [0u8; 4];
+        std::io::Read::read_exact(&mut out, &mut first).expect("first bytes");
+        drop(out);
+        let start = std::time::Instant::now();
+        let r = Run::from(child.wait_with_output().expect("wait"));
+        assert_eq!(r.code, 141, "{f:?}: {r:?}");
+        assert_eq!(r.stderr, "", "{f:?}");
+        assert!(start.elapsed() < std::time::Duration::from_secs(10));
+        assert_eq!(&first, b"line");
+    }
 }

@@ -1,0 +1,298 @@
+//! The command line as the stand-alone `lua` reads it: `polyeval
+//! [options] [script [args]]`, with `-e stat`, `-l mod` (and `-l g=mod`),
+//! `-v`, `-E`, `-W`, `--`, `-` (the script from stdin), plus polyeval's
+//! `--lang lua|m0ld`; in `lua`'s order of execution (`LUA_INIT`, then `-e`
+//! and `-l` in order, then the script) and with its `arg` numbering
+//! (`arg[0]` the script, negative indexes for the command and options).
+//! Subcommands (`polyeval run ...`) are `cli.rs`'s.
+
+use std::ffi::OsString;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use crate::run::{Lang, LuaStep, Options};
+
+/// What the command line asks for.
+#[derive(Debug, PartialEq, Eq)]
+pub struct LuaArgs {
+    /// `-e` and `-l`, in order.
+    pub steps: Vec<LuaStep>,
+    /// `-v`: print the version.
+    pub version: bool,
+    /// `-E`: ignore `LUA_INIT`.
+    pub ignore_env: bool,
+    /// `--lang`.
+    pub lang: Option<Lang>,
+    /// The index of the script in the words (`None`: no script); the
+    /// word `-` is the script read from stdin.
+    pub script: Option<usize>,
+}
+
+/// A usage error, as `lua` words it.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum UsageError {
+    /// An option `lua` does not know.
+    #[error("unrecognized option '{0}'")]
+    Unknown(String),
+    /// `-e`, `-l` or `--lang` without its argument.
+    #[error("'{0}' needs argument")]
+    NeedsArgument(String),
+    /// `--lang` with something other than `lua` or `m0ld`.
+    #[error("--lang takes lua or m0ld, got '{0}'")]
+    BadLang(String),
+    /// `-i`: the interactive mode is not part of polyeval yet.
+    #[error("option '-i': polyeval has no interactive mode yet")]
+    Interactive,
+}
+
+/// The usage text `lua` prints after a usage error.
+pub const USAGE: &str = "usage: polyeval [options] [script [args]]
+Available options are:
+  -e stat   execute string 'stat'
+  -l mod    require library 'mod' into global 'mod'
+  -l g=mod  require library 'mod' into global 'g'
+  -v        show version information
+  -E        ignore environment variables
+  -W        turn warnings on (polyeval starts with them on)
+  --lang L  run the script as L (lua or m0ld) whatever its name
+  --        stop handling options
+  -         stop handling options and execute stdin
+Subcommands: polyeval run|check|disasm|verify-interrupts ... (polyeval help)
+";
+
+/// `-l`'s argument: `g=mod`, or `mod` whose global drops a `-suffix`.
+fn library(arg: &str) -> LuaStep {
+    match arg.split_once('=') {
+        Some((g, m)) => LuaStep::Require {
+            global: g.to_owned(),
+            module: m.to_owned(),
+        },
+        None => LuaStep::Require {
+            global: arg.split('-').next().unwrap_or(arg).to_owned(),
+            module: arg.to_owned(),
+        },
+    }
+}
+
+/// Reads `words` (the command's name first) as `lua`'s `collectargs` does.
+///
+/// # Errors
+///
+/// A [`UsageError`] for an unknown option or a missing argument.
+pub fn parse(words: &[String]) -> Result<LuaArgs, UsageError> {
+    let mut a = LuaArgs {
+        steps: Vec::new(),
+        version: false,
+        ignore_env: false,
+        lang: None,
+        script: None,
+    };
+    let mut i = 1;
+    while i < words.len() {
+        let w = words[i].as_str();
+        if !w.starts_with('-') || w == "-" {
+            a.script = Some(i);
+            return Ok(a);
+        }
+        match w {
+            "--" => {
+                a.script = (i + 1 < words.len()).then_some(i + 1);
+                return Ok(a);
+            }
+            "-E" => a.ignore_env = true,
+            "-W" => {}
+            "-v" => a.version = true,
+            "-i" => return Err(UsageError::Interactive),
+            "--lang" => {
+                i += 1;
+                let l = words
+                    .get(i)
+                    .ok_or_else(|| UsageError::NeedsArgument(w.to_owned()))?;
+                a.lang = Some(match l.as_str() {
+                    "lua" => Lang::Lua,
+                    "m0ld" => Lang::M0ld,
+                    other => return Err(UsageError::BadLang(other.to_owned())),
+                });
+            }
+            _ if w.starts_with("-e") || w.starts_with("-l") => {
+                let flag = &w[..2];
+                let arg = if w.len() > 2 {
+                    w[2..].to_owned()
+                } else {
+                    i += 1;
+                    match words.get(i) {
+                        Some(x) if !x.starts_with('-') => x.clone(),
+                        _ => return Err(UsageError::NeedsArgument(flag.to_owned())),
+                    }
+                };
+                a.steps.push(if flag == "-e" {
+                    LuaStep::Exec {
+                        src: arg,
+                        name: "=(command line)".to_owned(),
+                    }
+                } else {
+                    library(&arg)
+                });
+            }
+            other => return Err(UsageError::Unknown(other.to_owned())),
+        }
+        i += 1;
+    }
+    Ok(a)
+}
+
+/// `LUA_INIT_5_4`, else `LUA_INIT`, as a step: `@file` runs the file,
+/// anything else is a chunk named `=LUA_INIT`.
+fn init_step() -> Option<LuaStep> {
+    let (name, v) = ["LUA_INIT_5_4", "LUA_INIT"]
+        .iter()
+        .find_map(|n| std::env::var(n).ok().map(|v| (*n, v)))?;
+    Some(match v.strip_prefix('@') {
+        Some(path) => LuaStep::File(path.to_owned()),
+        None => LuaStep::Exec {
+            src: v,
+            name: format!("={name}"),
+        },
+    })
+}
+
+/// The version line `-v` prints.
+pub fn version() -> String {
+    format!(
+        "polyeval {}: Lua 5.4 (mlua, vendored) and SMOP/m0ld on one run loop",
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+/// Runs the command line `words` the way `lua` would. Returns the exit
+/// status.
+pub fn main(words: Vec<OsString>) -> i32 {
+    let words: Vec<String> = words
+        .into_iter()
+        .map(|w| w.to_string_lossy().into_owned())
+        .collect();
+    let a = match parse(&words) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("polyeval: {e}\n{USAGE}");
+            return crate::run::EXIT_USAGE;
+        }
+    };
+    if a.version {
+        println!("{}", version());
+    }
+    let mut steps = Vec::new();
+    if !a.ignore_env {
+        steps.extend(init_step());
+    }
+    steps.extend(a.steps);
+    let (mut opts, prefix_end) = match a.script {
+        Some(i) if words[i] == "-" => {
+            let mut o = Options::new("stdin");
+            o.from_stdin = true;
+            (o, i)
+        }
+        Some(i) => (Options::new(PathBuf::from(&words[i])), i),
+        None if !steps.is_empty() || a.version => {
+            if steps.is_empty() {
+                return crate::run::EXIT_OK;
+            }
+            // No script: only the steps run; `arg` holds every word.
+            let mut o = Options::new(&words[0]);
+            o.lang = Some(Lang::Lua);
+            o.args = words[1..].to_vec();
+            o.lua_steps = steps;
+            return crate::run::execute(
+                &o_with_empty_main(o),
+                crate::run::stdout_writer(),
+                Box::new(std::io::stderr()),
+            );
+        }
+        None => {
+            if std::io::stdin().is_terminal() {
+                eprintln!(
+                    "polyeval: no script given, and polyeval has no interactive mode yet\n{USAGE}"
+                );
+                return crate::run::EXIT_USAGE;
+            }
+            let mut o = Options::new("stdin");
+            o.from_stdin = true;
+            (o, words.len())
+        }
+    };
+    opts.args = words.get(prefix_end + 1..).unwrap_or_default().to_vec();
+    opts.arg_prefix = words[..prefix_end.min(words.len())].to_vec();
+    opts.lang = a.lang;
+    opts.lua_steps = steps;
+    crate::run::execute(
+        &opts,
+        crate::run::stdout_writer(),
+        Box::new(std::io::stderr()),
+    )
+}
+
+/// Options that run only the steps: an empty main chunk read from no file.
+fn o_with_empty_main(mut o: Options) -> Options {
+    o.empty_main = true;
+    o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(s: &str) -> Vec<String> {
+        s.split(' ').map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn options_are_read_as_lua_reads_them() {
+        let a = parse(&words("polyeval -e x=1 -lfoo -l g=bar -v s.lua -e y")).expect("parse");
+        assert_eq!(
+            a.script,
+            Some(6),
+            "options after the script are its arguments"
+        );
+        assert!(a.version);
+        assert_eq!(a.steps.len(), 3);
+        assert_eq!(
+            a.steps[1],
+            LuaStep::Require {
+                global: "foo".into(),
+                module: "foo".into()
+            }
+        );
+        assert_eq!(
+            a.steps[2],
+            LuaStep::Require {
+                global: "g".into(),
+                module: "bar".into()
+            }
+        );
+        assert_eq!(
+            library("a-b"),
+            LuaStep::Require {
+                global: "a".into(),
+                module: "a-b".into()
+            }
+        );
+        assert_eq!(
+            parse(&words("polyeval -- -x")).expect("parse").script,
+            Some(2)
+        );
+        assert_eq!(parse(&words("polyeval -")).expect("parse").script, Some(1));
+        assert_eq!(parse(&words("polyeval --")).expect("parse").script, None);
+        assert_eq!(
+            parse(&words("polyeval -x")),
+            Err(UsageError::Unknown("-x".into()))
+        );
+        assert_eq!(
+            parse(&words("polyeval -e")),
+            Err(UsageError::NeedsArgument("-e".into()))
+        );
+        assert_eq!(
+            parse(&words("polyeval --lang m0ld f")).expect("parse").lang,
+            Some(Lang::M0ld)
+        );
+    }
+}
