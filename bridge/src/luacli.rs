@@ -250,7 +250,7 @@ mod tests {
         let a = parse(&words("polyeval -e x=1 -lfoo -l g=bar -v s.lua -e y")).expect("parse");
         assert_eq!(
             a.script,
-            Some(6),
+            Some(7),
             "options after the script are its arguments"
         );
         assert!(a.version);
