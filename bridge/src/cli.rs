@@ -13,7 +13,15 @@ use crate::run::{self, DiagramTarget, IrqOptions, Options};
 
 /// polyeval: one run loop driving SMOP (m0ld) and Lua 5.4.
 #[derive(Parser, Debug)]
-#[command(name = "polyeval", version, about)]
+#[command(
+    name = "polyeval",
+    version,
+    about = "polyeval: one run loop driving Lua 5.4 and SMOP (m0ld), which call each other \
+             without nesting on the native stack",
+    override_usage = "polyeval [options] [script [args]]   (as the stand-alone lua)\n       \
+                      polyeval <COMMAND> ...",
+    after_help = crate::luacli::USAGE
+)]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,

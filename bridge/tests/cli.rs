@@ -694,6 +694,11 @@ fn the_command_line_reads_like_lua() {
         assert_eq!((r.code, r.stdout.as_str()), (0, want), "{words:?}: {r:?}");
     }
     // -v, a bad option (lua's message and usage), --lang on a file of any name.
+    let r = polyeval(["--help"]);
+    assert!(
+        r.code == 0 && r.stdout.contains("one run loop") && r.stdout.contains("-e stat"),
+        "--help describes polyeval and its lua-style options: {r:?}"
+    );
     let r = polyeval(["-v"]);
     assert!(r.code == 0 && r.stdout.starts_with("polyeval "), "{r:?}");
     let r = polyeval(["-x"]);
