@@ -398,7 +398,9 @@ end
 -- ffi.rs). A bad argument is Lua's own "bad argument" message.
 local function output(emit, io)
   local unpack, format, mtype = table.unpack, string.format, math.type
-  local function write(...)
+  -- Writes its arguments to the run loop's output, as a file's `write`
+  -- writes them; `f` is the file to answer.
+  local function loopwrite(f, ...)
     local n = select("#", ...)
     local parts = { ... }
     for i = 1, n do
@@ -414,9 +416,42 @@ local function output(emit, io)
     if not ok then
       return nil, err
     end
-    return io.stdout
+    return f
   end
-  return write
+  if not io then
+    return function(...) return loopwrite(nil, ...) end
+  end
+  -- stdout is one stream, as C stdio's is: `io.stdout:write` and
+  -- `io.output():write` (while the default output is stdout) go where
+  -- `print` goes, in program order; other files write as before.
+  local stdout, stdin = io.stdout, io.stdin
+  local methods = getmetatable(stdout).__index
+  local nwrite, nread, nioread, output = methods.write, methods.read, io.read, io.output
+  methods.write = function(f, ...)
+    if rawequal(f, stdout) then
+      return loopwrite(f, ...)
+    end
+    return nwrite(f, ...)
+  end
+  -- Reading stdin shows what was written before (a prompt), as a terminal
+  -- shows a line-buffered stdout before a read.
+  methods.read = function(f, ...)
+    if rawequal(f, stdin) then
+      io.flush()
+    end
+    return nread(f, ...)
+  end
+  io.read = function(...)
+    io.flush()
+    return nioread(...)
+  end
+  return function(...)
+    local f = output()
+    if rawequal(f, stdout) then
+      return loopwrite(f, ...)
+    end
+    return nwrite(f, ...)
+  end
 end
 
 -- `debug.sethook` and `debug.gethook` (with --lua-stdlib all), beside
