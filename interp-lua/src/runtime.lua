@@ -424,105 +424,30 @@ local function output(emit, io)
   -- stdout is one stream, as C stdio's is: `io.stdout:write` and
   -- `io.output():write` (while the default output is stdout) go where
   -- `print` goes, in program order; other files write as before.
-  local stdout, stdin = io.stdout, io.stdin
+  local stdout = io.stdout
   local methods = getmetatable(stdout).__index
-  local nwrite, nread, nioread, output = methods.write, methods.read, io.read, io.output
+  local nwrite, output = methods.write, io.output
   methods.write = function(f, ...)
     if rawequal(f, stdout) then
       return loopwrite(f, ...)
     end
     return nwrite(f, ...)
   end
-  -- Reading stdin shows what was written before (a prompt), as a terminal
-  -- shows a line-buffered stdout before a read.
-  methods.read = function(f, ...)
-    if rawequal(f, stdin) then
-      io.flush()
-    end
-    return nread(f, ...)
-  end
-  io.read = function(...)
-    io.flush()
-    return nioread(...)
-  end
+  local iotype = io.type
   return function(...)
     local f = output()
     if rawequal(f, stdout) then
       return loopwrite(f, ...)
     end
+    if iotype(f) == "closed file" then
+      error("default output file is closed", 2)
+    end
     return nwrite(f, ...)
   end
 end
 
--- `debug.sethook` and `debug.gethook` (with --lua-stdlib all), beside
--- polyeval's own hooks: the user's function, mask and count are kept per
--- thread in `USERHOOKS`; `sethook_raw` (ffi's userhook) gives the thread a
--- combined hook that serves both. `gethook` answers what the user set,
--- never polyeval's hook.
-local function userhooks(sethook_raw)
-  local USERHOOKS = setmetatable({}, { __mode = "k" })
-  local mtype, find = math.type, string.find
-  local function unmakemask(mask)
-    return (find(mask, "c", 1, true) and "c" or "") .. (find(mask, "r", 1, true) and "r" or "")
-      .. (find(mask, "l", 1, true) and "l" or "")
-  end
-  local function sethook(...)
-    local t, off = ..., 1
-    if type(t) == "thread" then
-      off = 2
-    else
-      t = nrunning()
-    end
-    local f, mask, count = select(off, ...)
-    if f == nil then
-      USERHOOKS[t] = nil
-      sethook_raw(t, 0, 0)
-      return
-    end
-    check(type(mask) == "string" or type(mask) == "number", off + 1, "string", "sethook", select(off + 1, ...))
-    check(type(f) == "function", off, "function", "sethook", f)
-    if count == nil then
-      count = 0
-    end
-    check(mtype(count) == "integer" or (type(count) == "number" and count == count // 1), off + 2,
-      "number has no integer representation", "sethook", count)
-    mask = tostring(mask)
-    count = count // 1
-    local bits = 0
-    if find(mask, "c", 1, true) then bits = bits | 1 end
-    if find(mask, "r", 1, true) then bits = bits | 2 end
-    if find(mask, "l", 1, true) then bits = bits | 4 end
-    if count > 0 then
-      mask = unmakemask(mask)
-    else
-      count = 0
-      mask = unmakemask(mask)
-    end
-    if bits == 0 and count == 0 then
-      USERHOOKS[t] = nil
-      sethook_raw(t, 0, 0)
-      return
-    end
-    USERHOOKS[t] = { f, mask, count }
-    sethook_raw(t, bits, count)
-  end
-  local function gethook(...)
-    local t = ...
-    if type(t) ~= "thread" then
-      t = nrunning()
-    end
-    local h = USERHOOKS[t]
-    if not h then
-      return nil
-    end
-    return h[1], h[2], h[3]
-  end
-  return sethook, gethook, USERHOOKS
-end
-
 return {
   interrupts = interrupts,
-  userhooks = userhooks,
   output = output,
   textonly = textonly,
   init = function(s, n, a, h)

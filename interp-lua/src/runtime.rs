@@ -697,10 +697,12 @@ fn setup(
     if config.stdlib != Stdlib::All {
         install_text_only(lua, &runtime)?;
     } else if let Ok(debug) = globals.get::<Table>("debug") {
-        let make: Function = runtime.get("userhooks")?;
-        let (sethook, gethook, table): (Function, Function, Table) =
-            make.call(crate::ffi::sethook_function(lua)?)?;
+        let table = lua.create_table()?;
+        let weak_keys = lua.create_table()?;
+        weak_keys.set("__mode", "k")?;
+        table.set_metatable(Some(weak_keys))?;
         lua.set_named_registry_value(crate::ffi::userhooks_key(), table)?;
+        let (sethook, gethook) = crate::ffi::debug_hook_functions(lua)?;
         debug.set("sethook", sethook)?;
         debug.set("gethook", gethook)?;
     }

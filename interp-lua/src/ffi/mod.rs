@@ -525,30 +525,15 @@ unsafe extern "C-unwind" fn print_c(l: *mut lua_State) -> c_int {
     }
 }
 
-/// `sethook_raw(thread, mask, count)`: installs (or, with mask and count
-/// 0, removes) the user hook of `thread` beside polyeval's own (see
-/// `userhook`). `runtime.lua`'s `debug.sethook` checks the arguments and
-/// keeps the user's function.
-pub(crate) fn sethook_function(lua: &Lua) -> mlua::Result<mlua::Function> {
-    // SAFETY: `sethook_raw` follows the lua_CFunction protocol.
-    unsafe { lua.create_c_function(sethook_raw) }
-}
-
-unsafe extern "C-unwind" fn sethook_raw(l: *mut lua_State) -> c_int {
-    // SAFETY: Lua calls this with a valid state; the arguments are read
-    // without conversion errors (`lua_tothread` answers null for a
-    // non-thread, `lua_tointegerx` 0 for a non-number); the thread is kept
-    // alive by the stack while its hook is set.
+/// `debug.sethook` and `debug.gethook` as C functions beside polyeval's
+/// own hooks (see `userhook`).
+pub(crate) fn debug_hook_functions(lua: &Lua) -> mlua::Result<(mlua::Function, mlua::Function)> {
+    // SAFETY: both follow the lua_CFunction protocol (see their comments).
     unsafe {
-        let co = ffi::lua_tothread(l, 1);
-        if co.is_null() {
-            return 0;
-        }
-        let mask = c_int::try_from(ffi::lua_tointegerx(l, 2, ptr::null_mut())).unwrap_or(0);
-        let count =
-            c_int::try_from(ffi::lua_tointegerx(l, 3, ptr::null_mut())).unwrap_or(c_int::MAX);
-        userhook::set_user_hook(co, mask, count);
-        0
+        Ok((
+            lua.create_c_function(userhook::db_sethook)?,
+            lua.create_c_function(userhook::db_gethook)?,
+        ))
     }
 }
 
@@ -562,9 +547,7 @@ pub(crate) fn forget_user_hook(t: &mlua::Thread) {
     unsafe { userhook::forget(l) }
 }
 
-/// The registry key of `runtime.lua`'s user-hook table.
+/// The registry key of the user-hook table (the stock `debug` library's).
 pub(crate) fn userhooks_key() -> &'static str {
-    userhook::USERHOOKS_KEY
-        .to_str()
-        .unwrap_or("polyeval.userhooks")
+    userhook::USERHOOKS_KEY.to_str().unwrap_or("_HOOKKEY")
 }

@@ -7,9 +7,9 @@
 //! (the one the thread had, at its own count) and preemption requests keep
 //! working. Clearing the user hook gives the thread its own hook back.
 //!
-//! The user's function, mask and count live in a weak-keyed Lua table of
-//! `runtime.lua` (`USERHOOKS`, in the registry); the counters live here,
-//! per thread, as plain data.
+//! The user's functions live where the stock library keeps them (the
+//! registry's weak-keyed `_HOOKKEY`, thread -> function); masks, counts
+//! and counters live here, per thread, as plain data.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -19,8 +19,9 @@ use mlua::ffi::{self, lua_Debug, lua_State};
 
 use super::{in_flight, raise_stop, serve_here, PREEMPT};
 
-/// Where `runtime.lua` keeps the user hooks (thread -> {fn, mask, count}).
-pub(crate) const USERHOOKS_KEY: &std::ffi::CStr = c"polyeval.userhooks";
+/// Where the user hooks are kept (thread -> function, weak keys), under
+/// the stock `debug` library's own registry name.
+pub(crate) const USERHOOKS_KEY: &std::ffi::CStr = c"_HOOKKEY";
 
 /// How often a thread with a user hook but no count of polyeval's checks
 /// for preemption requests (instructions).
@@ -163,11 +164,7 @@ unsafe fn call_user(l: *mut lua_State, event: c_int, line: c_int) {
             return;
         }
         ffi::lua_pushthread(l);
-        if ffi::lua_rawget(l, -2) != ffi::LUA_TTABLE {
-            ffi::lua_settop(l, top);
-            return;
-        }
-        if ffi::lua_rawgeti(l, -1, 1) != ffi::LUA_TFUNCTION {
+        if ffi::lua_rawget(l, -2) != ffi::LUA_TFUNCTION {
             ffi::lua_settop(l, top);
             return;
         }
@@ -297,5 +294,111 @@ pub(crate) unsafe extern "C-unwind" fn combined_hook(l: *mut lua_State, ar: *mut
         if let Some(a) = action {
             perform(l, ar, a);
         }
+    }
+}
+
+/// `debug.sethook([thread,] hook, mask [, count])` as the stock `debug`
+/// library's `db_sethook`, a C function too (so hooks see its own `return`
+/// and no line of polyeval's), beside polyeval's hooks.
+pub(crate) unsafe extern "C-unwind" fn db_sethook(l: *mut lua_State) -> c_int {
+    // SAFETY: Lua calls this with a valid state. Argument checks may raise;
+    // no Rust value with a destructor is alive at any point of this
+    // function (only integers and pointers).
+    unsafe {
+        let (co, arg) = if ffi::lua_type(l, 1) == ffi::LUA_TTHREAD {
+            (ffi::lua_tothread(l, 1), 1)
+        } else {
+            (l, 0)
+        };
+        let (mask, count) = if ffi::lua_isnoneornil(l, arg + 1) != 0 {
+            ffi::lua_settop(l, arg + 1);
+            (0, 0)
+        } else {
+            let smask = ffi::luaL_checklstring(l, arg + 2, std::ptr::null_mut());
+            ffi::luaL_checktype(l, arg + 1, ffi::LUA_TFUNCTION);
+            let count = ffi::luaL_optinteger(l, arg + 3, 0);
+            let smask = std::ffi::CStr::from_ptr(smask).to_bytes();
+            let has = |c: u8| smask.contains(&c);
+            let mut mask = 0;
+            if has(b'c') {
+                mask |= ffi::LUA_MASKCALL;
+            }
+            if has(b'r') {
+                mask |= ffi::LUA_MASKRET;
+            }
+            if has(b'l') {
+                mask |= ffi::LUA_MASKLINE;
+            }
+            (mask, c_int::try_from(count.max(0)).unwrap_or(c_int::MAX))
+        };
+        // _HOOKKEY[co] = hook, or nil.
+        if ffi::lua_getfield(l, ffi::LUA_REGISTRYINDEX, USERHOOKS_KEY.as_ptr()) != ffi::LUA_TTABLE {
+            return 0;
+        }
+        let t = ffi::lua_gettop(l);
+        if arg == 1 {
+            ffi::lua_pushvalue(l, 1);
+        } else {
+            ffi::lua_pushthread(l);
+        }
+        if mask == 0 && count == 0 {
+            ffi::lua_pushnil(l);
+        } else {
+            ffi::lua_pushvalue(l, arg + 1);
+        }
+        ffi::lua_rawset(l, t);
+        set_user_hook(co, mask, count);
+        0
+    }
+}
+
+/// `debug.gethook([thread])` as the stock `db_gethook`, answering what the
+/// script set (nil when nothing), never polyeval's own hook.
+pub(crate) unsafe extern "C-unwind" fn db_gethook(l: *mut lua_State) -> c_int {
+    // SAFETY: as for `db_sethook`; reads of the registry table only.
+    unsafe {
+        let arg = if ffi::lua_type(l, 1) == ffi::LUA_TTHREAD {
+            1
+        } else {
+            0
+        };
+        if ffi::lua_getfield(l, ffi::LUA_REGISTRYINDEX, USERHOOKS_KEY.as_ptr()) != ffi::LUA_TTABLE {
+            ffi::lua_pushnil(l);
+            return 1;
+        }
+        if arg == 1 {
+            ffi::lua_pushvalue(l, 1);
+        } else {
+            ffi::lua_pushthread(l);
+        }
+        if ffi::lua_rawget(l, -2) != ffi::LUA_TFUNCTION {
+            ffi::lua_pushnil(l);
+            return 1;
+        }
+        let co = if arg == 1 { ffi::lua_tothread(l, 1) } else { l };
+        let Some((mask, count)) = COMBINED.with(|m| {
+            m.borrow()
+                .get(&key(co))
+                .map(|c| (c.user_mask, c.user_count))
+        }) else {
+            // A pooled thread's forgotten hook.
+            ffi::lua_pushnil(l);
+            return 1;
+        };
+        let mut buf = [0u8; 4];
+        let mut n = 0;
+        for (bit, c) in [
+            (ffi::LUA_MASKCALL, b'c'),
+            (ffi::LUA_MASKRET, b'r'),
+            (ffi::LUA_MASKLINE, b'l'),
+        ] {
+            if mask & bit != 0 {
+                buf[n] = c;
+                n += 1;
+            }
+        }
+        ffi::lua_pushlstring(l, buf.as_ptr().cast(), n);
+        ffi::lua_pushinteger(l, ffi::lua_Integer::from(count));
+        3
     }
 }

@@ -12,6 +12,7 @@
 -- | to a file: io.write to file 7
 -- | bad: false	bad argument #1 to 'write' (string expected, got table)
 -- | numbers: 1 2.5 1e+100 -0
+-- | closed default output: false	default output file is closed
 print("print 1")
 io.write("io.write ", 2, "\n")
 io.stdout:write("stdout:write ", 3, "\n")
@@ -39,3 +40,11 @@ f:close()
 os.remove(path)
 print("bad: " .. table.concat({ tostring(pcall(io.write, {})) and "false", select(2, pcall(io.write, {})) }, "\t"))
 io.write("numbers: ", 1, " ", 2.5, " ", 1e100, " ", -0.0, "\n")
+local gpath = os.tmpname()
+local g = assert(io.open(gpath, "w"))
+io.output(g)
+g:close()
+local okc, ec = pcall(io.write, "x")
+io.output(io.stdout)
+os.remove(gpath)
+print("closed default output: " .. tostring(okc) .. "\t" .. tostring(ec):gsub("^.-: ", ""))
