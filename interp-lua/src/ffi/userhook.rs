@@ -47,7 +47,14 @@ struct Combined {
     /// Lua skips the line hook after a count hook yields, so doing it
     /// first would hide every line from a user's line hook.
     deferred: Option<Action>,
+    /// How many count events the deferred action has waited for a line
+    /// event (it is done anyway after [`MAX_DEFER`]).
+    waited: c_int,
 }
+
+/// The most count events a deferred action waits for a line event: a
+/// loop's backward jump makes one, so only long straight code reaches it.
+const MAX_DEFER: c_int = 1000;
 
 /// What polyeval's side of [`combined_hook`] does at a count event.
 #[derive(Clone, Copy)]
@@ -119,6 +126,7 @@ pub(crate) unsafe fn set_user_hook(l: *mut lua_State, mask: c_int, count: c_int)
         user_left: count.max(0),
         orig_left: orig_count,
         deferred: None,
+        waited: 0,
     };
     COMBINED.with(|m| m.borrow_mut().insert(k, c));
     // SAFETY: as the caller guarantees.
@@ -215,12 +223,20 @@ fn tick(l: *mut lua_State) -> (bool, Option<Action>) {
         if action.is_none() && preempt {
             action = Some(Action::Preempt);
         }
-        if let Some(d) = c.deferred.take() {
-            // Deferred at the last instruction, which had no line event.
+        if let Some(d) = c.deferred {
+            // Still no line event since it was deferred: wait for one (a
+            // yield now would make Lua skip the hooks of the instruction it
+            // resumes, its line event too), up to `MAX_DEFER`.
+            c.waited += 1;
+            if c.waited < MAX_DEFER {
+                return (user, None);
+            }
+            c.deferred = None;
             return (user, Some(d));
         }
         if action.is_some() && c.user_mask & ffi::LUA_MASKLINE != 0 {
             c.deferred = action;
+            c.waited = 0;
             return (user, None);
         }
         (user, action)
