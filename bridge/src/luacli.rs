@@ -197,16 +197,12 @@ pub fn main(words: Vec<OsString>) -> i32 {
             if steps.is_empty() {
                 return crate::run::EXIT_OK;
             }
-            // No script: only the steps run; `arg` holds every word.
+            // No script: only the steps run; `arg` holds every word, the
+            // command at 0.
             let mut o = Options::new(&words[0]);
             o.lang = Some(Lang::Lua);
-            o.args = words[1..].to_vec();
-            o.lua_steps = steps;
-            return crate::run::execute(
-                &o_with_empty_main(o),
-                crate::run::stdout_writer(),
-                Box::new(std::io::stderr()),
-            );
+            o.empty_main = true;
+            (o, 0)
         }
         None => {
             if std::io::stdin().is_terminal() {
@@ -222,19 +218,15 @@ pub fn main(words: Vec<OsString>) -> i32 {
     };
     opts.args = words.get(prefix_end + 1..).unwrap_or_default().to_vec();
     opts.arg_prefix = words[..prefix_end.min(words.len())].to_vec();
-    opts.lang = a.lang;
+    if !opts.empty_main {
+        opts.lang = a.lang;
+    }
     opts.lua_steps = steps;
     crate::run::execute(
         &opts,
         crate::run::stdout_writer(),
         Box::new(std::io::stderr()),
     )
-}
-
-/// Options that run only the steps: an empty main chunk read from no file.
-fn o_with_empty_main(mut o: Options) -> Options {
-    o.empty_main = true;
-    o
 }
 
 #[cfg(test)]

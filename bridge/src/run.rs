@@ -207,14 +207,10 @@ pub enum Lang {
 
 /// Picks the language from the file extension: `.m0ld` is m0ld, anything
 /// else Lua (as the stand-alone `lua` runs any file).
-///
-/// # Errors
-///
-/// None today; the `Result` leaves room for languages that must be named.
-pub fn lang_of(path: &Path) -> Result<Lang, String> {
+pub fn lang_of(path: &Path) -> Lang {
     match path.extension().and_then(|e| e.to_str()) {
-        Some("m0ld") => Ok(Lang::M0ld),
-        _ => Ok(Lang::Lua),
+        Some("m0ld") => Lang::M0ld,
+        _ => Lang::Lua,
     }
 }
 
@@ -254,13 +250,7 @@ fn m0ld_text(path: &Path, bytes: Vec<u8>, err: &mut dyn Write) -> Option<String>
 /// Compiles a file and returns its diagnostics, for `polyeval check`.
 /// Returns the exit status.
 pub fn check(path: &Path, err: &mut dyn Write) -> i32 {
-    let lang = match lang_of(path) {
-        Ok(l) => l,
-        Err(m) => {
-            let _ = writeln!(err, "error: {m}");
-            return EXIT_USAGE;
-        }
-    };
+    let lang = lang_of(path);
     let Some(src) = read_source(path, err) else {
         return EXIT_USAGE;
     };
@@ -378,13 +368,7 @@ fn loop_or_report(opts: &Options, out: Box<dyn Write>, mut err: Box<dyn Write>) 
 /// Runs `opts.file` to completion, writing program output to `out` and
 /// diagnostics to `err`. Returns the exit status (DESIGN §7).
 pub fn execute(opts: &Options, out: Box<dyn Write>, mut err: Box<dyn Write>) -> i32 {
-    let lang = match opts.lang.map_or_else(|| lang_of(&opts.file), Ok) {
-        Ok(l) => l,
-        Err(m) => {
-            let _ = writeln!(err, "error: {m}");
-            return EXIT_USAGE;
-        }
-    };
+    let lang = opts.lang.unwrap_or_else(|| lang_of(&opts.file));
     let src = if opts.empty_main {
         Vec::new()
     } else if opts.from_stdin {

@@ -15,18 +15,14 @@ mod common;
 
 use common::{Run, TempDir};
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn finish(out: Output) -> Run {
-    Run::from(out)
-}
+use std::process::Command;
 
 fn polyeval<I, S>(args: I) -> Run
 where
     I: IntoIterator<Item = S>,
     S: AsRef<std::ffi::OsStr>,
 {
-    finish(
+    Run::from(
         Command::new(env!("CARGO_BIN_EXE_polyeval"))
             .args(args)
             .env_remove("POLYEVAL_LOG")
@@ -39,7 +35,7 @@ where
 /// would run it).
 #[cfg(target_os = "linux")]
 fn polyeval_ulimit(kib: u64, args: &[&str]) -> Run {
-    finish(
+    Run::from(
         Command::new("bash")
             .arg("-c")
             .arg(format!("ulimit -v {kib} && exec \"$0\" \"$@\""))

@@ -743,10 +743,7 @@ impl Interp {
         if self.nested >= self.max_nested {
             // No room for a nested loop: only a stop is served.
             if self.steps >= self.max_steps {
-                let f = RunError::StepBudget {
-                    max_steps: self.max_steps,
-                    backtrace: self.backtrace_from(k),
-                };
+                let f = self.budget_stop(k);
                 let e = stopping(&f);
                 self.cold.fatal = Some(f);
                 return Err(e);

@@ -412,7 +412,7 @@ local function output(emit, io)
         check(false, i, "string", "write", v)
       end
     end
-    local ok, err = emit(false, unpack(parts, 1, n))
+    local ok, err = emit(unpack(parts, 1, n))
     if not ok then
       return nil, err
     end

@@ -320,15 +320,22 @@ impl Interp {
         };
     }
 
+    /// The stop of a program (current continuation `k`) whose step budget
+    /// ran out.
+    #[cold]
+    pub(super) fn budget_stop(&self, k: ContKey) -> RunError {
+        RunError::StepBudget {
+            max_steps: self.max_steps,
+            backtrace: self.backtrace_from(k),
+        }
+    }
+
     /// The step count reached [`Interp::limit`]: the budget ran out, a
     /// probe is due, or the periodic memory check.
     pub(super) fn reach_limit(&mut self) -> Result<(), RunError> {
         if self.steps >= self.max_steps {
             if let Some(k) = self.current {
-                return Err(RunError::StepBudget {
-                    max_steps: self.max_steps,
-                    backtrace: self.backtrace_from(k),
-                });
+                return Err(self.budget_stop(k));
             }
             return Ok(());
         }

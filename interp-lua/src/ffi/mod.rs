@@ -403,15 +403,13 @@ fn on_sigurg() {
     }
 }
 
-/// `emit(print, ...)`: writes its string arguments to the run loop's
-/// output (or, with no loop lent, such as a finalizer that runs when the
-/// Lua state closes at exit, straight to the process's stdout): with
-/// `print` true, tab-separated and ended by a newline, as `print` writes.
-/// Answers `true`, or `nil, message` on a write error, as Lua's io
-/// functions do. A raw C function: it allocates nothing in Lua (so it
-/// works when Lua's memory is short), and it works while mlua tears the
-/// state down, when mlua's callbacks no longer run. `print` and
-/// `io.write` (`runtime.lua`) are built on it.
+/// `emit(...)`: writes its string arguments to the run loop's output (or,
+/// with no loop lent, such as a finalizer that runs when the Lua state
+/// closes at exit, straight to the process's stdout). Answers `true`, or
+/// `nil, message` on a write error, as Lua's io functions do. A raw C
+/// function: it allocates nothing in Lua (so it works when Lua's memory
+/// is short), and it works while mlua tears the state down, when mlua's
+/// callbacks no longer run. `io.write` (`runtime.lua`) is built on it.
 pub(crate) fn emit_function(lua: &Lua) -> mlua::Result<mlua::Function> {
     // SAFETY: `emit` follows the lua_CFunction protocol (see its comments).
     unsafe { lua.create_c_function(emit) }
@@ -438,24 +436,17 @@ unsafe extern "C-unwind" fn emit(l: *mut lua_State) -> c_int {
     // raise; the pushes use static strings.
     unsafe {
         let n = ffi::lua_gettop(l);
-        let print = ffi::lua_toboolean(l, 1) != 0;
         let ok = {
             let mut buf: Vec<u8> = Vec::new();
-            for i in 2..=n {
+            for i in 1..=n {
                 if ffi::lua_type(l, i) != ffi::LUA_TSTRING {
                     continue;
                 }
                 let mut len = 0usize;
                 let p = ffi::lua_tolstring(l, i, &mut len);
-                if print && i > 2 {
-                    buf.push(b'\t');
-                }
                 if !p.is_null() {
                     buf.extend_from_slice(std::slice::from_raw_parts(p.cast::<u8>(), len));
                 }
-            }
-            if print {
-                buf.push(b'\n');
             }
             write_output(&buf)
         };
