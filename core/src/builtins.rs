@@ -46,7 +46,7 @@ impl Object for ContObject {
         let k = self.key;
         let v = match method {
             Ident::BACK => match rt.back(k)? {
-                Some(b) => ContObject::value(b),
+                Some(b) => rt.handle(b),
                 None => Value::Nil,
             },
             Ident::SETR => {
@@ -104,7 +104,7 @@ impl Object for InterpObject {
     fn send(&self, rt: &mut Interp, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
         let v = match method {
             Ident::CONTINUATION => match rt.continuation() {
-                Some(k) => ContObject::value(k),
+                Some(k) => rt.handle(k),
                 None => Value::Nil,
             },
             Ident::GOTO => {

@@ -64,4 +64,19 @@ pub trait Continuation: 'static {
 
     /// Appends this continuation's frames, innermost first, for backtraces.
     fn frames(&self, out: &mut Vec<FrameInfo>);
+
+    /// A script is about to name this continuation (a handle to it, a
+    /// catch handler, a section that lasts while it lives). A continuation
+    /// that stands for several frames of its interpreter (a *segment*:
+    /// calls run inside one step on a frame stack of its own) splits here:
+    /// it returns the frames below its top one, outermost first, each a
+    /// continuation of its own, and from now on stands for its top frame
+    /// alone and takes on no further frames. The run loop chains them
+    /// between this continuation and its `back`, so the script sees the
+    /// chain of per-frame continuations the calls would have made.
+    ///
+    /// The default, for continuations that are one frame, splits nothing.
+    fn expose(&mut self) -> Vec<Box<dyn Continuation>> {
+        Vec::new()
+    }
 }

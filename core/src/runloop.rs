@@ -192,6 +192,12 @@ pub struct Interp {
     cold: Box<Cold>,
     pub(crate) irq: Interrupts,
     immediate: ImmediateResponder,
+    /// A running continuation that must split before its code goes on
+    /// (see [`Interp::expose`]); it looks with
+    /// [`Interp::take_expose_request`] after every send.
+    expose_wanted: Option<ContKey>,
+    /// See [`Interp::segments_allowed`].
+    no_segments: bool,
 }
 
 impl Default for Interp {
@@ -242,6 +248,8 @@ impl Interp {
             }),
             irq: Interrupts::new(),
             immediate: no_immediates,
+            expose_wanted: None,
+            no_segments: false,
         }
     }
 
@@ -260,6 +268,7 @@ impl Interp {
     /// (`u32::MAX` for unbounded; 0 is taken as 1).
     pub fn set_quantum(&mut self, quantum: u32) {
         self.quantum = quantum.max(1);
+        self.refresh_segments();
     }
 
     /// The step quantum continuations should honour.
@@ -368,6 +377,103 @@ impl Interp {
     /// a nested run loop is running a step too, but is not this one.
     pub fn is_running(&self, k: ContKey) -> bool {
         self.stepping == Some(k)
+    }
+
+    /// A script's handle to `k` (a continuation object), after `k` is
+    /// exposed: a segment splits so that the handle names one frame.
+    pub fn handle(&mut self, k: ContKey) -> Value {
+        self.expose(k);
+        crate::builtins::ContObject::value(k)
+    }
+
+    /// Makes `k` stand for one frame from now on (see
+    /// [`Continuation::expose`]): the frames a segment splits off are
+    /// chained between `k` and its `back`. A continuation running a step
+    /// cannot be reached here; it is asked to split itself before its code
+    /// goes on ([`Interp::take_expose_request`]).
+    pub fn expose(&mut self, k: ContKey) {
+        let Some(slot) = self.slots.get_mut(k) else {
+            return;
+        };
+        match slot.cont.as_mut() {
+            Some(c) => {
+                let below = c.expose();
+                self.insert_below(k, below);
+            }
+            None => self.expose_wanted = Some(k),
+        }
+    }
+
+    /// Whether running continuation `k` was asked to split (and clears the
+    /// request). A segment checks after every send that returns a value,
+    /// then splits and hands its lower frames to [`Interp::insert_below`].
+    #[inline]
+    pub fn take_expose_request(&mut self, k: Option<ContKey>) -> bool {
+        if self.expose_wanted.is_some() && self.expose_wanted == k {
+            self.expose_wanted = None;
+            return true;
+        }
+        false
+    }
+
+    /// Chains `frames` (outermost first) between `k` and its `back`: the
+    /// first gets `k`'s old `back`, each next one the previous, and `k` the
+    /// last. A detour's mark and the running-handler mark move to the
+    /// outermost frame, which is where the detour began.
+    pub fn insert_below(&mut self, k: ContKey, frames: Vec<Box<dyn Continuation>>) {
+        if frames.is_empty() {
+            return;
+        }
+        let Some(slot) = self.slots.get_mut(k) else {
+            return;
+        };
+        let old_back = slot.back;
+        let detour = std::mem::take(&mut slot.detour);
+        let mut back = old_back;
+        let mut first = None;
+        for f in frames {
+            let interp = InterpName::of(f.interpreter());
+            let nk = self.slots.insert(Slot {
+                cont: Some(f),
+                interp,
+                back,
+                refs: 1,
+                catch: None,
+                catching: false,
+                detour: false,
+            });
+            first.get_or_insert(nk);
+            back = Some(nk);
+        }
+        // Each new frame is the back of the next one (refs 1 above), the
+        // last of `k`; `old_back` keeps one reference, now from the first.
+        if let Some(s) = self.slots.get_mut(k) {
+            s.back = back;
+        }
+        if let Some(f) = first {
+            if let Some(s) = self.slots.get_mut(f) {
+                s.detour = detour;
+            }
+            if self.irq.active == Some(k) {
+                self.irq.active = Some(f);
+            }
+        }
+    }
+
+    /// Whether an interpreter may run calls among its own frames inside one
+    /// step (a segment). Not while hand-offs are recorded for a diagram or
+    /// traced at debug level (both show every call's continuation), and not
+    /// with an unbounded quantum, where the step would never end: there
+    /// every call is a hand-off, and the step budget counts them.
+    #[inline]
+    pub fn segments_allowed(&self) -> bool {
+        !self.no_segments
+    }
+
+    fn refresh_segments(&mut self) {
+        self.no_segments = self.quantum == u32::MAX
+            || self.cold.record.is_some()
+            || tracing::enabled!(tracing::Level::DEBUG);
     }
 
     /// The interpreter name of continuation `k`.
@@ -643,6 +749,7 @@ impl Interp {
             return Err(RunError::Host(HostError::Reentrant));
         }
         self.running = true;
+        self.refresh_segments();
         self.start_memory_checks();
         let mut r = self.run_steps(None);
         self.running = false;
@@ -856,6 +963,9 @@ impl Interp {
                 Err(p) => Step::Fail(ScriptError::from_panic(&*p)),
             };
             self.stepping = outer;
+            if self.expose_wanted == Some(k) {
+                self.expose_wanted = None;
+            }
             if let Some((interp, depth)) = recording {
                 self.record(k, interp, depth, self.steps - steps_before, &step);
             }

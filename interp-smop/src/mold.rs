@@ -2,12 +2,13 @@
 //! stream and its debug information. Nested `mold { ... }` blocks are
 //! constants holding their own `Mold`.
 
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
 use std::fmt::Write;
 use std::rc::Rc;
 
 use polyeval_core::{answer_plain, Capture, Ident, Interp, Object, Reply, ScriptError, Value};
 
+pub use crate::natives::IntOp;
 use crate::ops::{disasm_all, DecodeError, Op};
 
 /// A source position: 1-based line and column.
@@ -57,8 +58,16 @@ pub struct Mold {
     /// The declared names of free registers, for disassembly (`None` for
     /// scratch registers).
     pub reg_names: Vec<Option<String>>,
-    /// The VM's lowered form of `code`, built on first use.
-    pub lowered: OnceCell<Lowered>,
+    /// The VM's lowered forms of `code`, built on first use.
+    pub lowered: Lowerings,
+}
+
+/// The two lowered forms of a Mold, each built on first use: `plain` for
+/// any frame, `body` for a `Code` body frame (see [`Mold::body_lowered`]).
+#[derive(Debug, Default)]
+pub struct Lowerings {
+    plain: OnceCell<Lowered>,
+    body: OnceCell<Lowered>,
 }
 
 /// One instruction in the VM's lowered form: fixed size, jump targets as
@@ -81,11 +90,14 @@ pub enum Inst {
         inv: u32,
         method: Ident,
     },
+    /// `op` is `method` as an integer operation (quickened when lowered),
+    /// or [`IntOp::None`].
     Call1 {
         dst: u32,
         inv: u32,
         method: Ident,
         arg: u32,
+        op: IntOp,
     },
     /// A `Call1` whose next instruction is `If { cond: dst, .. }`: when the
     /// fast integer path applies it also takes the branch; otherwise it acts
@@ -95,12 +107,46 @@ pub enum Inst {
         inv: u32,
         method: Ident,
         arg: u32,
+        op: IntOp,
         then: u32,
         otherwise: u32,
     },
     Move {
         dst: u32,
         src: u32,
+    },
+    /// `dst = src."FETCH"()`: a scalar container's value or an immediate
+    /// itself without a send; any other invocant gets the send.
+    Fetch {
+        dst: u32,
+        src: u32,
+    },
+    /// In a Code body whose `$scope` is elided: `dst = $scope."lookup"(name)`
+    /// where `name` is a constant register, searched from the Code's outer
+    /// scope (the elided scope is empty), through the per-site cache
+    /// `sites[site]`.
+    Lookup {
+        dst: u32,
+        name: u32,
+        site: u32,
+    },
+    /// A `Lookup` whose next instruction is `Fetch { dst, src: dst }` (and
+    /// no jump lands on that one): `dst` gets the container's value and the
+    /// `Fetch` is skipped.
+    LookupFetch {
+        dst: u32,
+        name: u32,
+        site: u32,
+    },
+    /// In a Code body whose `$capture` is elided:
+    /// `dst = $capture."positional"(index)`.
+    Arg {
+        dst: u32,
+        index: u32,
+    },
+    /// In a Code body whose `$capture` is elided: `dst = $capture."elems"()`.
+    ArgCount {
+        dst: u32,
     },
     Goto {
         target: u32,
@@ -123,6 +169,32 @@ pub struct Lowered {
     /// Argument lists of `Call`: positional registers, then `(ident, reg)`
     /// pairs.
     pub args: Vec<u32>,
+    /// One lookup cache per [`Inst::Lookup`] site.
+    pub sites: Vec<LookupCache>,
+    /// A Code body frame of this form needs a `$scope` object (it uses
+    /// `$scope` for more than lookups of constant names).
+    pub needs_scope: bool,
+    /// A Code body frame of this form needs a `$capture` object (it uses
+    /// `$capture` for more than `positional` with constant indexes and
+    /// `elems`).
+    pub needs_capture: bool,
+}
+
+/// What one lookup site found last: valid while the scope epoch is the
+/// one recorded and the search starts from the same scope.
+#[derive(Debug, Default)]
+pub struct LookupCache(pub RefCell<Option<CachedLookup>>);
+
+/// A cached lookup result (see [`LookupCache`]).
+#[derive(Debug)]
+pub struct CachedLookup {
+    /// [`crate::prelude::scope::epoch`] when it was found.
+    pub epoch: u64,
+    /// The scope the search started from. A weak reference keeps the
+    /// allocation, so no other scope can reuse its address meanwhile.
+    pub from: std::rc::Weak<crate::prelude::scope::ScopeObj>,
+    /// The container found (weak: the cache keeps nothing alive).
+    pub found: std::rc::Weak<crate::prelude::containers::ScalarObj>,
 }
 
 /// Why a Mold failed validation.
@@ -239,7 +311,129 @@ impl Mold {
     /// The lowered form the VM runs. A stream that does not decode lowers
     /// to the instructions before the fault (validated Molds always decode).
     pub fn lowered(&self) -> &Lowered {
-        self.lowered.get_or_init(|| self.lower())
+        self.lowered.plain.get_or_init(|| self.lower())
+    }
+
+    /// The lowered form of a `Code` body frame, whose registers 1 and 2
+    /// are preloaded with `$scope` and `$capture`. Where the body uses
+    /// `$scope` only to look up constant names, the lookups search the
+    /// Code's outer scope directly ([`Inst::Lookup`], cached per site) and
+    /// the frame gets no scope object: the fresh scope would stay empty,
+    /// since nothing else can reach it. Where it reads `$capture` only with
+    /// `positional` at constant indexes and `elems`, the arguments are read
+    /// straight from the frame ([`Inst::Arg`], [`Inst::ArgCount`]) and no
+    /// capture object is made.
+    pub fn body_lowered(&self) -> &Lowered {
+        self.lowered.body.get_or_init(|| self.lower_body())
+    }
+
+    fn lower_body(&self) -> Lowered {
+        let mut out = self.lower();
+        const SCOPE: u32 = 1;
+        const CAPTURE: u32 = 2;
+        let konst = |r: u32| {
+            r.checked_sub(self.nfree)
+                .and_then(|i| self.consts.get(i as usize))
+        };
+        let mut scope_free = true;
+        let mut capture_free = true;
+        for inst in &out.insts {
+            let (lookup_ok, capture_ok) = match *inst {
+                Inst::Call1 {
+                    inv, method, arg, ..
+                } => (
+                    inv == SCOPE
+                        && method == Ident::LOOKUP
+                        && matches!(konst(arg), Some(Value::Str(_))),
+                    inv == CAPTURE
+                        && method == Ident::POSITIONAL
+                        && matches!(konst(arg), Some(Value::Int(i)) if *i >= 0 && *i <= i64::from(u32::MAX)),
+                ),
+                Inst::Call0 { inv, method, .. } => {
+                    (false, inv == CAPTURE && method == Ident::ELEMS)
+                }
+                _ => (false, false),
+            };
+            let mut uses = |r: u32| {
+                if r == SCOPE && !lookup_ok {
+                    scope_free = false;
+                }
+                if r == CAPTURE && !capture_ok {
+                    capture_free = false;
+                }
+            };
+            inst_registers(inst, &out.args, &mut uses);
+        }
+        out.needs_scope = self.nfree > SCOPE && !scope_free;
+        out.needs_capture = self.nfree > CAPTURE && !capture_free;
+        let elide_scope = self.nfree > SCOPE && scope_free;
+        let elide_capture = self.nfree > CAPTURE && capture_free;
+        for i in 0..out.insts.len() {
+            out.insts[i] = match out.insts[i] {
+                Inst::Call1 {
+                    dst,
+                    inv: SCOPE,
+                    arg,
+                    ..
+                } if elide_scope => {
+                    out.sites.push(LookupCache::default());
+                    Inst::Lookup {
+                        dst,
+                        name: arg,
+                        site: out.sites.len() as u32 - 1,
+                    }
+                }
+                Inst::Call1 {
+                    dst,
+                    inv: CAPTURE,
+                    arg,
+                    ..
+                } if elide_capture => match konst(arg) {
+                    Some(Value::Int(i)) => Inst::Arg {
+                        dst,
+                        index: *i as u32,
+                    },
+                    _ => out.insts[i],
+                },
+                Inst::Call0 {
+                    dst, inv: CAPTURE, ..
+                } if elide_capture => Inst::ArgCount { dst },
+                other => other,
+            };
+        }
+        // Fuse a lookup with the FETCH of its container.
+        let mut targets = vec![false; out.insts.len() + 1];
+        for inst in &out.insts {
+            let mut mark = |t: u32| {
+                if let Some(slot) = targets.get_mut(t as usize) {
+                    *slot = true;
+                }
+            };
+            match *inst {
+                Inst::Goto { target } => mark(target),
+                Inst::If {
+                    then, otherwise, ..
+                }
+                | Inst::Call1If {
+                    then, otherwise, ..
+                } => {
+                    mark(then);
+                    mark(otherwise);
+                }
+                _ => {}
+            }
+        }
+        let n = out.insts.len();
+        for (i, &jumped_to) in targets.iter().enumerate().take(n).skip(1) {
+            if let (Inst::Lookup { dst, name, site }, Inst::Fetch { dst: d2, src }) =
+                (out.insts[i - 1], out.insts[i])
+            {
+                if d2 == dst && src == dst && !jumped_to {
+                    out.insts[i - 1] = Inst::LookupFetch { dst, name, site };
+                }
+            }
+        }
+        out
     }
 
     fn lower(&self) -> Lowered {
@@ -286,6 +480,11 @@ impl Mold {
                         nnamed: (named.len() / 2) as u16,
                     }
                 }
+                Op::Call0 {
+                    dst,
+                    inv,
+                    method: Ident::FETCH,
+                } => Inst::Fetch { dst, src: inv },
                 Op::Call0 { dst, inv, method } => Inst::Call0 { dst, inv, method },
                 Op::Call1 {
                     dst,
@@ -297,6 +496,7 @@ impl Mold {
                     inv,
                     method,
                     arg,
+                    op: IntOp::of(method),
                 },
                 Op::Move { dst, src } => Inst::Move { dst, src },
                 Op::Goto { target: t } => Inst::Goto { target: target(t) },
@@ -320,6 +520,7 @@ impl Mold {
                     inv,
                     method,
                     arg,
+                    op,
                 },
                 Inst::If {
                     cond,
@@ -334,6 +535,7 @@ impl Mold {
                         inv,
                         method,
                         arg,
+                        op,
                         then,
                         otherwise,
                     };
@@ -398,6 +600,49 @@ impl Mold {
                 m.0.disassemble_into(out);
             }
         }
+    }
+}
+
+/// Calls `f` with every register `inst` reads or writes.
+fn inst_registers(inst: &Inst, args: &[u32], f: &mut dyn FnMut(u32)) {
+    match *inst {
+        Inst::Call {
+            dst,
+            inv,
+            args: a,
+            npos,
+            nnamed,
+            ..
+        } => {
+            f(dst);
+            f(inv);
+            let start = a as usize;
+            let end = start + usize::from(npos) + 2 * usize::from(nnamed);
+            let list = args.get(start..end).unwrap_or(&[]);
+            let (pos, named) = list.split_at(usize::from(npos).min(list.len()));
+            pos.iter().for_each(|&r| f(r));
+            named.chunks_exact(2).for_each(|p| f(p[1]));
+        }
+        Inst::Call0 { dst, inv, .. } | Inst::Fetch { dst, src: inv } => {
+            f(dst);
+            f(inv);
+        }
+        Inst::Call1 { dst, inv, arg, .. } | Inst::Call1If { dst, inv, arg, .. } => {
+            f(dst);
+            f(inv);
+            f(arg);
+        }
+        Inst::Lookup { dst, name, .. } | Inst::LookupFetch { dst, name, .. } => {
+            f(dst);
+            f(name);
+        }
+        Inst::Arg { dst, .. } | Inst::ArgCount { dst } => f(dst),
+        Inst::Move { dst, src } => {
+            f(dst);
+            f(src);
+        }
+        Inst::If { cond, .. } => f(cond),
+        Inst::Goto { .. } | Inst::Noop => {}
     }
 }
 
@@ -492,13 +737,53 @@ mod tests {
                         named
                     );
                 }
-                (Op::Call0 { .. }, Inst::Call0 { .. })
+                (Op::Call0 { .. }, Inst::Call0 { .. } | Inst::Fetch { .. })
                 | (Op::Call1 { .. }, Inst::Call1 { .. } | Inst::Call1If { .. })
                 | (Op::Move { .. }, Inst::Move { .. })
                 | (Op::Noop {}, Inst::Noop) => {}
                 (op, inst) => panic!("{op:?} lowered to {inst:?}"),
             }
         }
+    }
+
+    /// The body of the first `mold { ... }` constant of `src`.
+    fn body_of(src: &str) -> Rc<Mold> {
+        let m = compile(src, "t.m0ld").expect("compiles");
+        m.consts
+            .iter()
+            .find_map(|c| c.downcast::<MoldObject>().map(|m| m.0.clone()))
+            .expect("a nested mold")
+    }
+
+    #[test]
+    fn body_lowering_elides_scope_and_capture_only_when_nothing_else_sees_them() {
+        let simple = body_of(
+            "my $b = mold { my $interpreter; my $scope; my $capture; \
+             my $n = $capture.\"positional\"(0); my $c = $capture.\"elems\"(); \
+             my $f = $scope.\"lookup\"(\"&f\"); $f = $f.\"FETCH\"(); };",
+        );
+        let low = simple.body_lowered();
+        assert!(!low.needs_scope && !low.needs_capture);
+        assert!(matches!(low.insts[0], Inst::Arg { index: 0, .. }));
+        assert!(matches!(low.insts[1], Inst::ArgCount { .. }));
+        assert!(matches!(low.insts[2], Inst::LookupFetch { .. }));
+        assert_eq!(low.sites.len(), 1);
+        // The plain lowering of the same Mold keeps the sends.
+        assert!(matches!(simple.lowered().insts[0], Inst::Call1 { .. }));
+
+        let passes_scope = body_of(
+            "my $b = mold { my $interpreter; my $scope; my $capture; \
+             my $s = $scope; my $n = $capture.\"named\"(\"k\"); };",
+        );
+        let low = passes_scope.body_lowered();
+        assert!(low.needs_scope && low.needs_capture);
+        assert!(low.sites.is_empty());
+
+        let computed_index = body_of(
+            "my $b = mold { my $interpreter; my $scope; my $capture; \
+             my $i = 0; my $n = $capture.\"positional\"($i); };",
+        );
+        assert!(computed_index.body_lowered().needs_capture);
     }
 
     #[test]
@@ -521,7 +806,7 @@ mod tests {
             code,
             positions: Vec::new(),
             reg_names: Vec::new(),
-            lowered: OnceCell::new(),
+            lowered: Lowerings::default(),
         };
         assert_eq!(m.validate(), Err(MoldError::TooManyArgs { pc: 0 }));
     }
@@ -538,7 +823,7 @@ mod tests {
             code,
             positions: Vec::new(),
             reg_names: Vec::new(),
-            lowered: OnceCell::new(),
+            lowered: Lowerings::default(),
         };
         assert!(matches!(
             m.validate(),

@@ -218,21 +218,63 @@ impl IntResult {
     }
 }
 
+/// A method as an operation on two integers, decided once when a Mold is
+/// lowered, so that the VM's fast path does not compare identifiers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum IntOp {
+    /// Not an integer operation: the general path runs.
+    None,
+    Add,
+    Sub,
+    Mul,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Eq,
+    Ne,
+}
+
+impl IntOp {
+    /// The integer operation `method` names, if any.
+    pub fn of(method: Ident) -> IntOp {
+        match method {
+            Ident::ADD => IntOp::Add,
+            Ident::SUB => IntOp::Sub,
+            Ident::MUL => IntOp::Mul,
+            Ident::LT => IntOp::Lt,
+            Ident::LE => IntOp::Le,
+            Ident::GT => IntOp::Gt,
+            Ident::GE => IntOp::Ge,
+            Ident::EQ => IntOp::Eq,
+            Ident::NE => IntOp::Ne,
+            _ => IntOp::None,
+        }
+    }
+}
+
 /// The VM's fastest path: `inv."op"(arg)` on two integers.
 #[inline(always)]
-pub fn int_binop(method: Ident, i: i64, j: i64) -> Option<IntResult> {
-    Some(match method {
-        Ident::ADD => IntResult::Int(i.wrapping_add(j)),
-        Ident::SUB => IntResult::Int(i.wrapping_sub(j)),
-        Ident::MUL => IntResult::Int(i.wrapping_mul(j)),
-        Ident::LT => IntResult::Bool(i < j),
-        Ident::LE => IntResult::Bool(i <= j),
-        Ident::GT => IntResult::Bool(i > j),
-        Ident::GE => IntResult::Bool(i >= j),
-        Ident::EQ => IntResult::Bool(i == j),
-        Ident::NE => IntResult::Bool(i != j),
-        _ => return None,
+pub fn int_op(op: IntOp, i: i64, j: i64) -> Option<IntResult> {
+    Some(match op {
+        IntOp::Add => IntResult::Int(i.wrapping_add(j)),
+        IntOp::Sub => IntResult::Int(i.wrapping_sub(j)),
+        IntOp::Mul => IntResult::Int(i.wrapping_mul(j)),
+        IntOp::Lt => IntResult::Bool(i < j),
+        IntOp::Le => IntResult::Bool(i <= j),
+        IntOp::Gt => IntResult::Bool(i > j),
+        IntOp::Ge => IntResult::Bool(i >= j),
+        IntOp::Eq => IntResult::Bool(i == j),
+        IntOp::Ne => IntResult::Bool(i != j),
+        IntOp::None => return None,
     })
+}
+
+/// [`int_op`] for the operation `method` names.
+#[inline(always)]
+pub fn int_binop(method: Ident, i: i64, j: i64) -> Option<IntResult> {
+    int_op(IntOp::of(method), i, j)
 }
 
 /// The VM's fast path for `inv."op"(arg)` on two integers or two floats.

@@ -115,8 +115,10 @@ fn recursion_1m_deep_completes() {
 
 #[test]
 fn step_budget_in_deep_recursion_has_an_elided_backtrace() {
-    let budget = 50_000;
-    let mut rt = sum_loop(100_000, DEFAULT_QUANTUM, Some(budget));
+    // At quantum 1 a step is one instruction; a level of the descent is
+    // eight, so the budget stops the recursion about 18,000 calls deep.
+    let budget = 150_000;
+    let mut rt = sum_loop(100_000, 1, Some(budget));
     let err = rt.run().expect_err("the budget is far too small");
     assert_eq!(err.exit_status(), 1);
     let report = err.report();
@@ -136,8 +138,8 @@ fn step_budget_in_deep_recursion_has_an_elided_backtrace() {
         frames.len()
     );
     assert!(*elided > 0, "a deep chain must be elided");
-    // Every step went one call deeper or close to it, so the chain the
-    // backtrace summarises is thousands of frames long.
+    // Every eighth step went one call deeper, so the chain the backtrace
+    // summarises is thousands of frames long.
     assert!(
         frames.len() + elided > 10_000,
         "{} + {elided}",
@@ -153,7 +155,7 @@ fn step_budget_in_deep_recursion_has_an_elided_backtrace() {
     assert_eq!(last.line, 25, "the top frame's call: {report}");
     // The report stays short: one header, the kept frames and one elision
     // line.
-    assert!(report.starts_with("error: step budget exceeded: stopped after 50000 steps\n"));
+    assert!(report.starts_with("error: step budget exceeded: stopped after 150000 steps\n"));
     assert!(
         report.contains(&format!("... {elided} frames elided ...")),
         "{report}"
@@ -218,9 +220,10 @@ my $result ="#,
             )),
             other => Err(format!("{other:?}")),
         };
-        // A loop stopped with 100,000 suspended frames is dropped here,
-        // on the small stack.
-        let mut rt = sum_loop(100_000, DEFAULT_QUANTUM, Some(150_000));
+        // A loop stopped with about 99,000 suspended frames (eight
+        // instructions, one step each at quantum 1, per level of the
+        // descent) is dropped here, on the small stack.
+        let mut rt = sum_loop(100_000, 1, Some(790_000));
         let stopped = matches!(rt.run(), Err(RunError::StepBudget { .. }));
         drop(rt);
         (caught, uncaught, stopped)

@@ -292,6 +292,8 @@ impl Interp {
     /// ends the section, however it ends.
     pub fn defer_interrupts_while_current(&mut self) {
         if let Some(k) = self.current {
+            // The section lasts while this frame lives, not a whole segment.
+            self.expose(k);
             self.irq.deferring.push(k);
             self.irq.refresh();
         }
@@ -300,6 +302,7 @@ impl Interp {
     /// Starts (or stops) recording hand-offs for a diagram.
     pub fn set_recording(&mut self, on: bool) {
         self.cold.record = on.then(|| Box::new(Recorder::new()));
+        self.refresh_segments();
     }
 
     /// The hand-off record so far (empty when not recording).

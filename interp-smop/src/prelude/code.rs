@@ -19,6 +19,8 @@ pub struct CodeObj {
     pub mold: Rc<Mold>,
     /// The scope the body's own scope hangs from.
     pub outer: Value,
+    /// `outer` as a scope (`None` when it is undef).
+    pub outer_scope: Option<Rc<ScopeObj>>,
 }
 
 impl CodeObj {
@@ -38,14 +40,26 @@ impl CodeObj {
             .0
             .clone();
         let outer = cap.named(Ident::OUTER).cloned().unwrap_or_default();
-        if outer.is_defined() && outer.downcast::<ScopeObj>().is_none() {
+        let outer_scope = match &outer {
+            Value::Nil => None,
+            Value::Obj(o) => {
+                let any: Rc<dyn std::any::Any> = o.clone();
+                any.downcast::<ScopeObj>().ok()
+            }
+            _ => None,
+        };
+        if outer.is_defined() && outer_scope.is_none() {
             return Err(ScriptError::wrong_type(
                 "Code.new's :outer",
                 "a LexicalScope",
                 outer.type_name(),
             ));
         }
-        Ok(Value::obj(CodeObj { mold, outer }))
+        Ok(Value::obj(CodeObj {
+            mold,
+            outer,
+            outer_scope,
+        }))
     }
 }
 
@@ -65,15 +79,7 @@ impl Object for CodeObj {
     fn send(&self, rt: &mut Interp, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
         match method {
             Ident::CALL => {
-                if polyeval_core::memory::active() {
-                    rt.reserve_memory(frame_bytes(&self.mold))?;
-                }
-                let scope = Value::Obj(ScopeObj::new_rc(self.outer.clone()));
-                let capture = Value::obj(CaptureObj {
-                    cap: cap.to_owned(),
-                });
-                let interp = rt.interp_value();
-                let frame = MoldFrame::new(self.mold.clone(), &[interp, scope, capture]);
+                let frame = MoldFrame::for_code(rt, self, cap)?;
                 rt.call_into(Box::new(frame))
             }
             Ident::STR => ok(Value::str(format!("Code({})", self.mold.name))),
@@ -84,7 +90,7 @@ impl Object for CodeObj {
 
 /// About what one call of `mold` keeps while it runs or waits: its
 /// registers, its scope and capture, and its place in the run loop.
-fn frame_bytes(mold: &Mold) -> usize {
+pub(crate) fn frame_bytes(mold: &Mold) -> usize {
     (mold.nfree as usize + mold.consts.len()) * std::mem::size_of::<Value>() + 512
 }
 

@@ -19,6 +19,36 @@ use super::{container_send, downcast_rc, ok};
 /// Above this many entries a scope keeps a hash index.
 const INDEX_AT: usize = 16;
 
+thread_local! {
+    /// Bumped by every change that can change what a lookup finds (a name
+    /// bound, a container replaced, an `outer` stored), so that lookup
+    /// caches ([`crate::mold::LookupCache`]) know when to search again.
+    static EPOCH: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// The current scope epoch (see [`EPOCH`]).
+#[inline]
+pub fn epoch() -> u64 {
+    EPOCH.with(std::cell::Cell::get)
+}
+
+fn bump_epoch() {
+    EPOCH.with(|e| e.set(e.get().wrapping_add(1)));
+}
+
+/// The error of a lookup that found nothing.
+#[cold]
+#[inline(never)]
+pub fn not_bound(name: &[u8]) -> ScriptError {
+    ScriptError::new(
+        ErrorKind::Runtime,
+        format!(
+            "name \"{}\" is not bound in this scope or its outer scopes",
+            String::from_utf8_lossy(name)
+        ),
+    )
+}
+
 /// The names of one scope, in insertion order.
 #[derive(Clone, Default)]
 pub struct Names {
@@ -44,6 +74,7 @@ impl Names {
 
     /// Binds `name` to `c`, replacing any earlier binding.
     pub fn insert(&mut self, name: Bytes, c: Rc<ScalarObj>) {
+        bump_epoch();
         if let Some(slot) = self.position(&name) {
             self.entries[slot].1 = c;
             return;
@@ -167,13 +198,7 @@ impl Object for ScopeObj {
                 let name = name_arg(&cap)?;
                 match self.find(&name) {
                     Some(c) => ok(Value::Obj(c)),
-                    None => Err(ScriptError::new(
-                        ErrorKind::Runtime,
-                        format!(
-                            "name \"{}\" is not bound in this scope or its outer scopes",
-                            String::from_utf8_lossy(&name)
-                        ),
-                    )),
+                    None => Err(not_bound(&name)),
                 }
             }
             Ident::AT_KEY => {
@@ -227,7 +252,10 @@ impl Object for OuterContainer {
             method,
             cap,
             || self.scope.outer.borrow().clone(),
-            |v| *self.scope.outer.borrow_mut() = v,
+            |v| {
+                bump_epoch();
+                *self.scope.outer.borrow_mut() = v;
+            },
         )
     }
 }
