@@ -136,6 +136,7 @@ fn pooled_vec(capacity: usize) -> Vec<Value> {
 fn call_args<'a>(inst: &Inst, arg_lists: &'a [u32]) -> (ArgRegs<'a>, &'a [u32]) {
     match *inst {
         Inst::Call1 { arg, .. } | Inst::Call1If { arg, .. } => (ArgRegs::One(arg), &[]),
+        Inst::Call1Imm { imm, .. } | Inst::Call1IfImm { imm, .. } => (ArgRegs::Imm(imm), &[]),
         Inst::Call {
             args, npos, nnamed, ..
         } => {
@@ -157,6 +158,7 @@ fn call_args<'a>(inst: &Inst, arg_lists: &'a [u32]) -> (ArgRegs<'a>, &'a [u32]) 
 #[derive(Clone, Copy)]
 enum ArgRegs<'a> {
     One(u32),
+    Imm(i64),
     List(&'a [u32]),
 }
 
@@ -164,6 +166,7 @@ impl ArgRegs<'_> {
     fn collect(self, regs: &[Value]) -> Args {
         match self {
             ArgRegs::One(r) => std::iter::once(regs[r as usize].clone()).collect(),
+            ArgRegs::Imm(i) => std::iter::once(Value::Int(i)).collect(),
             ArgRegs::List(l) => l.iter().map(|&r| regs[r as usize].clone()).collect(),
         }
     }
@@ -206,7 +209,9 @@ fn enter(
     }
     stack.extend(preload.into_iter().take(nfree));
     stack.resize(base + nfree, Value::Nil);
-    stack.extend(mold.consts.iter().cloned());
+    if lowered.consts_in_window {
+        stack.extend(mold.consts.iter().cloned());
+    }
     if let Some(args) = positional.filter(|_| nfree > 2) {
         nargs = args.len() as u32;
         stack.extend(args);
@@ -422,26 +427,34 @@ impl MoldFrame {
         let base = stack.len();
         let nargs = if nfree > 2 {
             match pos {
-                ArgRegs::One(_) => 1,
+                ArgRegs::One(_) | ArgRegs::Imm(_) => 1,
                 ArgRegs::List(l) => l.len(),
             }
         } else {
             0
         };
-        stack.reserve(nfree + mold.consts.len() + nargs);
+        let nconsts = if lowered.consts_in_window {
+            mold.consts.len()
+        } else {
+            0
+        };
+        stack.reserve(nfree + nconsts + nargs);
         if nfree > 0 {
             stack.push(rt.interp_value());
             for _ in 1..nfree {
                 stack.push(Value::Nil);
             }
         }
-        stack.extend(mold.consts.iter().cloned());
+        if nconsts > 0 {
+            stack.extend(mold.consts.iter().cloned());
+        }
         if nargs > 0 {
             match pos {
                 ArgRegs::One(r) => {
                     let v = stack[caller_base + r as usize].clone();
                     stack.push(v);
                 }
+                ArgRegs::Imm(i) => stack.push(Value::Int(i)),
                 ArgRegs::List(l) => {
                     for &r in l {
                         let v = stack[caller_base + r as usize].clone();
@@ -538,6 +551,27 @@ fn call<const POLL: bool>(
         | Inst::Call {
             dst, inv, method, ..
         } => (dst, inv, method),
+        Inst::Call1Imm {
+            dst,
+            inv,
+            method,
+            imm,
+            ..
+        }
+        | Inst::Call1IfImm {
+            dst,
+            inv,
+            method,
+            imm,
+            ..
+        } => {
+            if let Some(v) = natives::fast_binop(method, &regs[inv as usize], &Value::Int(imm)) {
+                regs[dst as usize] = v;
+                *last = dst;
+                return None;
+            }
+            (dst, inv, method)
+        }
         Inst::Fetch { dst, src } => (dst, src, Ident::FETCH),
         _ => return None,
     };
@@ -551,6 +585,9 @@ fn call<const POLL: bool>(
             method,
             Capture::new(invocant, std::slice::from_ref(&regs[arg as usize])),
         ),
+        Inst::Call1Imm { imm, .. } | Inst::Call1IfImm { imm, .. } => {
+            rt.send(method, Capture::new(invocant, &[Value::Int(imm)]))
+        }
         Inst::Call { .. } => {
             let (pos, named) = call_args(&inst, arg_lists);
             let positional = pos.collect(regs);
@@ -625,7 +662,12 @@ fn run<const POLL: bool>(
         mold.lowered()
     };
     let insts: &[Inst] = &lowered.insts;
-    let nregs = mold.nfree as usize + mold.consts.len();
+    // Where an elided capture's positional arguments start.
+    let arg_base = if lowered.consts_in_window {
+        mold.nfree as usize + mold.consts.len()
+    } else {
+        mold.nfree as usize
+    };
     let mut left = *budget;
     let mut ip = *pc as usize;
     let mut lw = *last;
@@ -717,6 +759,45 @@ fn run<const POLL: bool>(
                 }
                 send!(*inst)
             }
+            Inst::Call1IfImm {
+                dst,
+                inv,
+                op,
+                imm,
+                then,
+                otherwise,
+                ..
+            } => match &regs[inv as usize] {
+                &Value::Int(x) => match natives::int_op(op, x, imm) {
+                    Some(r) => {
+                        r.store(&mut regs[dst as usize]);
+                        lw = dst;
+                        let taken = !matches!(r, natives::IntResult::Bool(false));
+                        left = left.saturating_sub(1).max(1);
+                        Some(if taken { then } else { otherwise })
+                    }
+                    None => send!(*inst),
+                },
+                _ => send!(*inst),
+            },
+            Inst::Call1Imm {
+                dst, inv, op, imm, ..
+            } => {
+                if let Value::Int(x) = &regs[inv as usize] {
+                    if let Some(r) = natives::int_op(op, *x, imm) {
+                        r.store(&mut regs[dst as usize]);
+                        lw = dst;
+                        ip += 1;
+                        left -= 1;
+                        if left == 0 {
+                            (*cur, *pc) = (ip as u32, ip as u32);
+                            leave!(Exit::Step(Step::Continue));
+                        }
+                        continue;
+                    }
+                }
+                send!(*inst)
+            }
             Inst::Fetch { dst, src } => {
                 let v = match &regs[src as usize] {
                     Value::Obj(o) => {
@@ -744,7 +825,8 @@ fn run<const POLL: bool>(
                 let Some(cache) = lowered.sites.get(site as usize) else {
                     leave!(corrupt(mold, "lookup site out of range"));
                 };
-                match lookup(outer.as_ref(), &regs[name as usize], cache) {
+                let name = mold.consts.get(name as usize).unwrap_or(&Value::Nil);
+                match lookup(outer.as_ref(), name, cache) {
                     Ok(c) => {
                         regs[dst as usize] = Value::Obj(c);
                         lw = dst;
@@ -760,7 +842,8 @@ fn run<const POLL: bool>(
                 let Some(cache) = lowered.sites.get(site as usize) else {
                     leave!(corrupt(mold, "lookup site out of range"));
                 };
-                match lookup(outer.as_ref(), &regs[name as usize], cache) {
+                let name = mold.consts.get(name as usize).unwrap_or(&Value::Nil);
+                match lookup(outer.as_ref(), name, cache) {
                     Ok(c) => {
                         let v = c.value.borrow().clone();
                         regs[dst as usize] = v;
@@ -778,7 +861,7 @@ fn run<const POLL: bool>(
             }
             Inst::Arg { dst, index } => {
                 if index < *nargs {
-                    regs[dst as usize] = regs[nregs + index as usize].clone();
+                    regs[dst as usize] = regs[arg_base + index as usize].clone();
                     lw = dst;
                     None
                 } else {

@@ -111,6 +111,25 @@ pub enum Inst {
         then: u32,
         otherwise: u32,
     },
+    /// A `Call1` with an integer operation whose argument is an integer
+    /// constant, held in the instruction.
+    Call1Imm {
+        dst: u32,
+        inv: u32,
+        method: Ident,
+        op: IntOp,
+        imm: i64,
+    },
+    /// A `Call1If` whose argument is an integer constant.
+    Call1IfImm {
+        dst: u32,
+        inv: u32,
+        method: Ident,
+        op: IntOp,
+        imm: i64,
+        then: u32,
+        otherwise: u32,
+    },
     Move {
         dst: u32,
         src: u32,
@@ -122,7 +141,7 @@ pub enum Inst {
         src: u32,
     },
     /// In a Code body whose `$scope` is elided: `dst = $scope."lookup"(name)`
-    /// where `name` is a constant register, searched from the Code's outer
+    /// where `name` indexes the Mold's constants, searched from the Code's outer
     /// scope (the elided scope is empty), through the per-site cache
     /// `sites[site]`.
     Lookup {
@@ -178,6 +197,10 @@ pub struct Lowered {
     /// `$capture` for more than `positional` with constant indexes and
     /// `elems`).
     pub needs_capture: bool,
+    /// A frame's window holds a copy of the constants after the free
+    /// registers: some instruction reads a constant register. The body
+    /// lowering leaves them out when nothing does.
+    pub consts_in_window: bool,
 }
 
 /// What one lookup site found last: valid while the scope epoch is the
@@ -379,7 +402,7 @@ impl Mold {
                     out.sites.push(LookupCache::default());
                     Inst::Lookup {
                         dst,
-                        name: arg,
+                        name: arg - self.nfree,
                         site: out.sites.len() as u32 - 1,
                     }
                 }
@@ -401,6 +424,12 @@ impl Mold {
                 other => other,
             };
         }
+        let nfree = self.nfree;
+        let mut reads_const = false;
+        for inst in &out.insts {
+            inst_registers(inst, &out.args, &mut |r| reads_const |= r >= nfree);
+        }
+        out.consts_in_window = reads_const;
         // Fuse a lookup with the FETCH of its container.
         let mut targets = vec![false; out.insts.len() + 1];
         for inst in &out.insts {
@@ -542,6 +571,56 @@ impl Mold {
                 }
             }
         }
+        // An integer operation on an integer constant holds it.
+        let int_const = |r: u32| match r.checked_sub(self.nfree) {
+            Some(i) => match self.consts.get(i as usize) {
+                Some(Value::Int(k)) => Some(*k),
+                _ => None,
+            },
+            None => None,
+        };
+        for inst in &mut out.insts {
+            *inst = match *inst {
+                Inst::Call1 {
+                    dst,
+                    inv,
+                    method,
+                    arg,
+                    op,
+                } if op != IntOp::None => match int_const(arg) {
+                    Some(imm) => Inst::Call1Imm {
+                        dst,
+                        inv,
+                        method,
+                        op,
+                        imm,
+                    },
+                    None => *inst,
+                },
+                Inst::Call1If {
+                    dst,
+                    inv,
+                    method,
+                    arg,
+                    op,
+                    then,
+                    otherwise,
+                } if op != IntOp::None => match int_const(arg) {
+                    Some(imm) => Inst::Call1IfImm {
+                        dst,
+                        inv,
+                        method,
+                        op,
+                        imm,
+                        then,
+                        otherwise,
+                    },
+                    None => *inst,
+                },
+                other => other,
+            };
+        }
+        out.consts_in_window = true;
         out
     }
 
@@ -632,10 +711,12 @@ fn inst_registers(inst: &Inst, args: &[u32], f: &mut dyn FnMut(u32)) {
             f(inv);
             f(arg);
         }
-        Inst::Lookup { dst, name, .. } | Inst::LookupFetch { dst, name, .. } => {
+        Inst::Call1Imm { dst, inv, .. } | Inst::Call1IfImm { dst, inv, .. } => {
             f(dst);
-            f(name);
+            f(inv);
         }
+        // The name is a constant index, read from the Mold, not a register.
+        Inst::Lookup { dst, .. } | Inst::LookupFetch { dst, .. } => f(dst),
         Inst::Arg { dst, .. } | Inst::ArgCount { dst } => f(dst),
         Inst::Move { dst, src } => {
             f(dst);
@@ -738,7 +819,13 @@ mod tests {
                     );
                 }
                 (Op::Call0 { .. }, Inst::Call0 { .. } | Inst::Fetch { .. })
-                | (Op::Call1 { .. }, Inst::Call1 { .. } | Inst::Call1If { .. })
+                | (
+                    Op::Call1 { .. },
+                    Inst::Call1 { .. }
+                    | Inst::Call1If { .. }
+                    | Inst::Call1Imm { .. }
+                    | Inst::Call1IfImm { .. },
+                )
                 | (Op::Move { .. }, Inst::Move { .. })
                 | (Op::Noop {}, Inst::Noop) => {}
                 (op, inst) => panic!("{op:?} lowered to {inst:?}"),
