@@ -10,7 +10,7 @@
 use polyeval_tests::bench::{rss_bytes, side_by_side, BenchArgs};
 use polyeval_tests::programs::METHOD_POLYEVAL;
 use polyeval_tests::APPLY_M0LD;
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
@@ -74,11 +74,12 @@ return s
 "#;
 
 /// Mutual recursion Lua -> m0ld -> Lua to depth n; `probe` records the
-/// RSS at the bottom.
+/// RSS at depth `mark` and at the bottom.
 const DEEP_POLYEVAL: &str = r#"
-local n, src = ...
+local n, src, mark = ...
 local C = smop.eval(src)
 local function f(k)
+  if k == n - mark then probe() end
   if k == 0 then probe() return 0 end
   return 1 + C(f, k - 1)
 end
@@ -198,9 +199,15 @@ fn main() {
     // Memory per Lua -> m0ld -> Lua level of mutual recursion, on a thread
     // with a small native stack; beside it, how deep plain mlua nests.
     if want("memory") {
-        let depth: i64 = if quick { 10_000 } else { 1_000_000 };
+        // RSS is read at depth `mark` and at the bottom; the growth between
+        // them, per level, leaves out what the process had before.
+        let (mark, depth): (i64, i64) = if quick {
+            (10_000, 30_000)
+        } else {
+            (200_000, 600_000)
+        };
         const STACK: usize = 256 * 1024;
-        let (before, at_bottom, elapsed) = std::thread::Builder::new()
+        let (before, probes, elapsed) = std::thread::Builder::new()
             .name("deep".into())
             .stack_size(STACK)
             .spawn(move || {
@@ -208,12 +215,12 @@ fn main() {
                 let f = plua
                     .load(DEEP_POLYEVAL.as_bytes(), "bench.lua")
                     .expect("compiles");
-                let peak = Rc::new(Cell::new(0u64));
-                let p2 = peak.clone();
+                let probes = Rc::new(RefCell::new(Vec::new()));
+                let p2 = probes.clone();
                 let probe = plua
                     .lua()
                     .create_function(move |_, ()| {
-                        p2.set(rss_bytes().unwrap_or(0));
+                        p2.borrow_mut().push(rss_bytes().unwrap_or(0));
                         Ok(())
                     })
                     .expect("probe");
@@ -224,24 +231,28 @@ fn main() {
                     &mut rt,
                     &plua,
                     &f,
-                    &[Value::Int(depth), Value::str(APPLY_M0LD)],
+                    &[Value::Int(depth), Value::str(APPLY_M0LD), Value::Int(mark)],
                 );
                 let elapsed = t.elapsed();
                 assert!(
                     v.raw_eq(&Value::Int(depth)),
                     "memory: got {v:?}, want {depth}"
                 );
-                (before, peak.get(), elapsed)
+                let probes = probes.borrow().clone();
+                (before, probes, elapsed)
             })
             .expect("spawn")
             .join()
             .expect("deep recursion thread");
-        let grown = at_bottom.saturating_sub(before);
+        assert_eq!(probes.len(), 2, "probes at depth {mark} and {depth}");
+        let (at_mark, at_bottom) = (probes[0], probes[1]);
+        let per = |bytes: u64, levels: i64| bytes / levels as u64;
         println!(
-            "lua<->m0ld depth {depth}: RSS +{:.1} MiB = {} bytes per level (target <= 2048) on a {} KiB stack ({elapsed:.2?} down and up)",
-            grown as f64 / (1024.0 * 1024.0),
-            grown / depth as u64,
-            STACK / 1024
+            "lua<->m0ld levels (one Lua and one m0ld frame each), on a {} KiB stack: RSS +{} B/level at depth {mark}, +{} B/level at depth {depth}; {} B/level between them (target <= 1536) ({elapsed:.2?} down and up)",
+            STACK / 1024,
+            per(at_mark.saturating_sub(before), mark),
+            per(at_bottom.saturating_sub(before), depth),
+            per(at_bottom.saturating_sub(at_mark), depth - mark),
         );
 
         let lua = mlua::Lua::new();
