@@ -24,7 +24,12 @@ use std::sync::Arc;
 use mlua::ffi::{self, lua_Debug, lua_State};
 use mlua::{Lua, LuaOptions, StdLib};
 
+mod send;
 mod userhook;
+
+pub(crate) use send::{
+    proxy_object, proxy_value, stash_put, stash_take, take_waiter, SendLayer, Stash, TOSTRING_ID,
+};
 
 /// A Lua state with the safe standard libraries plus `debug`.
 pub(crate) fn new_lua_with_debug() -> Lua {
