@@ -1,10 +1,12 @@
 //! [`LuaCont`]: a running piece of Lua as a run-loop continuation.
 //!
-//! It is a pooled driver thread whose body is Lua's `xpcall`: it calls one
-//! function and ends with the outcome. A step resumes the thread with what
-//! is due (the function, the message handler and the arguments; the result
-//! `setr` delivered; an error to raise; nothing after a preemption) and
-//! reads what the thread yielded back (see `runtime.lua` for the protocol).
+//! It is a pooled driver thread running one function call, resumed with
+//! raw `lua_resume` (`ffi::resume`). A step resumes the thread with what is
+//! due (the function and the arguments; the result `setr` delivered; an
+//! error to raise; nothing after a preemption) and reads how it stopped: it
+//! returned (the thread goes back to the pool as it is), it yielded
+//! `PENDING` or was preempted (see `runtime.lua` for the protocol), or it
+//! failed (its frames are read from its own stack, then it is closed).
 
 use std::rc::Rc;
 
@@ -36,8 +38,8 @@ pub struct LuaCont {
     input: Input,
     /// Waiting for a pending call's result (so `throw` can deliver errors).
     waiting: bool,
-    /// Where the thread failed, innermost first (recorded by the error
-    /// handler; a suspended thread is read when a backtrace asks).
+    /// Where the thread failed, innermost first (read from the failed
+    /// thread; a suspended thread is read when a backtrace asks).
     // Boxed on purpose: every suspended Lua continuation has the field and
     // few ever fill it; the box keeps `LuaCont` in a smaller allocation.
     #[allow(clippy::box_collection)]
@@ -81,73 +83,99 @@ impl Continuation for LuaCont {
         };
         let sh = &self.shared;
         crate::irq::settle_sections(rt);
-        let args = match std::mem::replace(&mut self.input, Input::Nothing) {
-            Input::Start(m) => m,
-            Input::Nothing => MultiValue::new(),
-            Input::Result(v) => match convert::to_lua(&lua, sh, &v) {
-                Ok(lv) => MultiValue::from_vec(vec![lv]),
-                Err(e) => MultiValue::from_vec(vec![
-                    mlua::Value::LightUserData(sh.err),
-                    mlua::Value::String(match lua.create_string(e.to_string()) {
-                        Ok(s) => s,
-                        Err(_) => return Step::Fail(ScriptError::runtime("not enough memory")),
-                    }),
-                ]),
-            },
+        use crate::ffi::resume::{self as raw, Resumed};
+        let pushed = match std::mem::replace(&mut self.input, Input::Nothing) {
+            // The function is no argument of its own.
+            Input::Start(m) => raw::push_values(&lua, &thread, m).map(|n| n - 1),
+            Input::Nothing => Ok(0),
+            Input::Result(v) => {
+                if raw::push_plain(&thread, &v) {
+                    Ok(1)
+                } else {
+                    match convert::to_lua(&lua, sh, &v) {
+                        Ok(lv) => raw::push_values(&lua, &thread, MultiValue::from_vec(vec![lv])),
+                        Err(e) => lua
+                            .create_string(e.to_string())
+                            .map(|s| {
+                                MultiValue::from_vec(vec![
+                                    mlua::Value::LightUserData(sh.err),
+                                    mlua::Value::String(s),
+                                ])
+                            })
+                            .and_then(|m| raw::push_values(&lua, &thread, m)),
+                    }
+                }
+            }
             Input::Error(e) => match convert::error_to_lua(&lua, sh, &e) {
                 Ok((ev, _)) => {
                     sh.note_reraised(&ev, &e);
-                    MultiValue::from_vec(vec![mlua::Value::LightUserData(sh.err), ev])
+                    raw::push_values(
+                        &lua,
+                        &thread,
+                        MultiValue::from_vec(vec![mlua::Value::LightUserData(sh.err), ev]),
+                    )
                 }
                 Err(_) => return Step::Fail(*e),
             },
+        };
+        let nargs = match pushed {
+            Ok(n) => n,
+            Err(_) => return Step::Fail(ScriptError::runtime("not enough memory")),
         };
         self.waiting = false;
         let r = if sh.hooks == HookMode::Armed {
             let local = rt.should_yield();
             let entered = crate::ffi::enter(&thread, &sh.arm, || local || sh.irq.is_pending());
-            let r = lend(rt, || thread.resume::<MultiValue>(args));
+            let r = lend(rt, || raw::resume(&thread, nargs));
             crate::ffi::leave(entered);
             r
         } else {
-            lend(rt, || thread.resume::<MultiValue>(args))
+            lend(rt, || raw::resume(&thread, nargs))
         };
         crate::ffi::set_in_flight(false);
-        let mut vals = match r {
-            Ok(v) => v,
-            Err(e) => {
-                // Only the thread's body itself can fail here (out of memory
-                // where not even `xpcall` could run): the thread is dead.
+        match r {
+            Resumed::Returned(n) => {
                 self.thread = None;
-                return Step::Fail(match e {
-                    mlua::Error::MemoryError(m) => ScriptError::runtime(m),
-                    other => ScriptError::runtime(other.to_string()),
-                });
+                let first = raw::top(&thread) - n + 1;
+                let v = if n == 0 {
+                    Ok(Value::Nil)
+                } else if let Some(v) = raw::plain_at(&thread, first) {
+                    Ok(v)
+                } else {
+                    match raw::value_at(&lua, &thread, first) {
+                        Ok(lv) => crate::memory::from_lua_fitted(rt, sh, lv),
+                        Err(e) => Err(ScriptError::runtime(e.to_string())),
+                    }
+                };
+                raw::set_top(&thread, 0);
+                sh.give_thread(thread);
+                v.map_or_else(Step::Fail, Step::Done)
             }
-        };
-        if thread.status() == mlua::prelude::LuaThreadStatus::Finished {
-            self.thread = None;
-            sh.give_thread(thread);
-            let ok = matches!(vals.pop_front(), Some(mlua::Value::Boolean(true)));
-            let first = vals.pop_front().unwrap_or(mlua::Value::Nil);
-            if ok {
-                return crate::memory::from_lua_fitted(rt, sh, first)
-                    .map_or_else(Step::Fail, Step::Done);
+            Resumed::Yielded(0) => Step::Continue,
+            Resumed::Yielded(n) => {
+                let first = raw::top(&thread) - n + 1;
+                let pending = raw::is_marker_at(&thread, first, sh.pending);
+                raw::set_top(&thread, first - 1);
+                if pending {
+                    self.waiting = true;
+                    Step::Continue
+                } else {
+                    self.thread = None;
+                    Step::Fail(ScriptError::runtime(
+                        "a Lua driver thread yielded outside the protocol",
+                    ))
+                }
             }
-            self.frames = Some(Box::new(std::mem::take(&mut *sh.error_frames.borrow_mut())));
-            return Step::Fail(self.fail_from_lua(&lua, &first));
-        }
-        match vals.pop_front() {
-            None => Step::Continue,
-            Some(mlua::Value::LightUserData(m)) if m == sh.pending => {
-                self.waiting = true;
-                Step::Continue
-            }
-            Some(_) => {
+            Resumed::Failed => {
                 self.thread = None;
-                Step::Fail(ScriptError::runtime(
-                    "a Lua driver thread yielded outside the protocol",
-                ))
+                self.frames = Some(Box::new(sh.dead_frames(&thread)));
+                match raw::close_dead(&lua, &thread) {
+                    Ok(err) => {
+                        sh.give_thread(thread);
+                        Step::Fail(self.fail_from_lua(&lua, &err))
+                    }
+                    Err(e) => Step::Fail(ScriptError::runtime(e.to_string())),
+                }
             }
         }
     }

@@ -83,11 +83,7 @@ pub(crate) fn from_lua(shared: &Rc<Shared>, v: mlua::Value) -> Value {
         mlua::Value::Integer(i) => Value::Int(i),
         mlua::Value::Number(f) => Value::Float(f),
         mlua::Value::String(s) => Value::str(&*s.as_bytes()),
-        mlua::Value::UserData(ud) => match shared
-            .lua
-            .try_upgrade()
-            .and_then(|lua| crate::ffi::proxy_object(&lua, &ud))
-        {
+        mlua::Value::UserData(ud) => match crate::ffi::proxy_object(&ud) {
             Some(o) => Value::Obj(o),
             None => LuaObject::value(shared, mlua::Value::UserData(ud)),
         },
@@ -253,8 +249,8 @@ impl Drop for LuaObject {
 }
 
 /// A driver continuation that will call Lua value `f` with `pre` (if any)
-/// and then `args`: a pooled thread, resumed first with `f`, the message
-/// handler and the arguments.
+/// and then `args`: a pooled thread, resumed first with `f` and the
+/// arguments on its stack.
 ///
 /// # Errors
 ///
@@ -267,9 +263,8 @@ pub(crate) fn driver(
     args: &[Value],
 ) -> Result<LuaCont, ScriptError> {
     let lua = shared.lua()?;
-    let mut input = mlua::MultiValue::with_capacity(args.len() + 3);
+    let mut input = mlua::MultiValue::with_capacity(args.len() + 2);
     input.push_back(f);
-    input.push_back(shared.handler_value());
     if let Some(p) = pre {
         input.push_back(p);
     }

@@ -156,13 +156,6 @@ pub(crate) struct Shared {
     pub lua: mlua::WeakLua,
     pub pending: LightUserData,
     pub err: LightUserData,
-    /// The body of every driver thread: Lua's own `xpcall` (a C
-    /// function, so no Lua frame of polyeval's sits under the user's code
-    /// and the thread's stack stays as small as Lua allows).
-    pub trampoline: Function,
-    /// The message handler passed to `xpcall` (see `make_handler`); set
-    /// once, right after `Shared` exists.
-    pub handler: std::cell::OnceCell<Function>,
     pub pool: RefCell<Vec<Thread>>,
     /// The raw send layer's tables and helpers (`ffi::send`); set once,
     /// right after `Shared` exists.
@@ -175,8 +168,6 @@ pub(crate) struct Shared {
     pub arm: Arc<crate::ffi::ArmState>,
     /// The loop's interrupt handle (its flag is read before each resume).
     pub irq: polyeval_core::InterruptHandle,
-    /// Frames recorded by the error handler at the last Lua error.
-    pub error_frames: RefCell<Vec<FrameInfo>>,
     /// Run-loop errors recently raised into Lua, with their Lua values:
     /// when such a value comes back out of a driver thread uncaught, the
     /// original error (with its backtrace across interpreters) goes on.
@@ -231,32 +222,45 @@ impl Shared {
             .ok_or_else(|| ScriptError::runtime("the Lua state is gone"))
     }
 
-    /// The `xpcall` message handler, as the second value a driver thread
-    /// is resumed with.
-    pub fn handler_value(&self) -> mlua::Value {
-        self.handler
-            .get()
-            .map_or(mlua::Value::Nil, |f| mlua::Value::Function(f.clone()))
-    }
-
     /// A driver thread from the pool, or a new one.
     pub fn take_thread(&self, lua: &Lua) -> mlua::Result<Thread> {
         if let Some(t) = self.pool.borrow_mut().pop() {
             return Ok(t);
         }
-        let t = lua.create_thread(self.trampoline.clone())?;
+        let t = crate::ffi::resume::new_thread(lua, &self.getinfo)?;
         crate::ffi::forget_user_hook(&t);
         Ok(t)
     }
 
-    /// Returns a driver thread that finished its function to the pool,
-    /// reset to run the trampoline again.
+    /// Returns a driver thread whose function returned (or that was
+    /// closed after failing) to the pool, as it is: empty, ready for the
+    /// next function.
     pub fn give_thread(&self, t: Thread) {
         crate::ffi::forget_user_hook(&t);
         let mut pool = self.pool.borrow_mut();
-        if pool.len() < 256 && t.reset(self.trampoline.clone()).is_ok() {
+        if pool.len() < 256 {
             pool.push(t);
         }
+    }
+
+    /// Where failed driver thread `t` failed, innermost first, read from
+    /// its own stack.
+    pub fn dead_frames(&self, t: &Thread) -> Vec<FrameInfo> {
+        let max = polyeval_core::Backtrace::KEEP;
+        let mut out = Vec::new();
+        for d in crate::ffi::resume::dead_frames(t, 200, |_| true) {
+            if out.len() >= max {
+                break;
+            }
+            out.extend(self.frame(
+                &d.what,
+                &d.short_src,
+                d.line,
+                d.name.as_deref(),
+                d.line_defined,
+            ));
+        }
+        out
     }
 
     /// A backtrace frame for a Lua stack level, named as Lua's tracebacks
@@ -621,15 +625,12 @@ fn setup(
         lua: lua.weak(),
         pending: marker(1),
         err: marker(2),
-        trampoline: globals.get("xpcall")?,
-        handler: std::cell::OnceCell::new(),
         pool: RefCell::new(Vec::new()),
         sends: std::cell::OnceCell::new(),
         objects: RefCell::new(HashMap::default()),
         hooks,
         arm: crate::ffi::ArmState::new(),
         irq,
-        error_frames: RefCell::new(Vec::new()),
         getinfo: lua
             .globals()
             .get::<Table>("debug")?
@@ -637,7 +638,6 @@ fn setup(
         reraised: RefCell::new(Vec::new()),
         files: RefCell::new(HashMap::new()),
     });
-    let _ = shared.handler.set(make_handler(lua, &shared)?);
     let (stash, unstash) = make_stash(lua, &shared)?;
     let proxies = lua.create_table()?;
     let weak_values = lua.create_table()?;
@@ -887,18 +887,6 @@ fn make_stash(lua: &Lua, shared: &Rc<Shared>) -> mlua::Result<(Function, Functio
         Ok(out)
     })?;
     Ok((stash, unstash))
-}
-
-/// The message handler of every driver thread's `xpcall`: records where
-/// the error happened, and leaves the error value as it is.
-fn make_handler(lua: &Lua, shared: &Rc<Shared>) -> mlua::Result<Function> {
-    let sh = shared.clone();
-    lua.create_function(move |lua, e: mlua::Value| {
-        let mut frames = sh.error_frames.borrow_mut();
-        frames.clear();
-        sh.record_frames(lua, 1, polyeval_core::Backtrace::KEEP, &mut frames);
-        Ok(e)
-    })
 }
 
 /// `argmsg(n, expected, fname, [arg])`: Lua's "bad argument" message for

@@ -24,6 +24,7 @@ use std::sync::Arc;
 use mlua::ffi::{self, lua_Debug, lua_State};
 use mlua::{Lua, LuaOptions, StdLib};
 
+pub(crate) mod resume;
 mod send;
 mod userhook;
 

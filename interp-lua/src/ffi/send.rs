@@ -69,6 +69,15 @@ thread_local! {
     static STASH: Cell<Stash> = const { Cell::new(Stash::Empty) };
     /// The continuation waiting for the last send that went pending.
     static WAITER: Cell<Option<ContKey>> = const { Cell::new(None) };
+    /// The payload addresses of the live proxies of this OS thread's Lua
+    /// states (addresses of live objects are unique), so that telling a
+    /// proxy from other userdata takes no call into Lua.
+    static LIVE: std::cell::RefCell<std::collections::HashSet<usize, crate::runtime::AddrHash>> =
+        std::cell::RefCell::new(std::collections::HashSet::default());
+}
+
+fn live(p: *const Payload) -> bool {
+    LIVE.with(|s| s.borrow().contains(&(p as usize)))
 }
 
 /// Leaves `s` for the other side of the layer.
@@ -182,26 +191,14 @@ unsafe fn proxy_at(l: *mut lua_State, idx: c_int, mt: c_int) -> *mut Payload {
 }
 
 /// The run-loop object proxy `ud` stands for, if it is a live proxy.
-pub(crate) fn proxy_object(lua: &Lua, ud: &mlua::AnyUserData) -> Option<ObjRef> {
-    let mut out: Option<ObjRef> = None;
-    let slot = &mut out;
-    // SAFETY: `exec_raw` pushes `ud` and runs the closure protected; it
-    // uses two more slots (the registry's metatable, `proxy_at`'s) and
-    // raises nothing. The payload is only read, through a clone.
-    let r = unsafe {
-        lua.exec_raw::<()>(ud.clone(), |l| {
-            if ffi::lua_checkstack(l, 2) == 0 {
-                return;
-            }
-            ffi::lua_rawgetp(l, ffi::LUA_REGISTRYINDEX, key_of(&MT_KEY));
-            let p = proxy_at(l, 1, 2);
-            if !p.is_null() {
-                slot.clone_from(&*p);
-            }
-            ffi::lua_settop(l, 0);
-        })
-    };
-    r.ok().and(out)
+pub(crate) fn proxy_object(ud: &mlua::AnyUserData) -> Option<ObjRef> {
+    let p = ud.to_pointer().cast::<Payload>();
+    if !live(p) {
+        return None;
+    }
+    // SAFETY: `p` is the block of a live proxy (listed from its making
+    // to its `__gc`), kept alive by `ud`; the payload is only read.
+    unsafe { (*p).clone() }
 }
 
 /// The proxy of `o` in `lua`: the cached one while it lives, or a new one.
@@ -262,6 +259,7 @@ unsafe fn make_proxy(l: *mut lua_State, o: &ObjRef, mt: c_int, proxies: c_int) {
     unsafe {
         let ud = ffi::lua_newuserdatauv(l, std::mem::size_of::<Payload>(), 0).cast::<Payload>();
         ud.write(Some(o.clone()));
+        LIVE.with(|s| s.borrow_mut().insert(ud as usize));
         ffi::lua_pushvalue(l, mt);
         ffi::lua_setmetatable(l, -2);
         ffi::lua_pushvalue(l, -1);
@@ -433,6 +431,7 @@ unsafe extern "C-unwind" fn gc_c(l: *mut lua_State) -> c_int {
     unsafe {
         let p = proxy_at(l, 1, ffi::lua_upvalueindex(1));
         if !p.is_null() {
+            LIVE.with(|s| s.borrow_mut().remove(&(p as usize)));
             let old = (*p).take();
             let _ = polyeval_core::panics::catch(move || drop(old));
         }
@@ -499,31 +498,26 @@ unsafe fn string_bytes(l: *mut lua_State, idxs: impl Iterator<Item = c_int>) -> 
     }
 }
 
-/// Converts the invocant and arguments through mlua's `stash` helper.
+/// Converts the values at `idxs` through mlua's `stash` helper.
 ///
 /// # Safety
 ///
 /// As `send`; `l` has room for the pushes (`send` checked).
-unsafe fn stashed(
-    l: *mut lua_State,
-    invocant: c_int,
-    first: c_int,
-    top: c_int,
-) -> Option<Vec<Value>> {
+unsafe fn stashed(l: *mut lua_State, idxs: &[c_int]) -> Option<Vec<Value>> {
     // SAFETY: pushes of existing values; `lua_pcall` contains any raise.
     unsafe {
         ffi::lua_pushvalue(l, ffi::lua_upvalueindex(UP_STASH));
-        ffi::lua_pushvalue(l, invocant);
-        for i in first..=top {
+        for &i in idxs {
             ffi::lua_pushvalue(l, i);
         }
-        if ffi::lua_pcall(l, top - first + 2, 0, 0) != ffi::LUA_OK {
+        let n = c_int::try_from(idxs.len()).unwrap_or(c_int::MAX);
+        if ffi::lua_pcall(l, n, 0, 0) != ffi::LUA_OK {
             return None;
         }
     }
     match stash_take() {
-        Stash::Values(v) => Some(v),
-        _ => Some(Vec::new()),
+        Stash::Values(v) if v.len() == idxs.len() => Some(v),
+        _ => Some(vec![Value::Nil; idxs.len()]),
     }
 }
 
@@ -693,32 +687,35 @@ unsafe fn send(l: *mut lua_State, bound: bool) -> Outcome {
                 return raise_error(l, e);
             }
         }
+        // Values only mlua converts (tables, functions, threads, other
+        // userdata) are left as nil here and converted together.
+        let mut later: Vec<c_int> = Vec::new();
+        let mut invocant = simple_value(l, invocant_idx).unwrap_or_else(|| {
+            later.push(invocant_idx);
+            Value::Nil
+        });
         let mut args = Args::new();
-        let mut invocant = simple_value(l, invocant_idx);
-        if invocant.is_some() {
-            for i in first..=top {
-                match simple_value(l, i) {
-                    Some(v) => args.push(v),
-                    None => {
-                        invocant = None;
-                        break;
-                    }
+        for i in first..=top {
+            args.push(simple_value(l, i).unwrap_or_else(|| {
+                later.push(i);
+                Value::Nil
+            }));
+        }
+        if !later.is_empty() {
+            let Some(vals) = stashed(l, &later) else {
+                return Outcome::Raise;
+            };
+            for (&i, v) in later.iter().zip(vals) {
+                if i == invocant_idx {
+                    invocant = v;
+                } else if let Some(slot) = usize::try_from(i - first)
+                    .ok()
+                    .and_then(|k| args.get_mut(k))
+                {
+                    *slot = v;
                 }
             }
         }
-        let invocant = match invocant {
-            Some(v) => v,
-            None => {
-                let Some(vals) = stashed(l, invocant_idx, first, top) else {
-                    return Outcome::Raise;
-                };
-                let mut vals = vals.into_iter();
-                let inv = vals.next().unwrap_or(Value::Nil);
-                args.clear();
-                args.extend(vals);
-                inv
-            }
-        };
         let reply = with_rt(|rt| {
             let r = match method {
                 Some(m) => crate::runtime::guarded_send(rt, m, Capture::new(&invocant, &args)),
