@@ -10,7 +10,7 @@
 
 use std::rc::Rc;
 
-use mlua::{MultiValue, Thread};
+use mlua::Thread;
 use polyeval_core::{Continuation, FrameInfo, Interp, ScriptError, Step, Value};
 
 use crate::convert::{self, error_message, from_lua};
@@ -20,7 +20,7 @@ use crate::runtime::Shared;
 
 enum Input {
     /// The function and its arguments, for the first step.
-    Start(MultiValue),
+    Start(Vec<mlua::Value>),
     /// The result of the call that went pending.
     Result(Value),
     /// An error to raise where the call went pending (boxed: it is rare,
@@ -47,7 +47,7 @@ pub struct LuaCont {
 }
 
 impl LuaCont {
-    pub(crate) fn new(shared: Rc<Shared>, thread: Thread, start: MultiValue) -> Self {
+    pub(crate) fn new(shared: Rc<Shared>, thread: Thread, start: Vec<mlua::Value>) -> Self {
         LuaCont {
             shared,
             thread: Some(thread),
@@ -86,34 +86,28 @@ impl Continuation for LuaCont {
         use crate::ffi::resume::{self as raw, Resumed};
         let pushed = match std::mem::replace(&mut self.input, Input::Nothing) {
             // The function is no argument of its own.
-            Input::Start(m) => raw::push_values(&lua, &thread, m).map(|n| n - 1),
+            Input::Start(m) => raw::push_values(&lua, &thread, &m).map(|n| n - 1),
             Input::Nothing => Ok(0),
             Input::Result(v) => {
                 if raw::push_plain(&thread, &v) {
                     Ok(1)
                 } else {
                     match convert::to_lua(&lua, sh, &v) {
-                        Ok(lv) => raw::push_values(&lua, &thread, MultiValue::from_vec(vec![lv])),
-                        Err(e) => lua
-                            .create_string(e.to_string())
-                            .map(|s| {
-                                MultiValue::from_vec(vec![
-                                    mlua::Value::LightUserData(sh.err),
-                                    mlua::Value::String(s),
-                                ])
-                            })
-                            .and_then(|m| raw::push_values(&lua, &thread, m)),
+                        Ok(lv) => raw::push_values(&lua, &thread, &[lv]),
+                        Err(e) => lua.create_string(e.to_string()).and_then(|s| {
+                            raw::push_values(
+                                &lua,
+                                &thread,
+                                &[mlua::Value::LightUserData(sh.err), mlua::Value::String(s)],
+                            )
+                        }),
                     }
                 }
             }
             Input::Error(e) => match convert::error_to_lua(&lua, sh, &e) {
                 Ok((ev, _)) => {
                     sh.note_reraised(&ev, &e);
-                    raw::push_values(
-                        &lua,
-                        &thread,
-                        MultiValue::from_vec(vec![mlua::Value::LightUserData(sh.err), ev]),
-                    )
+                    raw::push_values(&lua, &thread, &[mlua::Value::LightUserData(sh.err), ev])
                 }
                 Err(_) => return Step::Fail(*e),
             },

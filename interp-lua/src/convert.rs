@@ -263,13 +263,13 @@ pub(crate) fn driver(
     args: &[Value],
 ) -> Result<LuaCont, ScriptError> {
     let lua = shared.lua()?;
-    let mut input = mlua::MultiValue::with_capacity(args.len() + 2);
-    input.push_back(f);
+    let mut input = Vec::with_capacity(args.len() + 2);
+    input.push(f);
     if let Some(p) = pre {
-        input.push_back(p);
+        input.push(p);
     }
     for a in args {
-        input.push_back(to_lua(&lua, shared, a).map_err(|e| lua_fail(&e))?);
+        input.push(to_lua(&lua, shared, a).map_err(|e| lua_fail(&e))?);
     }
     let thread = shared.take_thread(&lua).map_err(|e| lua_fail(&e))?;
     Ok(LuaCont::new(shared.clone(), thread, input))

@@ -638,7 +638,7 @@ fn setup(
         reraised: RefCell::new(Vec::new()),
         files: RefCell::new(HashMap::new()),
     });
-    let (stash, unstash) = make_stash(lua, &shared)?;
+    lua.set_app_data(Rc::downgrade(&shared));
     let proxies = lua.create_table()?;
     let weak_values = lua.create_table()?;
     weak_values.set("__mode", "v")?;
@@ -646,8 +646,6 @@ fn setup(
     let layer = crate::ffi::SendLayer {
         mt: lua.create_table()?,
         proxies,
-        stash,
-        unstash,
     };
     layer.register(lua)?;
     let _ = shared.sends.set(layer);
@@ -851,42 +849,6 @@ pub(crate) fn explain_nested(e: &mut ScriptError, here: impl FnOnce() -> String)
     if e.payload.as_bytes().is_some() {
         e.payload = Value::str(&e.message);
     }
-}
-
-/// The raw send layer's helpers: `stash(...)` converts its arguments to
-/// run-loop values for the layer; `unstash()` converts what the layer left
-/// (values, or an error to raise) to Lua values.
-fn make_stash(lua: &Lua, shared: &Rc<Shared>) -> mlua::Result<(Function, Function)> {
-    let sh = shared.clone();
-    let stash = lua.create_function(move |_, args: MultiValue| {
-        let vals = args
-            .into_iter()
-            .map(|v| convert::from_lua(&sh, v))
-            .collect();
-        crate::ffi::stash_put(crate::ffi::Stash::Values(vals));
-        Ok(())
-    })?;
-    let sh = shared.clone();
-    let unstash = lua.create_function(move |lua, ()| {
-        let mut out = MultiValue::new();
-        match crate::ffi::stash_take() {
-            crate::ffi::Stash::Values(vals) => {
-                for v in &vals {
-                    out.push_back(convert::to_lua(lua, &sh, v)?);
-                }
-            }
-            crate::ffi::Stash::Error(e, note) => {
-                let (ev, _) = convert::error_to_lua(lua, &sh, &e)?;
-                if note {
-                    sh.note_reraised(&ev, &e);
-                }
-                out.push_back(ev);
-            }
-            crate::ffi::Stash::Empty => {}
-        }
-        Ok(out)
-    })?;
-    Ok((stash, unstash))
 }
 
 /// `argmsg(n, expected, fname, [arg])`: Lua's "bad argument" message for

@@ -27,10 +27,9 @@ use mlua::{Lua, LuaOptions, StdLib};
 pub(crate) mod resume;
 mod send;
 mod userhook;
+mod values;
 
-pub(crate) use send::{
-    proxy_object, proxy_value, stash_put, stash_take, take_waiter, SendLayer, Stash, TOSTRING_ID,
-};
+pub(crate) use send::{proxy_object, proxy_value, take_waiter, SendLayer, TOSTRING_ID};
 
 /// A Lua state with the safe standard libraries plus `debug`.
 pub(crate) fn new_lua_with_debug() -> Lua {

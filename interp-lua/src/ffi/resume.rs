@@ -70,25 +70,11 @@ pub(crate) fn resume(t: &Thread, nargs: c_int) -> Resumed {
 }
 
 /// Pushes `vals` (mlua values) on `t`'s stack; answers how many, or an
-/// error when Lua is out of memory.
-pub(crate) fn push_values(lua: &Lua, t: &Thread, vals: mlua::MultiValue) -> mlua::Result<c_int> {
-    let l = state_of(t);
-    let n = c_int::try_from(vals.len()).unwrap_or(c_int::MAX);
-    let mut moved = false;
-    let flag = &mut moved;
-    // SAFETY: `exec_raw` pushes the values on mlua's stack and runs the
-    // closure protected; `lua_checkstack` (which does not raise) makes
-    // room on `t`, which is not running, and `lua_xmove` moves them.
-    unsafe {
-        lua.exec_raw::<()>(vals, |state| {
-            if ffi::lua_checkstack(l, n + 1) != 0 {
-                ffi::lua_xmove(state, l, n);
-                *flag = true;
-            }
-        })?;
-    }
-    if moved {
-        Ok(n)
+/// error when there is no room.
+pub(crate) fn push_values(lua: &Lua, t: &Thread, vals: &[mlua::Value]) -> mlua::Result<c_int> {
+    // SAFETY: `t` is a held thread of `lua`'s state, not running.
+    if unsafe { super::values::push_mlua(lua, state_of(t), vals) } {
+        Ok(c_int::try_from(vals.len()).unwrap_or(0))
     } else {
         Err(mlua::Error::MemoryError("stack overflow".to_owned()))
     }
@@ -147,20 +133,11 @@ pub(crate) fn is_marker_at(t: &Thread, idx: c_int, p: mlua::LightUserData) -> bo
 
 /// The value at `idx` of `t`'s stack as an mlua value.
 pub(crate) fn value_at(lua: &Lua, t: &Thread, idx: c_int) -> mlua::Result<mlua::Value> {
-    let l = state_of(t);
-    // SAFETY: `exec_raw` runs the closure protected with room on mlua's
-    // stack; the copy is pushed on `t` (room checked, not running) and
-    // moved over, the one result.
-    unsafe {
-        lua.exec_raw::<mlua::Value>((), |state| {
-            if ffi::lua_checkstack(l, 1) != 0 {
-                ffi::lua_pushvalue(l, idx);
-                ffi::lua_xmove(l, state, 1);
-            } else {
-                ffi::lua_pushnil(state);
-            }
-        })
-    }
+    // SAFETY: `t` is a held thread of `lua`'s state, not running, and
+    // `idx` is one of its stack's indices.
+    unsafe { super::values::to_mlua(lua, state_of(t), &[idx]) }
+        .and_then(|mut v| v.pop())
+        .ok_or_else(|| mlua::Error::MemoryError("stack overflow".to_owned()))
 }
 
 /// The number of values on `t`'s stack.

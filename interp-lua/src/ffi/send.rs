@@ -5,14 +5,14 @@
 //! finalized), with one metatable per Lua state, recognised by identity.
 //! Every method is a C closure ([`method_c`], or [`bound_c`] for a fixed
 //! invocant) whose upvalues are the message identifier, the proxy
-//! metatable, the proxy cache and the two mlua helpers `stash` and
-//! `unstash` (for the rare values only mlua can convert: tables,
-//! functions, threads, foreign userdata and Lua-valued errors).
+//! metatable and the proxy cache. The values only mlua can hold (tables,
+//! functions, threads, foreign userdata, Lua-valued errors) go through
+//! mlua's own stack (`ffi::values`), never through an mlua callback.
 //!
 //! Every C function here is split in two. The body is plain Rust under a
 //! panic guard: it converts, sends, and pushes the results, calling Lua
-//! only where Lua cannot raise or under `lua_pcall` (allocating pushes,
-//! the mlua helpers); it returns an [`Outcome`], plain data, with every
+//! only where Lua cannot raise or under `lua_pcall` (allocating pushes);
+//! it returns an [`Outcome`], plain data, with every
 //! Rust value dropped. The `extern "C-unwind"` shell then returns,
 //! raises (`lua_error`) or yields (`lua_yieldk`), holding no Rust value.
 //! Only raw ffi is used on the `lua_State` Lua passes: mlua's idea of the
@@ -20,7 +20,7 @@
 
 use std::cell::Cell;
 use std::ffi::{c_int, c_void, CStr};
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 
 use mlua::ffi::{self, lua_KContext, lua_State};
 use mlua::Lua;
@@ -28,6 +28,7 @@ use polyeval_core::{Args, Capture, ContKey, Ident, ObjRef, Reply, ScriptError, V
 
 use super::set_in_flight;
 use crate::lend::with_rt;
+use crate::runtime::Shared;
 
 /// What a proxy userdata holds.
 type Payload = Option<ObjRef>;
@@ -45,28 +46,14 @@ fn key_of(p: &'static u8) -> *const c_void {
 const UP_ID: c_int = 1;
 const UP_MT: c_int = 2;
 const UP_PROXIES: c_int = 3;
-const UP_STASH: c_int = 4;
-const UP_UNSTASH: c_int = 5;
 /// [`bound_c`]'s invocant.
-const UP_SELF: c_int = 6;
+const UP_SELF: c_int = 4;
 
 /// The identifier value that stands for `tostring` (`__tostring`): `Str`,
 /// with a fallback for objects that do not answer it.
 pub(crate) const TOSTRING_ID: i64 = -1;
 
-/// Values handed between the raw layer and mlua's helpers.
-#[derive(Default)]
-pub(crate) enum Stash {
-    #[default]
-    Empty,
-    /// Converted values (`stash`), or values to convert (`unstash`).
-    Values(Vec<Value>),
-    /// An error to raise; `true`: note it as re-raised.
-    Error(Box<ScriptError>, bool),
-}
-
 thread_local! {
-    static STASH: Cell<Stash> = const { Cell::new(Stash::Empty) };
     /// The continuation waiting for the last send that went pending.
     static WAITER: Cell<Option<ContKey>> = const { Cell::new(None) };
     /// The payload addresses of the live proxies of this OS thread's Lua
@@ -80,16 +67,6 @@ fn live(p: *const Payload) -> bool {
     LIVE.with(|s| s.borrow().contains(&(p as usize)))
 }
 
-/// Leaves `s` for the other side of the layer.
-pub(crate) fn stash_put(s: Stash) {
-    STASH.with(|c| c.set(s));
-}
-
-/// Takes what the other side left.
-pub(crate) fn stash_take() -> Stash {
-    STASH.with(Cell::take)
-}
-
 /// The continuation waiting for the last pending send (taken).
 pub(crate) fn take_waiter() -> Option<ContKey> {
     WAITER.with(Cell::take)
@@ -99,8 +76,6 @@ pub(crate) fn take_waiter() -> Option<ContKey> {
 pub(crate) struct SendLayer {
     pub mt: mlua::Table,
     pub proxies: mlua::Table,
-    pub stash: mlua::Function,
-    pub unstash: mlua::Function,
 }
 
 impl SendLayer {
@@ -120,16 +95,10 @@ impl SendLayer {
     /// A method: a C function sending message `id` (an identifier index,
     /// or [`TOSTRING_ID`]) to its first argument.
     pub(crate) fn method(&self, lua: &Lua, id: i64) -> mlua::Result<mlua::Function> {
-        let up = (
-            id,
-            self.mt.clone(),
-            self.proxies.clone(),
-            self.stash.clone(),
-            self.unstash.clone(),
-        );
-        // SAFETY: the five upvalues are on the stack; `lua_pushcclosure`
+        let up = (id, self.mt.clone(), self.proxies.clone());
+        // SAFETY: the three upvalues are on the stack; `lua_pushcclosure`
         // pops them and pushes the closure, the one result.
-        unsafe { lua.exec_raw(up, |l| ffi::lua_pushcclosure(l, method_c, 5)) }
+        unsafe { lua.exec_raw(up, |l| ffi::lua_pushcclosure(l, method_c, 3)) }
     }
 
     /// A C function sending message `id` to `target` with its arguments.
@@ -139,16 +108,9 @@ impl SendLayer {
         target: mlua::Value,
         id: i64,
     ) -> mlua::Result<mlua::Function> {
-        let up = (
-            id,
-            self.mt.clone(),
-            self.proxies.clone(),
-            self.stash.clone(),
-            self.unstash.clone(),
-            target,
-        );
-        // SAFETY: as in `method`, with six upvalues.
-        unsafe { lua.exec_raw(up, |l| ffi::lua_pushcclosure(l, bound_c, 6)) }
+        let up = (id, self.mt.clone(), self.proxies.clone(), target);
+        // SAFETY: as in `method`, with four upvalues.
+        unsafe { lua.exec_raw(up, |l| ffi::lua_pushcclosure(l, bound_c, 4)) }
     }
 
     /// `__eq` and `__gc` of proxies (their upvalue: the metatable).
@@ -449,11 +411,13 @@ fn body(l: *mut lua_State, bound: bool) -> Outcome {
     .unwrap_or(Outcome::RaiseStatic(c"polyeval: a native method panicked"))
 }
 
-/// The value at `idx` if it converts without mlua.
+/// The value at `idx` if it converts without mlua. A proxy is known by
+/// its block being listed in `LIVE` (from its making to its `__gc`, while
+/// no other object can have that address).
 ///
 /// # Safety
 ///
-/// `l` runs a send closure and has a free slot; `idx` is valid.
+/// `l` runs a send closure; `idx` is valid.
 unsafe fn simple_value(l: *mut lua_State, idx: c_int) -> Option<Value> {
     // SAFETY: type-checked reads; a string is read in place.
     unsafe {
@@ -473,8 +437,8 @@ unsafe fn simple_value(l: *mut lua_State, idx: c_int) -> Option<Value> {
                 Value::str(std::slice::from_raw_parts(p.cast::<u8>(), len))
             }
             ffi::LUA_TUSERDATA => {
-                let p = proxy_at(l, idx, ffi::lua_upvalueindex(UP_MT));
-                if p.is_null() {
+                let p = ffi::lua_touserdata(l, idx).cast::<Payload>();
+                if !live(p) {
                     return None;
                 }
                 (*p).clone().map_or(Value::Nil, Value::Obj)
@@ -498,44 +462,73 @@ unsafe fn string_bytes(l: *mut lua_State, idxs: impl Iterator<Item = c_int>) -> 
     }
 }
 
-/// Converts the values at `idxs` through mlua's `stash` helper.
+/// The Lua state of `l` and polyeval's state for it.
 ///
 /// # Safety
 ///
-/// As `send`; `l` has room for the pushes (`send` checked).
-unsafe fn stashed(l: *mut lua_State, idxs: &[c_int]) -> Option<Vec<Value>> {
-    // SAFETY: pushes of existing values; `lua_pcall` contains any raise.
-    unsafe {
-        ffi::lua_pushvalue(l, ffi::lua_upvalueindex(UP_STASH));
-        for &i in idxs {
-            ffi::lua_pushvalue(l, i);
-        }
-        let n = c_int::try_from(idxs.len()).unwrap_or(c_int::MAX);
-        if ffi::lua_pcall(l, n, 0, 0) != ffi::LUA_OK {
-            return None;
-        }
-    }
-    match stash_take() {
-        Stash::Values(v) if v.len() == idxs.len() => Some(v),
-        _ => Some(vec![Value::Nil; idxs.len()]),
-    }
+/// `l` is the running thread, with a free stack slot.
+unsafe fn runtime_of(l: *mut lua_State) -> Option<(&'static Lua, Rc<Shared>)> {
+    // SAFETY: `l` belongs to a state mlua made; the `Lua` it answers lives
+    // as long as the state, which outlives this C call.
+    let lua: &'static Lua = unsafe { Lua::get_or_init_from_ptr(l) };
+    let sh = lua.app_data_ref::<Weak<Shared>>()?.upgrade()?;
+    Some((lua, sh))
 }
 
-/// Pushes what mlua's `unstash` helper makes of `s`; answers how many.
+/// Converts the values at `idxs` with mlua.
 ///
 /// # Safety
 ///
 /// As `send`.
-unsafe fn unstashed(l: *mut lua_State, s: Stash) -> Result<c_int, ()> {
-    stash_put(s);
-    // SAFETY: `lua_pcall` contains any raise.
-    unsafe {
-        let before = ffi::lua_gettop(l);
-        ffi::lua_pushvalue(l, ffi::lua_upvalueindex(UP_UNSTASH));
-        if ffi::lua_pcall(l, 0, ffi::LUA_MULTRET, 0) != ffi::LUA_OK {
-            return Err(());
-        }
-        Ok(ffi::lua_gettop(l) - before)
+unsafe fn converted(l: *mut lua_State, idxs: &[c_int]) -> Option<Vec<Value>> {
+    // SAFETY: as the caller guarantees.
+    let (lua, sh) = unsafe { runtime_of(l) }?;
+    // SAFETY: the indices are valid in `l`, the running thread.
+    let vals = unsafe { super::values::to_mlua(lua, l, idxs) }?;
+    Some(
+        vals.into_iter()
+            .map(|v| crate::convert::from_lua(&sh, v))
+            .collect(),
+    )
+}
+
+/// Pushes mlua's conversions of `vals` (or, for `err`, the Lua error
+/// value, noted as re-raised when `note`); answers how many, or `None`
+/// when the conversion failed (the memory error then is on the stack).
+///
+/// # Safety
+///
+/// As `send`.
+unsafe fn push_converted(
+    l: *mut lua_State,
+    vals: &[Value],
+    err: Option<(&ScriptError, bool)>,
+) -> Option<c_int> {
+    // SAFETY: as the caller guarantees.
+    let (lua, sh) = unsafe { runtime_of(l) }?;
+    let lvs: mlua::Result<Vec<mlua::Value>> = match err {
+        Some((e, note)) => crate::convert::error_to_lua(lua, &sh, e).map(|(ev, _)| {
+            if note {
+                sh.note_reraised(&ev, e);
+            }
+            vec![ev]
+        }),
+        None => vals
+            .iter()
+            .map(|v| crate::convert::to_lua(lua, &sh, v))
+            .collect(),
+    };
+    let ok = match &lvs {
+        // SAFETY: `l` is the running thread of `lua`'s state.
+        Ok(lvs) => unsafe { super::values::push_mlua(lua, l, lvs) },
+        Err(_) => false,
+    };
+    if ok {
+        lvs.ok().map(|v| c_int::try_from(v.len()).unwrap_or(0))
+    } else {
+        // SAFETY: a static string; `send` left room for it.
+        unsafe { push_bytes(l, OUT_OF_MEMORY.to_bytes()) };
+        None
     }
 }
 
@@ -550,9 +543,9 @@ unsafe fn push_results(l: *mut lua_State, vals: &[Value]) -> Outcome {
         .any(|v| v.downcast::<crate::LuaObject>().is_some())
     {
         // SAFETY: as the caller guarantees.
-        return match unsafe { unstashed(l, Stash::Values(vals.to_vec())) } {
-            Ok(n) => Outcome::Return(n),
-            Err(()) => Outcome::Raise,
+        return match unsafe { push_converted(l, vals, None) } {
+            Some(n) => Outcome::Return(n),
+            None => Outcome::Raise,
         };
     }
     // SAFETY: `send` checked room for a few values; pushes that allocate
@@ -634,10 +627,8 @@ unsafe fn raise_error(l: *mut lua_State, e: ScriptError) -> Outcome {
     unsafe {
         match e.origin() {
             Some(fr) if fr.interp == "lua" => {
-                match unstashed(l, Stash::Error(Box::new(e), false)) {
-                    Ok(_) => Outcome::Raise,
-                    Err(()) => Outcome::Raise,
-                }
+                push_converted(l, &[], Some((&e, false)));
+                Outcome::Raise
             }
             Some(fr) if fr.line > 0 => {
                 push_bytes(l, e.located_message().as_bytes());
@@ -669,9 +660,12 @@ unsafe fn send(l: *mut lua_State, bound: bool) -> Outcome {
         let method = if raw_id == TOSTRING_ID {
             None
         } else {
-            match u32::try_from(raw_id).ok().and_then(Ident::from_index) {
-                Some(m) => Some(m),
-                None => return Outcome::RaiseStatic(c"polyeval: bad message identifier"),
+            // Only the layer sets the upvalue (an index it interned); any
+            // other index names `<unknown identifier>`, which no object
+            // answers.
+            match u32::try_from(raw_id) {
+                Ok(i) => Some(Ident::from_raw(i)),
+                Err(_) => return Outcome::RaiseStatic(c"polyeval: bad message identifier"),
             }
         };
         let (invocant_idx, first) = if bound {
@@ -702,8 +696,8 @@ unsafe fn send(l: *mut lua_State, bound: bool) -> Outcome {
             }));
         }
         if !later.is_empty() {
-            let Some(vals) = stashed(l, &later) else {
-                return Outcome::Raise;
+            let Some(vals) = converted(l, &later) else {
+                return Outcome::RaiseStatic(OUT_OF_MEMORY);
             };
             for (&i, v) in later.iter().zip(vals) {
                 if i == invocant_idx {
@@ -767,7 +761,7 @@ unsafe fn wait_nested(l: *mut lua_State, waiter: Option<ContKey>) -> Outcome {
                 unsafe { position(l) }
             });
             // SAFETY: as the caller guarantees.
-            let _ = unsafe { unstashed(l, Stash::Error(Box::new(e), true)) };
+            unsafe { push_converted(l, &[], Some((&e, true))) };
             Outcome::Raise
         }
         None => Outcome::RaiseStatic(NO_LOOP),
