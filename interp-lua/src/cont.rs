@@ -10,7 +10,7 @@
 
 use std::rc::Rc;
 
-use mlua::Thread;
+use crate::ffi::resume::Driver;
 use polyeval_core::{Continuation, FrameInfo, Interp, ScriptError, Step, Value};
 
 use crate::convert::{self, error_message, from_lua};
@@ -34,7 +34,7 @@ enum Input {
 pub struct LuaCont {
     shared: Rc<Shared>,
     /// `None` once the thread finished (it went back to the pool) or died.
-    thread: Option<Thread>,
+    thread: Option<Driver>,
     input: Input,
     /// Waiting for a pending call's result (so `throw` can deliver errors).
     waiting: bool,
@@ -47,7 +47,7 @@ pub struct LuaCont {
 }
 
 impl LuaCont {
-    pub(crate) fn new(shared: Rc<Shared>, thread: Thread, start: Vec<mlua::Value>) -> Self {
+    pub(crate) fn new(shared: Rc<Shared>, thread: Driver, start: Vec<mlua::Value>) -> Self {
         LuaCont {
             shared,
             thread: Some(thread),
@@ -76,7 +76,7 @@ impl Continuation for LuaCont {
             Ok(l) => l,
             Err(e) => return Step::Fail(e),
         };
-        let Some(thread) = self.thread.clone() else {
+        let Some(thread) = self.thread.take() else {
             return Step::Fail(ScriptError::runtime(
                 "this Lua continuation has already finished",
             ));
@@ -129,7 +129,6 @@ impl Continuation for LuaCont {
         crate::ffi::set_in_flight(false);
         match r {
             Resumed::Returned(n) => {
-                self.thread = None;
                 let first = raw::top(&thread) - n + 1;
                 let v = if n == 0 {
                     Ok(Value::Nil)
@@ -145,23 +144,25 @@ impl Continuation for LuaCont {
                 sh.give_thread(thread);
                 v.map_or_else(Step::Fail, Step::Done)
             }
-            Resumed::Yielded(0) => Step::Continue,
+            Resumed::Yielded(0) => {
+                self.thread = Some(thread);
+                Step::Continue
+            }
             Resumed::Yielded(n) => {
                 let first = raw::top(&thread) - n + 1;
                 let pending = raw::is_marker_at(&thread, first, sh.pending);
                 raw::set_top(&thread, first - 1);
                 if pending {
+                    self.thread = Some(thread);
                     self.waiting = true;
                     Step::Continue
                 } else {
-                    self.thread = None;
                     Step::Fail(ScriptError::runtime(
                         "a Lua driver thread yielded outside the protocol",
                     ))
                 }
             }
             Resumed::Failed => {
-                self.thread = None;
                 self.frames = Some(Box::new(sh.dead_frames(&thread)));
                 match raw::close_dead(&lua, &thread) {
                     Ok(err) => {
@@ -191,7 +192,7 @@ impl Continuation for LuaCont {
     fn frames(&self, out: &mut Vec<FrameInfo>) {
         match &self.thread {
             Some(t) if self.frames.is_none() && !matches!(self.input, Input::Start(_)) => {
-                self.shared.thread_frames(t, 8, out);
+                self.shared.thread_frames(t.thread(), 8, out);
             }
             _ => out.extend(self.frames.iter().flat_map(|f| f.iter().cloned())),
         }

@@ -156,7 +156,7 @@ pub(crate) struct Shared {
     pub lua: mlua::WeakLua,
     pub pending: LightUserData,
     pub err: LightUserData,
-    pub pool: RefCell<Vec<Thread>>,
+    pub pool: RefCell<Vec<crate::ffi::resume::Driver>>,
     /// The raw send layer's tables and helpers (`ffi::send`); set once,
     /// right after `Shared` exists.
     pub sends: std::cell::OnceCell<crate::ffi::SendLayer>,
@@ -223,20 +223,20 @@ impl Shared {
     }
 
     /// A driver thread from the pool, or a new one.
-    pub fn take_thread(&self, lua: &Lua) -> mlua::Result<Thread> {
+    pub fn take_thread(&self, lua: &Lua) -> mlua::Result<crate::ffi::resume::Driver> {
         if let Some(t) = self.pool.borrow_mut().pop() {
             return Ok(t);
         }
         let t = crate::ffi::resume::new_thread(lua, &self.getinfo)?;
-        crate::ffi::forget_user_hook(&t);
+        crate::ffi::forget_user_hook(t.thread());
         Ok(t)
     }
 
     /// Returns a driver thread whose function returned (or that was
     /// closed after failing) to the pool, as it is: empty, ready for the
     /// next function.
-    pub fn give_thread(&self, t: Thread) {
-        crate::ffi::forget_user_hook(&t);
+    pub fn give_thread(&self, t: crate::ffi::resume::Driver) {
+        crate::ffi::forget_user_hook(t.thread());
         let mut pool = self.pool.borrow_mut();
         if pool.len() < 256 {
             pool.push(t);
@@ -245,7 +245,7 @@ impl Shared {
 
     /// Where failed driver thread `t` failed, innermost first, read from
     /// its own stack.
-    pub fn dead_frames(&self, t: &Thread) -> Vec<FrameInfo> {
+    pub fn dead_frames(&self, t: &crate::ffi::resume::Driver) -> Vec<FrameInfo> {
         let max = polyeval_core::Backtrace::KEEP;
         let mut out = Vec::new();
         for d in crate::ffi::resume::dead_frames(t, 200, |_| true) {

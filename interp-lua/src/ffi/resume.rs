@@ -27,8 +27,27 @@ thread_local! {
     static RESUMING: Cell<*mut lua_State> = const { Cell::new(std::ptr::null_mut()) };
 }
 
-fn state_of(t: &Thread) -> *mut lua_State {
-    t.to_pointer().cast_mut().cast::<lua_State>()
+/// A driver thread and its `lua_State` (read once: mlua answers it by a
+/// call into Lua each time).
+pub(crate) struct Driver {
+    thread: Thread,
+    l: *mut lua_State,
+}
+
+impl Driver {
+    /// The thread, for mlua's own uses.
+    pub(crate) fn thread(&self) -> &Thread {
+        &self.thread
+    }
+
+    /// The thread's `lua_State`.
+    pub(crate) fn state(&self) -> *mut lua_State {
+        self.l
+    }
+}
+
+fn state_of(t: &Driver) -> *mut lua_State {
+    t.l
 }
 
 /// How a resume ended.
@@ -43,16 +62,17 @@ pub(crate) enum Resumed {
 }
 
 /// A new, empty driver thread.
-pub(crate) fn new_thread(lua: &Lua, any: &mlua::Function) -> mlua::Result<Thread> {
-    let t = lua.create_thread(any.clone())?;
+pub(crate) fn new_thread(lua: &Lua, any: &mlua::Function) -> mlua::Result<Driver> {
+    let thread = lua.create_thread(any.clone())?;
+    let l = thread.to_pointer().cast_mut().cast::<lua_State>();
     // SAFETY: a new thread that never ran: emptying its stack leaves a
     // thread ready to get a function pushed, as after `lua_newthread`.
-    unsafe { ffi::lua_settop(state_of(&t), 0) };
-    Ok(t)
+    unsafe { ffi::lua_settop(l, 0) };
+    Ok(Driver { thread, l })
 }
 
 /// Resumes `t` with the `nargs` values on top of its stack.
-pub(crate) fn resume(t: &Thread, nargs: c_int) -> Resumed {
+pub(crate) fn resume(t: &Driver, nargs: c_int) -> Resumed {
     let l = state_of(t);
     let from = RESUMING.with(|r| r.replace(l));
     let mut nres: c_int = 0;
@@ -71,7 +91,7 @@ pub(crate) fn resume(t: &Thread, nargs: c_int) -> Resumed {
 
 /// Pushes `vals` (mlua values) on `t`'s stack; answers how many, or an
 /// error when there is no room.
-pub(crate) fn push_values(lua: &Lua, t: &Thread, vals: &[mlua::Value]) -> mlua::Result<c_int> {
+pub(crate) fn push_values(lua: &Lua, t: &Driver, vals: &[mlua::Value]) -> mlua::Result<c_int> {
     // SAFETY: `t` is a held thread of `lua`'s state, not running.
     if unsafe { super::values::push_mlua(lua, state_of(t), vals) } {
         Ok(c_int::try_from(vals.len()).unwrap_or(0))
@@ -82,7 +102,7 @@ pub(crate) fn push_values(lua: &Lua, t: &Thread, vals: &[mlua::Value]) -> mlua::
 
 /// Pushes `v` on `t`'s stack if that needs no allocation (nil, booleans,
 /// numbers, light userdata); answers whether it did.
-pub(crate) fn push_plain(t: &Thread, v: &Value) -> bool {
+pub(crate) fn push_plain(t: &Driver, v: &Value) -> bool {
     let l = state_of(t);
     // SAFETY: `t` is held and not running; `lua_checkstack` does not
     // raise, and these pushes do not allocate.
@@ -102,7 +122,7 @@ pub(crate) fn push_plain(t: &Thread, v: &Value) -> bool {
 }
 
 /// The value at `idx` of `t`'s stack if it is nil, a boolean or a number.
-pub(crate) fn plain_at(t: &Thread, idx: c_int) -> Option<Value> {
+pub(crate) fn plain_at(t: &Driver, idx: c_int) -> Option<Value> {
     let l = state_of(t);
     // SAFETY: type-checked reads of a valid index of a thread that is not
     // running.
@@ -123,7 +143,7 @@ pub(crate) fn plain_at(t: &Thread, idx: c_int) -> Option<Value> {
 }
 
 /// Whether the value at `idx` of `t`'s stack is light userdata `p`.
-pub(crate) fn is_marker_at(t: &Thread, idx: c_int, p: mlua::LightUserData) -> bool {
+pub(crate) fn is_marker_at(t: &Driver, idx: c_int, p: mlua::LightUserData) -> bool {
     let l = state_of(t);
     // SAFETY: a read of a valid index of a thread that is not running.
     unsafe {
@@ -132,7 +152,7 @@ pub(crate) fn is_marker_at(t: &Thread, idx: c_int, p: mlua::LightUserData) -> bo
 }
 
 /// The value at `idx` of `t`'s stack as an mlua value.
-pub(crate) fn value_at(lua: &Lua, t: &Thread, idx: c_int) -> mlua::Result<mlua::Value> {
+pub(crate) fn value_at(lua: &Lua, t: &Driver, idx: c_int) -> mlua::Result<mlua::Value> {
     // SAFETY: `t` is a held thread of `lua`'s state, not running, and
     // `idx` is one of its stack's indices.
     unsafe { super::values::to_mlua(lua, state_of(t), &[idx]) }
@@ -141,13 +161,13 @@ pub(crate) fn value_at(lua: &Lua, t: &Thread, idx: c_int) -> mlua::Result<mlua::
 }
 
 /// The number of values on `t`'s stack.
-pub(crate) fn top(t: &Thread) -> c_int {
+pub(crate) fn top(t: &Driver) -> c_int {
     // SAFETY: reads the stack size of a held thread.
     unsafe { ffi::lua_gettop(state_of(t)) }
 }
 
 /// Drops the values on `t`'s stack above `n`.
-pub(crate) fn set_top(t: &Thread, n: c_int) {
+pub(crate) fn set_top(t: &Driver, n: c_int) {
     // SAFETY: `t` is not running; lowering the top of a finished thread
     // or of a suspended one's yielded values runs no code.
     unsafe { ffi::lua_settop(state_of(t), n) }
@@ -165,7 +185,7 @@ pub(crate) struct DeadFrame {
 /// The frames of failed thread `t`, innermost first (at most `max`,
 /// `keep` deciding which count), read from its own stack.
 pub(crate) fn dead_frames(
-    t: &Thread,
+    t: &Driver,
     max: usize,
     mut keep: impl FnMut(&DeadFrame) -> bool,
 ) -> Vec<DeadFrame> {
@@ -206,7 +226,7 @@ pub(crate) fn dead_frames(
 /// Closes failed thread `t`: runs its pending `<close>` variables (an
 /// error among them replaces the error value) and leaves it empty but
 /// for the error value, which it answers, so that it can be reused.
-pub(crate) fn close_dead(lua: &Lua, t: &Thread) -> mlua::Result<mlua::Value> {
+pub(crate) fn close_dead(lua: &Lua, t: &Driver) -> mlua::Result<mlua::Value> {
     let l = state_of(t);
     let from = RESUMING.with(Cell::get);
     // SAFETY: `t` failed and is not running; `lua_closethread` unwinds
