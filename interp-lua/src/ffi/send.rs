@@ -526,7 +526,7 @@ unsafe fn push_converted(
     if ok {
         lvs.ok().map(|v| c_int::try_from(v.len()).unwrap_or(0))
     } else {
-        // SAFETY: a static string; `send` left room for it.
+        // SAFETY: a static string; Lua's LUA_MINSTACK slots leave room for it.
         unsafe { push_bytes(l, OUT_OF_MEMORY.to_bytes()) };
         None
     }
@@ -548,10 +548,11 @@ unsafe fn push_results(l: *mut lua_State, vals: &[Value]) -> Outcome {
             None => Outcome::Raise,
         };
     }
-    // SAFETY: `send` checked room for a few values; pushes that allocate
+    // SAFETY: Lua leaves LUA_MINSTACK free slots (see `send`); pushes that allocate
     // are protected, and each value outlives its push.
     unsafe {
-        // `send` made room for one value and a protected call's four.
+        // Lua's LUA_MINSTACK slots hold one value and a protected call's
+        // four; more values need room checked.
         if vals.len() > 1
             && ffi::lua_checkstack(
                 l,
@@ -652,10 +653,11 @@ unsafe fn send(l: *mut lua_State, bound: bool) -> Outcome {
     // SAFETY: reads of the closure's own upvalues and arguments; see the
     // helpers for the rest.
     unsafe {
+        // Lua calls a C function with LUA_MINSTACK (20) free slots; the
+        // body needs at most six (a result and a protected call's four,
+        // or a copy on its way to mlua), and the helpers that push more
+        // check for room themselves.
         let top = ffi::lua_gettop(l);
-        if ffi::lua_checkstack(l, top.saturating_add(8)) == 0 {
-            return Outcome::RaiseStatic(c"stack overflow");
-        }
         let raw_id = ffi::lua_tointegerx(l, ffi::lua_upvalueindex(UP_ID), std::ptr::null_mut());
         let method = if raw_id == TOSTRING_ID {
             None

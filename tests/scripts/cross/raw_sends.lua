@@ -12,17 +12,18 @@
 -- | ok 8 - __add metamethod
 -- | ok 9 - table.sort comparator (no yield)
 -- | ok 10 - string.gsub callback (no yield)
--- | unknown method:	false	raw_sends.lua:76: unknown method "nosuch" for Hash
+-- | ok 11 - coroutine resumed where Lua cannot yield
+-- | unknown method:	false	raw_sends.lua:84: unknown method "nosuch" for Hash
 -- | missing argument:	false	missing positional argument 0 (the capture has 0)
 -- | m0ld failure:	false	die.m0ld:11:5: boom
 -- | Lua error through m0ld:	false	from Lua
 -- | error value kept:	false	7
 -- | failure where Lua cannot yield:	false	die.m0ld:11:5: in sort
--- | ok 11 - a proxy comes back as itself
--- | ok 12 - == is identity
--- | ok 13 - the same object, the same proxy
--- | ok 14 - tostring sends Str
--- | ok 15 - a proxy's metatable is hidden
+-- | ok 12 - a proxy comes back as itself
+-- | ok 13 - == is identity
+-- | ok 14 - the same object, the same proxy
+-- | ok 15 - tostring sends Str
+-- | ok 16 - a proxy's metatable is hidden
 -- | done
 local dir = arg[0]:match("^(.*)/") or "."
 local apply = smop.load(dir .. "/lib/apply.m0ld")
@@ -68,6 +69,13 @@ table.sort(t, function(a, b) return apply(inc, a) < apply(inc, b) end)
 check("table.sort comparator (no yield)", table.concat(t, ",") == "1,2,3")
 check("string.gsub callback (no yield)",
   ("1 2"):gsub("%d", function(d) return apply(inc, tonumber(d)) end) == "2 3")
+check("coroutine resumed where Lua cannot yield", (function()
+  local co = coroutine.wrap(function(x) return apply(inc, x) end)
+  local u = { 2, 1 }
+  local got
+  table.sort(u, function(a, b) got = got or co(40) return a < b end)
+  return got == 41
+end)())
 
 -- Errors raised inside a send (positions without their folders).
 local function msg(ok_, err) return ok_, (tostring(err):gsub("^[^ ]*/", "")) end
