@@ -2,13 +2,13 @@
 --
 -- It receives a table of Rust helpers and private markers and returns the
 -- pieces the Rust side drives: the replacement coroutine library, the
--- output, text-only loaders and interrupt helpers. (Pooled driver threads
--- run Lua's own `xpcall` as their body: `xpcall(f, handler, ...)`.)
+-- output, text-only loaders and interrupt helpers. (A pooled driver thread
+-- runs the called function itself, resumed with raw lua_resume: see
+-- ffi/resume.rs.)
 --
 -- Protocol between a pooled thread and the Rust driver (a thread yields
 -- these to the run loop's Lua continuation):
---   (finished) ok, ...  the function returned (ok = false: it raised; the
---                   error value follows)
+--   (returned)      the function's results; (failed) the error value
 --   PENDING         a call went to another continuation; resume me with
 --                   its result, or with ERR, err to raise err here
 --   (nothing)       the count hook preempted me; resume me with nothing

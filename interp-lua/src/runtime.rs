@@ -1,7 +1,8 @@
 //! The Lua state of one run loop: its configuration (standard libraries,
 //! memory limit, count hook), the Lua-side runtime (`runtime.lua`), the
-//! pool of driver threads, and the Rust functions Lua calls (message sends,
-//! nested waits, the error handler, `print`).
+//! pool of driver threads, and the Rust functions Lua calls (nested waits,
+//! argument messages, `io.flush`, `os.exit`; message sends are C functions
+//! of `ffi::send`).
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -157,7 +158,7 @@ pub(crate) struct Shared {
     pub pending: LightUserData,
     pub err: LightUserData,
     pub pool: RefCell<Vec<crate::ffi::resume::Driver>>,
-    /// The raw send layer's tables and helpers (`ffi::send`); set once,
+    /// The raw send layer's tables (`ffi::send`); set once,
     /// right after `Shared` exists.
     pub sends: std::cell::OnceCell<crate::ffi::SendLayer>,
     /// Objects standing for Lua values on the SMOP side, by Lua address.

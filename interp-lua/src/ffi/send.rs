@@ -2,7 +2,9 @@
 //! of run-loop objects as raw userdata.
 //!
 //! A proxy is a full userdata holding an `Option<ObjRef>` (`None` once
-//! finalized), with one metatable per Lua state, recognised by identity.
+//! finalized), with one metatable per Lua state. A proxy is told from
+//! other userdata by its block being in the set of live proxies (`LIVE`),
+//! and in its own metamethods by its metatable's identity.
 //! Every method is a C closure ([`method_c`], or [`bound_c`] for a fixed
 //! invocant) whose upvalues are the message identifier, the proxy
 //! metatable and the proxy cache. The values only mlua can hold (tables,
@@ -12,9 +14,9 @@
 //! Every C function here is split in two. The body is plain Rust under a
 //! panic guard: it converts, sends, and pushes the results, calling Lua
 //! only where Lua cannot raise or under `lua_pcall` (allocating pushes);
-//! it returns an [`Outcome`], plain data, with every
-//! Rust value dropped. The `extern "C-unwind"` shell then returns,
-//! raises (`lua_error`) or yields (`lua_yieldk`), holding no Rust value.
+//! it returns an [`Outcome`], plain data, with every Rust value dropped.
+//! The `extern "C-unwind"` shell then returns, raises (`lua_error`) or
+//! yields (`lua_yieldk`), holding no Rust value.
 //! Only raw ffi is used on the `lua_State` Lua passes: mlua's idea of the
 //! running thread is stale inside a C function.
 
