@@ -1,14 +1,16 @@
 //! [`LuaCont`]: a running piece of Lua as a run-loop continuation.
 //!
-//! It is a pooled driver thread whose body is Lua's `xpcall`: it calls one
-//! function and ends with the outcome. A step resumes the thread with what
-//! is due (the function, the message handler and the arguments; the result
-//! `setr` delivered; an error to raise; nothing after a preemption) and
-//! reads what the thread yielded back (see `runtime.lua` for the protocol).
+//! It is a pooled driver thread running one function call, resumed with
+//! raw `lua_resume` (`ffi::resume`). A step resumes the thread with what is
+//! due (the function and the arguments; the result `setr` delivered; an
+//! error to raise; nothing after a preemption) and reads how it stopped: it
+//! returned (the thread goes back to the pool as it is), it yielded
+//! `PENDING` or was preempted (see `runtime.lua` for the protocol), or it
+//! failed (its frames are read from its own stack, then it is closed).
 
 use std::rc::Rc;
 
-use mlua::{MultiValue, Thread};
+use crate::ffi::resume::Driver;
 use polyeval_core::{Continuation, FrameInfo, Interp, ScriptError, Step, Value};
 
 use crate::convert::{self, error_message, from_lua};
@@ -18,7 +20,7 @@ use crate::runtime::Shared;
 
 enum Input {
     /// The function and its arguments, for the first step.
-    Start(MultiValue),
+    Start(Vec<mlua::Value>),
     /// The result of the call that went pending.
     Result(Value),
     /// An error to raise where the call went pending (boxed: it is rare,
@@ -32,12 +34,12 @@ enum Input {
 pub struct LuaCont {
     shared: Rc<Shared>,
     /// `None` once the thread finished (it went back to the pool) or died.
-    thread: Option<Thread>,
+    thread: Option<Driver>,
     input: Input,
     /// Waiting for a pending call's result (so `throw` can deliver errors).
     waiting: bool,
-    /// Where the thread failed, innermost first (recorded by the error
-    /// handler; a suspended thread is read when a backtrace asks).
+    /// Where the thread failed, innermost first (read from the failed
+    /// thread; a suspended thread is read when a backtrace asks).
     // Boxed on purpose: every suspended Lua continuation has the field and
     // few ever fill it; the box keeps `LuaCont` in a smaller allocation.
     #[allow(clippy::box_collection)]
@@ -45,7 +47,7 @@ pub struct LuaCont {
 }
 
 impl LuaCont {
-    pub(crate) fn new(shared: Rc<Shared>, thread: Thread, start: MultiValue) -> Self {
+    pub(crate) fn new(shared: Rc<Shared>, thread: Driver, start: Vec<mlua::Value>) -> Self {
         LuaCont {
             shared,
             thread: Some(thread),
@@ -74,80 +76,101 @@ impl Continuation for LuaCont {
             Ok(l) => l,
             Err(e) => return Step::Fail(e),
         };
-        let Some(thread) = self.thread.clone() else {
+        let Some(thread) = self.thread.take() else {
             return Step::Fail(ScriptError::runtime(
                 "this Lua continuation has already finished",
             ));
         };
         let sh = &self.shared;
         crate::irq::settle_sections(rt);
-        let args = match std::mem::replace(&mut self.input, Input::Nothing) {
-            Input::Start(m) => m,
-            Input::Nothing => MultiValue::new(),
-            Input::Result(v) => match convert::to_lua(&lua, sh, &v) {
-                Ok(lv) => MultiValue::from_vec(vec![lv]),
-                Err(e) => MultiValue::from_vec(vec![
-                    mlua::Value::LightUserData(sh.err),
-                    mlua::Value::String(match lua.create_string(e.to_string()) {
-                        Ok(s) => s,
-                        Err(_) => return Step::Fail(ScriptError::runtime("not enough memory")),
-                    }),
-                ]),
-            },
+        use crate::ffi::resume::{self as raw, Resumed};
+        let pushed = match std::mem::replace(&mut self.input, Input::Nothing) {
+            // The function is no argument of its own.
+            Input::Start(m) => raw::push_values(&lua, &thread, &m).map(|n| n - 1),
+            Input::Nothing => Ok(0),
+            Input::Result(v) => {
+                if raw::push_plain(&thread, &v) {
+                    Ok(1)
+                } else {
+                    match convert::to_lua(&lua, sh, &v) {
+                        Ok(lv) => raw::push_values(&lua, &thread, &[lv]),
+                        Err(e) => lua.create_string(e.to_string()).and_then(|s| {
+                            raw::push_values(
+                                &lua,
+                                &thread,
+                                &[mlua::Value::LightUserData(sh.err), mlua::Value::String(s)],
+                            )
+                        }),
+                    }
+                }
+            }
             Input::Error(e) => match convert::error_to_lua(&lua, sh, &e) {
                 Ok((ev, _)) => {
                     sh.note_reraised(&ev, &e);
-                    MultiValue::from_vec(vec![mlua::Value::LightUserData(sh.err), ev])
+                    raw::push_values(&lua, &thread, &[mlua::Value::LightUserData(sh.err), ev])
                 }
                 Err(_) => return Step::Fail(*e),
             },
+        };
+        let nargs = match pushed {
+            Ok(n) => n,
+            Err(_) => return Step::Fail(ScriptError::runtime("not enough memory")),
         };
         self.waiting = false;
         let r = if sh.hooks == HookMode::Armed {
             let local = rt.should_yield();
             let entered = crate::ffi::enter(&thread, &sh.arm, || local || sh.irq.is_pending());
-            let r = lend(rt, || thread.resume::<MultiValue>(args));
+            let r = lend(rt, || raw::resume(&thread, nargs));
             crate::ffi::leave(entered);
             r
         } else {
-            lend(rt, || thread.resume::<MultiValue>(args))
+            lend(rt, || raw::resume(&thread, nargs))
         };
         crate::ffi::set_in_flight(false);
-        let mut vals = match r {
-            Ok(v) => v,
-            Err(e) => {
-                // Only the thread's body itself can fail here (out of memory
-                // where not even `xpcall` could run): the thread is dead.
-                self.thread = None;
-                return Step::Fail(match e {
-                    mlua::Error::MemoryError(m) => ScriptError::runtime(m),
-                    other => ScriptError::runtime(other.to_string()),
-                });
+        match r {
+            Resumed::Returned(n) => {
+                let first = raw::top(&thread) - n + 1;
+                let v = if n == 0 {
+                    Ok(Value::Nil)
+                } else if let Some(v) = raw::plain_at(&thread, first) {
+                    Ok(v)
+                } else {
+                    match raw::value_at(&lua, &thread, first) {
+                        Ok(lv) => crate::memory::from_lua_fitted(rt, sh, lv),
+                        Err(e) => Err(ScriptError::runtime(e.to_string())),
+                    }
+                };
+                raw::set_top(&thread, 0);
+                sh.give_thread(thread);
+                v.map_or_else(Step::Fail, Step::Done)
             }
-        };
-        if thread.status() == mlua::prelude::LuaThreadStatus::Finished {
-            self.thread = None;
-            sh.give_thread(thread);
-            let ok = matches!(vals.pop_front(), Some(mlua::Value::Boolean(true)));
-            let first = vals.pop_front().unwrap_or(mlua::Value::Nil);
-            if ok {
-                return crate::memory::from_lua_fitted(rt, sh, first)
-                    .map_or_else(Step::Fail, Step::Done);
-            }
-            self.frames = Some(Box::new(std::mem::take(&mut *sh.error_frames.borrow_mut())));
-            return Step::Fail(self.fail_from_lua(&lua, &first));
-        }
-        match vals.pop_front() {
-            None => Step::Continue,
-            Some(mlua::Value::LightUserData(m)) if m == sh.pending => {
-                self.waiting = true;
+            Resumed::Yielded(0) => {
+                self.thread = Some(thread);
                 Step::Continue
             }
-            Some(_) => {
-                self.thread = None;
-                Step::Fail(ScriptError::runtime(
-                    "a Lua driver thread yielded outside the protocol",
-                ))
+            Resumed::Yielded(n) => {
+                let first = raw::top(&thread) - n + 1;
+                let pending = raw::is_marker_at(&thread, first, sh.pending);
+                raw::set_top(&thread, first - 1);
+                if pending {
+                    self.thread = Some(thread);
+                    self.waiting = true;
+                    Step::Continue
+                } else {
+                    Step::Fail(ScriptError::runtime(
+                        "a Lua driver thread yielded outside the protocol",
+                    ))
+                }
+            }
+            Resumed::Failed => {
+                self.frames = Some(Box::new(sh.dead_frames(&thread)));
+                match raw::close_dead(&lua, &thread) {
+                    Ok(err) => {
+                        sh.give_thread(thread);
+                        Step::Fail(self.fail_from_lua(&lua, &err))
+                    }
+                    Err(e) => Step::Fail(ScriptError::runtime(e.to_string())),
+                }
             }
         }
     }
@@ -169,7 +192,7 @@ impl Continuation for LuaCont {
     fn frames(&self, out: &mut Vec<FrameInfo>) {
         match &self.thread {
             Some(t) if self.frames.is_none() && !matches!(self.input, Input::Start(_)) => {
-                self.shared.thread_frames(t, 8, out);
+                self.shared.thread_frames(t.thread(), 8, out);
             }
             _ => out.extend(self.frames.iter().flat_map(|f| f.iter().cloned())),
         }

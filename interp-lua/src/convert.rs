@@ -1,84 +1,52 @@
 //! Values between Lua and the run loop (DESIGN §4): nil ↔ undef, booleans,
 //! integers, floats and byte strings by value; tables, functions, userdata
 //! and threads by reference, as [`LuaObject`]s; run-loop objects as proxy
-//! userdata ([`SmopObj`]). Both directions keep identity: a value that
+//! userdata (`ffi::send`). Both directions keep identity: a value that
 //! crosses and comes back is the same value, and crossing twice gives the
 //! same proxy or object.
 
-use std::ffi::c_void;
 use std::rc::Rc;
 
-use mlua::{AnyUserData, LightUserData, Lua, MetaMethod, Table, UserDataFields, UserDataMethods};
+use mlua::{Lua, Table};
 use polyeval_core::{
-    answer_plain, Capture, ErrorKind, Ident, Interp, ObjRef, Object, Reply, ScriptError, Value,
+    answer_plain, Capture, ErrorKind, Ident, Interp, Object, Reply, ScriptError, Value,
 };
 
 use crate::cont::LuaCont;
 use crate::lend::lend;
 use crate::runtime::Shared;
 
-/// The userdata that stands for a run-loop object in Lua.
-pub(crate) struct SmopObj(pub ObjRef);
-
-/// Makes the proxy type: `obj:m(...)` sends `m`, `obj(...)` sends
-/// `postcircumfix:( )`, `tostring(obj)` sends `Str`, `==` is identity.
+/// Makes the proxy type (raw userdata, `ffi::send`): `obj:m(...)` sends
+/// `m`, `obj(...)` sends `postcircumfix:( )`, `tostring(obj)` sends `Str`,
+/// `==` is identity. A method function is made the first time its name is
+/// looked up, and kept.
 pub(crate) fn register_proxy_type(lua: &Lua, shared: &Rc<Shared>) -> mlua::Result<()> {
-    let methods = shared.methods.clone();
-    // A method wrapper is made the first time its name is looked up.
-    let make = shared.make_method.clone();
-    let on_miss = lua.create_function(move |_, (t, k): (Table, mlua::Value)| {
+    let layer = shared.send_layer()?;
+    let methods = lua.create_table()?;
+    let sh = shared.clone();
+    let on_miss = lua.create_function(move |lua, (t, k): (Table, mlua::Value)| {
         let mlua::Value::String(name) = k else {
             return Ok(mlua::Value::Nil);
         };
         let id = Ident::from_bytes(&name.as_bytes());
-        let f: mlua::Function = make.call(id.index())?;
+        let f = sh.send_layer()?.method(lua, i64::from(id.index()))?;
         t.raw_set(name, f.clone())?;
         Ok(mlua::Value::Function(f))
     })?;
     let mt = lua.create_table()?;
     mt.set("__index", on_miss)?;
     methods.set_metatable(Some(mt))?;
-    let call: mlua::Function = shared.make_method.call(Ident::CALL.index())?;
-    let tostring: mlua::Function = shared.make_method.call(tostring_ident().index())?;
-    lua.register_userdata_type::<SmopObj>(move |reg| {
-        reg.add_meta_field("__index", methods);
-        reg.add_meta_field("__call", call);
-        reg.add_meta_field("__tostring", tostring);
-        reg.add_meta_field("__name", "smop.object");
-        reg.add_meta_function(
-            MetaMethod::Eq,
-            |_, (a, b): (AnyUserData, AnyUserData)| match (
-                a.borrow::<SmopObj>(),
-                b.borrow::<SmopObj>(),
-            ) {
-                (Ok(a), Ok(b)) => Ok(polyeval_core::same_object(&a.0, &b.0)),
-                _ => Ok(false),
-            },
-        );
-    })
-}
-
-/// The message `__tostring` sends: `Str`, falling back to
-/// `TypeName: 0x...` (as Lua prints userdata) for objects that do not
-/// answer `Str`.
-pub(crate) fn tostring_ident() -> Ident {
-    Ident::new("(tostring)")
-}
-
-fn addr_of(o: &ObjRef) -> LightUserData {
-    LightUserData(Rc::as_ptr(o).cast::<()>().cast_mut().cast::<c_void>())
-}
-
-/// The proxy of run-loop object `o`: the same userdata every time while it
-/// lives.
-fn proxy(lua: &Lua, shared: &Shared, o: &ObjRef) -> mlua::Result<mlua::Value> {
-    let key = addr_of(o);
-    if let mlua::Value::UserData(ud) = shared.proxies.raw_get::<mlua::Value>(key)? {
-        return Ok(mlua::Value::UserData(ud));
-    }
-    let ud = lua.create_any_userdata(SmopObj(o.clone()))?;
-    shared.proxies.raw_set(key, ud.clone())?;
-    Ok(mlua::Value::UserData(ud))
+    let (eq, gc) = layer.meta_functions(lua)?;
+    let pmt = &layer.mt;
+    pmt.raw_set("__index", methods)?;
+    pmt.raw_set("__call", layer.method(lua, i64::from(Ident::CALL.index()))?)?;
+    pmt.raw_set("__tostring", layer.method(lua, crate::ffi::TOSTRING_ID)?)?;
+    pmt.raw_set("__name", "smop.object")?;
+    pmt.raw_set("__eq", eq)?;
+    pmt.raw_set("__gc", gc)?;
+    // As mlua's userdata metatables: hidden from scripts.
+    pmt.raw_set("__metatable", false)?;
+    Ok(())
 }
 
 /// A run-loop value as a Lua value.
@@ -97,7 +65,7 @@ pub(crate) fn to_lua(lua: &Lua, shared: &Shared, v: &Value) -> mlua::Result<mlua
             Some(lo) if std::ptr::eq(&*lo.shared, shared) => lo.value.clone(),
             // mlua aborts on a value of another Lua state.
             Some(_) => return Err(foreign_value()),
-            None => proxy(lua, shared, o)?,
+            None => crate::ffi::proxy_value(lua, o)?,
         },
     })
 }
@@ -115,9 +83,9 @@ pub(crate) fn from_lua(shared: &Rc<Shared>, v: mlua::Value) -> Value {
         mlua::Value::Integer(i) => Value::Int(i),
         mlua::Value::Number(f) => Value::Float(f),
         mlua::Value::String(s) => Value::str(&*s.as_bytes()),
-        mlua::Value::UserData(ud) => match ud.borrow::<SmopObj>() {
-            Ok(o) => Value::Obj(o.0.clone()),
-            Err(_) => LuaObject::value(shared, mlua::Value::UserData(ud)),
+        mlua::Value::UserData(ud) => match crate::ffi::proxy_object(&ud) {
+            Some(o) => Value::Obj(o),
+            None => LuaObject::value(shared, mlua::Value::UserData(ud)),
         },
         other => LuaObject::value(shared, other),
     }
@@ -281,8 +249,8 @@ impl Drop for LuaObject {
 }
 
 /// A driver continuation that will call Lua value `f` with `pre` (if any)
-/// and then `args`: a pooled thread, resumed first with `f`, the message
-/// handler and the arguments.
+/// and then `args`: a pooled thread, resumed first with `f` and the
+/// arguments on its stack.
 ///
 /// # Errors
 ///
@@ -295,14 +263,13 @@ pub(crate) fn driver(
     args: &[Value],
 ) -> Result<LuaCont, ScriptError> {
     let lua = shared.lua()?;
-    let mut input = mlua::MultiValue::with_capacity(args.len() + 3);
-    input.push_back(f);
-    input.push_back(shared.handler_value());
+    let mut input = Vec::with_capacity(args.len() + 2);
+    input.push(f);
     if let Some(p) = pre {
-        input.push_back(p);
+        input.push(p);
     }
     for a in args {
-        input.push_back(to_lua(&lua, shared, a).map_err(|e| lua_fail(&e))?);
+        input.push(to_lua(&lua, shared, a).map_err(|e| lua_fail(&e))?);
     }
     let thread = shared.take_thread(&lua).map_err(|e| lua_fail(&e))?;
     Ok(LuaCont::new(shared.clone(), thread, input))

@@ -8,13 +8,13 @@
 //! nest: a callback that runs a nested loop lends it again. No pointer to
 //! the loop is ever stored.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 use polyeval_core::Interp;
 
 thread_local! {
     /// The lent run loop, while Lua code runs.
-    static ACTIVE: RefCell<Option<Box<Interp>>> = const { RefCell::new(None) };
+    static ACTIVE: Cell<Option<Box<Interp>>> = const { Cell::new(None) };
     /// Empty run loops to stand in while the real one is lent; boxed so
     /// that lending moves a pointer into `ACTIVE`, not the whole loop.
     #[allow(clippy::vec_box)]
@@ -29,7 +29,7 @@ pub fn lend<R>(rt: &mut Interp, f: impl FnOnce() -> R) -> R {
         .with(|s| s.borrow_mut().pop())
         .unwrap_or_else(|| Box::new(Interp::hollow()));
     std::mem::swap(rt, &mut *boxed);
-    let prev = ACTIVE.with(|a| a.borrow_mut().replace(boxed));
+    let prev = ACTIVE.with(|a| a.replace(Some(boxed)));
     struct Restore<'a> {
         rt: &'a mut Interp,
         prev: Option<Option<Box<Interp>>>,
@@ -37,7 +37,7 @@ pub fn lend<R>(rt: &mut Interp, f: impl FnOnce() -> R) -> R {
     impl Drop for Restore<'_> {
         fn drop(&mut self) {
             let prev = self.prev.take().unwrap_or(None);
-            let lent = ACTIVE.with(|a| std::mem::replace(&mut *a.borrow_mut(), prev));
+            let lent = ACTIVE.with(|a| a.replace(prev));
             if let Some(mut boxed) = lent {
                 std::mem::swap(self.rt, &mut *boxed);
                 SPARE.with(|s| s.borrow_mut().push(boxed));
@@ -59,11 +59,11 @@ pub fn with_rt<R>(f: impl FnOnce(&mut Interp) -> R) -> Option<R> {
     impl Drop for PutBack {
         fn drop(&mut self) {
             if let Some(rt) = self.0.take() {
-                ACTIVE.with(|a| *a.borrow_mut() = Some(rt));
+                ACTIVE.with(|a| a.set(Some(rt)));
             }
         }
     }
-    let rt = ACTIVE.with(|a| a.borrow_mut().take())?;
+    let rt = ACTIVE.with(Cell::take)?;
     // The loop goes back into the slot when `guard` drops, also on panic.
     let mut guard = PutBack(Some(rt));
     let rt = guard.0.as_deref_mut()?;
@@ -72,5 +72,10 @@ pub fn with_rt<R>(f: impl FnOnce(&mut Interp) -> R) -> Option<R> {
 
 /// Whether a run loop is lent right now.
 pub fn is_lent() -> bool {
-    ACTIVE.with(|a| a.borrow().is_some())
+    ACTIVE.with(|a| {
+        let rt = a.take();
+        let lent = rt.is_some();
+        a.set(rt);
+        lent
+    })
 }

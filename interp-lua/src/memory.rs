@@ -5,11 +5,9 @@
 
 use std::rc::Rc;
 
-use mlua::Lua;
 use polyeval_core::{Interp, ScriptError, Value};
 
-use crate::convert::{error_to_lua, from_lua};
-use crate::lend::with_rt;
+use crate::convert::from_lua;
 use crate::runtime::Shared;
 
 /// The bytes that the Rust copies of the strings among `values` take.
@@ -38,30 +36,4 @@ pub(crate) fn from_lua_fitted(
         rt.reserve_memory(string_bytes([&v]))?;
     }
     Ok(from_lua(shared, v))
-}
-
-/// For `send`: when the Rust copies of the strings among `target` and
-/// `args` would pass the memory limit, the `ERR, error, level` answer that
-/// raises the out-of-memory error in Lua.
-pub(crate) fn refuse_copies(
-    lua: &Lua,
-    shared: &Shared,
-    target: &mlua::Value,
-    args: &[mlua::Value],
-) -> mlua::Result<Option<(mlua::Value, mlua::Value, mlua::Value)>> {
-    if !polyeval_core::memory::active() {
-        return Ok(None);
-    }
-    let bytes = string_bytes(std::iter::once(target).chain(args));
-    let fits = with_rt(|rt| rt.reserve_memory(bytes))
-        .unwrap_or_else(|| polyeval_core::memory::check(bytes).map_err(ScriptError::from));
-    let Err(e) = fits else {
-        return Ok(None);
-    };
-    let (ev, level) = error_to_lua(lua, shared, &e)?;
-    Ok(Some((
-        mlua::Value::LightUserData(shared.err),
-        ev,
-        mlua::Value::Integer(level),
-    )))
 }

@@ -1,14 +1,14 @@
 -- polyeval's Lua-side runtime, loaded once per Lua state as chunk "=polyeval".
 --
 -- It receives a table of Rust helpers and private markers and returns the
--- pieces the Rust side drives: the factory of SMOP method wrappers and the
--- replacement coroutine library. (Pooled driver threads run Lua's own
--- `xpcall` as their body: `xpcall(f, handler, ...)`.)
+-- pieces the Rust side drives: the replacement coroutine library, the
+-- output, text-only loaders and interrupt helpers. (A pooled driver thread
+-- runs the called function itself, resumed with raw lua_resume: see
+-- ffi/resume.rs.)
 --
 -- Protocol between a pooled thread and the Rust driver (a thread yields
 -- these to the run loop's Lua continuation):
---   (finished) ok, ...  the function returned (ok = false: it raised; the
---                   error value follows)
+--   (returned)      the function's results; (failed) the error value
 --   PENDING         a call went to another continuation; resume me with
 --                   its result, or with ERR, err to raise err here
 --   (nothing)       the count hook preempted me; resume me with nothing
@@ -18,10 +18,11 @@
 -- travels back down the same way. A user `coroutine.yield` carries the
 -- private marker Y so it cannot be mistaken for either.
 local R = ...
-local PENDING, ERR, Y = R.PENDING, R.ERR, R.Y
+local PENDING, Y = R.PENDING, R.Y
 local MAIN = R.main
--- Rust functions, set by `init` once the Rust side exists.
-local send, nested, argmsg, hookco
+-- Rust functions, set by `init` once the Rust side exists. (Sends to SMOP
+-- objects are C functions of ffi/send.rs: they yield PENDING themselves.)
+local nested, argmsg, hookco
 
 -- Raises Lua's own "bad argument" error for the function two levels up.
 local function check(ok, n, expected, fname, ...)
@@ -42,49 +43,6 @@ local error, select, type, setmetatable = error, select, type, setmetatable
 local USER = setmetatable({}, { __mode = "k" })
 -- Coroutines suspended because something deeper waits for the run loop.
 local WAITING = setmetatable({}, { __mode = "k" })
-
-local function resumed(r, ...)
-  if r == ERR then
-    error((...), 0)
-  end
-  return r, ...
-end
-
--- Waits for the result of a call that went pending: by yielding to the
--- driver where Lua can yield, by a nested run loop where it cannot (a
--- table.sort comparator, a gsub callback, a metamethod called from C).
-local function await()
-  if nisyieldable() then
-    return resumed(nyield(PENDING))
-  end
-  return resumed(nested())
-end
-
-local function special(e, level)
-  if e == PENDING then
-    return await()
-  end
-  error(e, level)
-end
-
--- A Lua function that sends message `id` to its first argument.
-local function method(id)
-  return function(self, ...)
-    local r, e, l = send(self, id, ...)
-    if r == ERR then
-      return special(e, l)
-    end
-    return r
-  end
-end
-
--- A Lua function that sends message `id` to `obj`.
-local function bound(obj, id)
-  local m = method(id)
-  return function(...)
-    return m(obj, ...)
-  end
-end
 
 local function unwait(c, ...)
   WAITING[c] = nil
@@ -450,10 +408,14 @@ return {
   interrupts = interrupts,
   output = output,
   textonly = textonly,
-  init = function(s, n, a, h)
-    send, nested, argmsg, hookco = s, n, a, h
+  -- The Lua face of a host function (`smop.load` and friends): errors
+  -- without a position of their own get the caller's, or none when the
+  -- call is a tail call, as when these were Lua functions.
+  bound = function(f)
+    return function(...) return f(...) end
   end,
-  method = method,
-  bound = bound,
+  init = function(n, a, h)
+    nested, argmsg, hookco = n, a, h
+  end,
   coroutine = lib,
 }

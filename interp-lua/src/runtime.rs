@@ -1,9 +1,10 @@
 //! The Lua state of one run loop: its configuration (standard libraries,
 //! memory limit, count hook), the Lua-side runtime (`runtime.lua`), the
-//! pool of driver threads, and the Rust functions Lua calls (message sends,
-//! nested waits, the error handler, `print`).
+//! pool of driver threads, and the Rust functions Lua calls (nested waits,
+//! argument messages, `io.flush`, `os.exit`; message sends are C functions
+//! of `ffi::send`).
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::ffi::c_void;
 use std::io::Write;
@@ -14,7 +15,7 @@ use mlua::{
     chunk::ChunkMode, Function, HookTriggers, LightUserData, Lua, MultiValue, Table, Thread,
     VmState,
 };
-use polyeval_core::{Capture, ContKey, FrameInfo, Ident, Interp, Reply, ScriptError, Value};
+use polyeval_core::{Capture, FrameInfo, Ident, Interp, Reply, ScriptError, Value};
 
 use crate::convert::{self, LuaObject};
 use crate::lend::{lend, with_rt};
@@ -114,7 +115,7 @@ impl Default for LuaConfig {
 /// addresses, passed to Lua as light userdata, that no Lua value equals.
 static MARKERS: [u8; 4] = [0; 4];
 
-fn marker(i: usize) -> LightUserData {
+pub(crate) fn marker(i: usize) -> LightUserData {
     LightUserData(std::ptr::from_ref(&MARKERS[i]).cast_mut().cast::<c_void>())
 }
 
@@ -156,32 +157,18 @@ pub(crate) struct Shared {
     pub lua: mlua::WeakLua,
     pub pending: LightUserData,
     pub err: LightUserData,
-    /// The body of every driver thread: Lua's own `xpcall` (a C
-    /// function, so no Lua frame of polyeval's sits under the user's code
-    /// and the thread's stack stays as small as Lua allows).
-    pub trampoline: Function,
-    /// The message handler passed to `xpcall` (see `make_handler`); set
-    /// once, right after `Shared` exists.
-    pub handler: std::cell::OnceCell<Function>,
-    pub pool: RefCell<Vec<Thread>>,
-    /// SMOP method wrappers by identifier index (`runtime.lua`'s `method`).
-    pub methods: Table,
-    pub make_method: Function,
-    pub make_bound: Function,
-    /// Proxies of SMOP objects, by object address (weak values).
-    pub proxies: Table,
+    pub pool: RefCell<Vec<crate::ffi::resume::Driver>>,
+    /// The raw send layer's tables (`ffi::send`); set once,
+    /// right after `Shared` exists.
+    pub sends: std::cell::OnceCell<crate::ffi::SendLayer>,
     /// Objects standing for Lua values on the SMOP side, by Lua address.
     pub objects: RefCell<HashMap<usize, Weak<LuaObject>, AddrHash>>,
-    /// The continuation that waits for the last call that went pending.
-    pub waiter: Cell<Option<ContKey>>,
     /// How running Lua gives the run loop its turn (see [`HookMode`]).
     pub hooks: HookMode,
     /// Armed mode's state, shared with the loop's waker.
     pub arm: Arc<crate::ffi::ArmState>,
     /// The loop's interrupt handle (its flag is read before each resume).
     pub irq: polyeval_core::InterruptHandle,
-    /// Frames recorded by the error handler at the last Lua error.
-    pub error_frames: RefCell<Vec<FrameInfo>>,
     /// Run-loop errors recently raised into Lua, with their Lua values:
     /// when such a value comes back out of a driver thread uncaught, the
     /// original error (with its backtrace across interpreters) goes on.
@@ -194,6 +181,13 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
+    /// The raw send layer.
+    pub fn send_layer(&self) -> mlua::Result<&crate::ffi::SendLayer> {
+        self.sends
+            .get()
+            .ok_or_else(|| mlua::Error::runtime("polyeval: the Lua state is not set up"))
+    }
+
     /// Remembers that `err` was raised into Lua as `v`.
     pub fn note_reraised(&self, v: &mlua::Value, err: &ScriptError) {
         let mut r = self.reraised.borrow_mut();
@@ -229,32 +223,45 @@ impl Shared {
             .ok_or_else(|| ScriptError::runtime("the Lua state is gone"))
     }
 
-    /// The `xpcall` message handler, as the second value a driver thread
-    /// is resumed with.
-    pub fn handler_value(&self) -> mlua::Value {
-        self.handler
-            .get()
-            .map_or(mlua::Value::Nil, |f| mlua::Value::Function(f.clone()))
-    }
-
     /// A driver thread from the pool, or a new one.
-    pub fn take_thread(&self, lua: &Lua) -> mlua::Result<Thread> {
+    pub fn take_thread(&self, lua: &Lua) -> mlua::Result<crate::ffi::resume::Driver> {
         if let Some(t) = self.pool.borrow_mut().pop() {
             return Ok(t);
         }
-        let t = lua.create_thread(self.trampoline.clone())?;
-        crate::ffi::forget_user_hook(&t);
+        let t = crate::ffi::resume::new_thread(lua, &self.getinfo)?;
+        crate::ffi::forget_user_hook(t.thread());
         Ok(t)
     }
 
-    /// Returns a driver thread that finished its function to the pool,
-    /// reset to run the trampoline again.
-    pub fn give_thread(&self, t: Thread) {
-        crate::ffi::forget_user_hook(&t);
+    /// Returns a driver thread whose function returned (or that was
+    /// closed after failing) to the pool, as it is: empty, ready for the
+    /// next function.
+    pub fn give_thread(&self, t: crate::ffi::resume::Driver) {
+        crate::ffi::forget_user_hook(t.thread());
         let mut pool = self.pool.borrow_mut();
-        if pool.len() < 256 && t.reset(self.trampoline.clone()).is_ok() {
+        if pool.len() < 256 {
             pool.push(t);
         }
+    }
+
+    /// Where failed driver thread `t` failed, innermost first, read from
+    /// its own stack.
+    pub fn dead_frames(&self, t: &crate::ffi::resume::Driver) -> Vec<FrameInfo> {
+        let max = polyeval_core::Backtrace::KEEP;
+        let mut out = Vec::new();
+        for d in crate::ffi::resume::dead_frames(t, 200, |_| true) {
+            if out.len() >= max {
+                break;
+            }
+            out.extend(self.frame(
+                &d.what,
+                &d.short_src,
+                d.line,
+                d.name.as_deref(),
+                d.line_defined,
+            ));
+        }
+        out
     }
 
     /// A backtrace frame for a Lua stack level, named as Lua's tracebacks
@@ -493,10 +500,15 @@ impl LuaRuntime {
     /// A script error when Lua is out of memory.
     pub fn host_function(&self, obj: &Value) -> Result<Function, ScriptError> {
         let ud = self.to_lua(obj)?;
-        self.shared
-            .make_bound
-            .call::<Function>((ud, Ident::CALL.index()))
-            .map_err(|e| lua_error(&e))
+        let wrap = || -> mlua::Result<Function> {
+            let raw =
+                self.shared
+                    .send_layer()?
+                    .bound(&self.lua, ud, i64::from(Ident::CALL.index()))?;
+            let runtime: Table = self.lua.named_registry_value(RUNTIME_KEY)?;
+            runtime.get::<Function>("bound")?.call(raw)
+        };
+        wrap().map_err(|e| lua_error(&e))
     }
 
     /// Reads a global variable.
@@ -610,27 +622,16 @@ fn setup(
         .set_name("=polyeval")
         .call(helpers.clone())?;
     lua.set_named_registry_value(RUNTIME_KEY, runtime.clone())?;
-    let proxies = lua.create_table()?;
-    let weak_values = lua.create_table()?;
-    weak_values.set("__mode", "v")?;
-    proxies.set_metatable(Some(weak_values))?;
     let shared = Rc::new(Shared {
         lua: lua.weak(),
         pending: marker(1),
         err: marker(2),
-        trampoline: globals.get("xpcall")?,
-        handler: std::cell::OnceCell::new(),
         pool: RefCell::new(Vec::new()),
-        methods: lua.create_table()?,
-        make_method: runtime.get("method")?,
-        make_bound: runtime.get("bound")?,
-        proxies,
+        sends: std::cell::OnceCell::new(),
         objects: RefCell::new(HashMap::default()),
-        waiter: Cell::new(None),
         hooks,
         arm: crate::ffi::ArmState::new(),
         irq,
-        error_frames: RefCell::new(Vec::new()),
         getinfo: lua
             .globals()
             .get::<Table>("debug")?
@@ -638,7 +639,17 @@ fn setup(
         reraised: RefCell::new(Vec::new()),
         files: RefCell::new(HashMap::new()),
     });
-    let _ = shared.handler.set(make_handler(lua, &shared)?);
+    lua.set_app_data(Rc::downgrade(&shared));
+    let proxies = lua.create_table()?;
+    let weak_values = lua.create_table()?;
+    weak_values.set("__mode", "v")?;
+    proxies.set_metatable(Some(weak_values))?;
+    let layer = crate::ffi::SendLayer {
+        mt: lua.create_table()?,
+        proxies,
+    };
+    layer.register(lua)?;
+    let _ = shared.sends.set(layer);
     let init: Function = runtime.get("init")?;
     let quantum = config.quantum;
     let hook_coroutine = lua.create_function(move |_, co: Thread| {
@@ -649,7 +660,6 @@ fn setup(
         Ok(co)
     })?;
     init.call::<()>((
-        make_send(lua, &shared)?,
         make_nested(lua, &shared)?,
         make_argmsg(lua)?,
         hook_coroutine,
@@ -743,74 +753,14 @@ fn install_text_only(lua: &Lua, runtime: &Table) -> mlua::Result<()> {
     Ok(())
 }
 
-/// `send(obj, id, ...)`: sends message `id` (an identifier index) to a SMOP
-/// object or Lua value. Answers the result; or `ERR, PENDING` when the call
-/// went to another continuation; or `ERR, error, level` when it failed.
-fn make_send(lua: &Lua, shared: &Rc<Shared>) -> mlua::Result<Function> {
-    let sh = shared.clone();
-    let tostring_id = convert::tostring_ident();
-    lua.create_function(
-        move |lua, (target, id, args): (mlua::Value, i64, mlua::Variadic<mlua::Value>)| {
-            let Some(method) = u32::try_from(id).ok().and_then(Ident::from_index) else {
-                return Err(mlua::Error::runtime("polyeval: bad message identifier"));
-            };
-            if let Some(refused) = crate::memory::refuse_copies(lua, &sh, &target, &args)? {
-                return Ok(refused);
-            }
-            let invocant = convert::from_lua(&sh, target);
-            let argv: polyeval_core::Args = args
-                .into_iter()
-                .map(|v| convert::from_lua(&sh, v))
-                .collect();
-            let reply = with_rt(|rt| {
-                let r = if method == tostring_id {
-                    tostring_of(rt, &invocant, &argv)
-                } else {
-                    guarded_send(rt, method, Capture::new(&invocant, &argv))
-                };
-                if let Ok(Reply::Pending) = r {
-                    let waiter = rt.continuation().and_then(|k| rt.back(k).ok().flatten());
-                    sh.waiter.set(waiter);
-                }
-                r
-            });
-            let err = mlua::Value::LightUserData(sh.err);
-            Ok(match reply {
-                Some(Ok(Reply::Value(v))) => (
-                    convert::to_lua(lua, &sh, &v)?,
-                    mlua::Value::Nil,
-                    mlua::Value::Nil,
-                ),
-                Some(Ok(Reply::Pending)) => {
-                    // A call went pending and its `PENDING` yield has not
-                    // reached the driver yet: no preemption may come in
-                    // between, or the result would go to the preempted
-                    // point instead.
-                    crate::ffi::set_in_flight(true);
-                    (
-                        err,
-                        mlua::Value::LightUserData(sh.pending),
-                        mlua::Value::Nil,
-                    )
-                }
-                Some(Err(e)) => {
-                    let (ev, level) = convert::error_to_lua(lua, &sh, &e)?;
-                    (err, ev, mlua::Value::Integer(level))
-                }
-                None => (
-                    err,
-                    mlua::Value::String(no_loop(lua)?),
-                    mlua::Value::Integer(2),
-                ),
-            })
-        },
-    )
-}
-
 /// `rt.send`, with a panic in a native method turned into a script error
 /// here, before it could reach mlua (which would carry it through Lua and
 /// resume it on the Rust side).
-fn guarded_send(rt: &mut Interp, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
+pub(crate) fn guarded_send(
+    rt: &mut Interp,
+    method: Ident,
+    cap: Capture<'_>,
+) -> Result<Reply, ScriptError> {
     match polyeval_core::panics::catch(|| rt.send(method, cap)) {
         Ok(r) => r,
         Err(p) => Err(ScriptError::from_panic(&*p)),
@@ -819,7 +769,11 @@ fn guarded_send(rt: &mut Interp, method: Ident, cap: Capture<'_>) -> Result<Repl
 
 /// `tostring(obj)`: `Str`, or `TypeName: 0x...` for objects that do not
 /// answer `Str` (Lua prints any userdata).
-fn tostring_of(rt: &mut Interp, invocant: &Value, argv: &[Value]) -> Result<Reply, ScriptError> {
+pub(crate) fn tostring_of(
+    rt: &mut Interp,
+    invocant: &Value,
+    argv: &[Value],
+) -> Result<Reply, ScriptError> {
     match guarded_send(rt, Ident::STR, Capture::new(invocant, argv)) {
         Err(e) if e.kind == polyeval_core::ErrorKind::UnknownMethod => {
             let addr = invocant
@@ -847,7 +801,7 @@ fn make_nested(lua: &Lua, shared: &Rc<Shared>) -> mlua::Result<Function> {
     let sh = shared.clone();
     lua.create_function(move |lua, ()| {
         crate::ffi::set_in_flight(false);
-        let Some(waiter) = sh.waiter.take() else {
+        let Some(waiter) = crate::ffi::take_waiter() else {
             return Err(mlua::Error::runtime(
                 "polyeval: nothing to wait for in a nested run loop",
             ));
@@ -857,26 +811,13 @@ fn make_nested(lua: &Lua, shared: &Rc<Shared>) -> mlua::Result<Function> {
         match r {
             Some(Ok(v)) => out.push_back(convert::to_lua(lua, &sh, &v)?),
             Some(Err(mut e)) => {
-                if e.message.starts_with("nested run loop depth limit") {
-                    e.message = format!(
-                        "cannot wait for a call into another interpreter from a place where \
-                         Lua cannot yield (a table.sort comparator, a string.gsub callback, a \
-                         metamethod or finalizer called from C): {}",
-                        e.message
-                    );
-                }
-                if e.origin().is_none() {
-                    // No position of its own: the Lua caller's, as Lua's
-                    // own errors have.
+                explain_nested(&mut e, || {
                     let mut here = Vec::new();
                     sh.record_frames(lua, 1, 1, &mut here);
-                    if let Some(fr) = here.first() {
-                        e.message = format!("{}:{}: {}", fr.file, fr.line, e.message);
-                    }
-                }
-                if e.payload.as_bytes().is_some() {
-                    e.payload = Value::str(&e.message);
-                }
+                    here.first()
+                        .map(|fr| format!("{}:{}: ", fr.file, fr.line))
+                        .unwrap_or_default()
+                });
                 let (ev, _) = convert::error_to_lua(lua, &sh, &e)?;
                 sh.note_reraised(&ev, &e);
                 out.push_back(mlua::Value::LightUserData(sh.err));
@@ -891,16 +832,24 @@ fn make_nested(lua: &Lua, shared: &Rc<Shared>) -> mlua::Result<Function> {
     })
 }
 
-/// The message handler of every driver thread's `xpcall`: records where
-/// the error happened, and leaves the error value as it is.
-fn make_handler(lua: &Lua, shared: &Rc<Shared>) -> mlua::Result<Function> {
-    let sh = shared.clone();
-    lua.create_function(move |lua, e: mlua::Value| {
-        let mut frames = sh.error_frames.borrow_mut();
-        frames.clear();
-        sh.record_frames(lua, 1, polyeval_core::Backtrace::KEEP, &mut frames);
-        Ok(e)
-    })
+/// Makes a nested wait's error say why it failed where Lua cannot yield,
+/// and gives it the Lua caller's position (`here`, as `file:line: `) when
+/// it has none of its own, as Lua's own errors have.
+pub(crate) fn explain_nested(e: &mut ScriptError, here: impl FnOnce() -> String) {
+    if e.message.starts_with("nested run loop depth limit") {
+        e.message = format!(
+            "cannot wait for a call into another interpreter from a place where \
+             Lua cannot yield (a table.sort comparator, a string.gsub callback, a \
+             metamethod or finalizer called from C): {}",
+            e.message
+        );
+    }
+    if e.origin().is_none() {
+        e.message = format!("{}{}", here(), e.message);
+    }
+    if e.payload.as_bytes().is_some() {
+        e.payload = Value::str(&e.message);
+    }
 }
 
 /// `argmsg(n, expected, fname, [arg])`: Lua's "bad argument" message for

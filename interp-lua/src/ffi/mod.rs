@@ -24,7 +24,12 @@ use std::sync::Arc;
 use mlua::ffi::{self, lua_Debug, lua_State};
 use mlua::{Lua, LuaOptions, StdLib};
 
+pub(crate) mod resume;
+mod send;
 mod userhook;
+mod values;
+
+pub(crate) use send::{proxy_object, proxy_value, take_waiter, SendLayer, TOSTRING_ID};
 
 /// A Lua state with the safe standard libraries plus `debug`.
 pub(crate) fn new_lua_with_debug() -> Lua {
@@ -312,8 +317,12 @@ pub(crate) struct Entered {
 /// at once if an interrupt already waits (`pending`, or the handle's flag
 /// read after the thread is published, so that a raise racing with this
 /// call is seen either here or by the signal handler).
-pub(crate) fn enter(t: &mlua::Thread, arm_state: &ArmState, pending: impl Fn() -> bool) -> Entered {
-    let me = t.to_pointer().cast_mut().cast::<lua_State>();
+pub(crate) fn enter(
+    t: &resume::Driver,
+    arm_state: &ArmState,
+    pending: impl Fn() -> bool,
+) -> Entered {
+    let me = t.state();
     arm_state.signalled.store(false, Ordering::SeqCst);
     let prev = CURRENT.with(|c| c.replace(me));
     compiler_fence(Ordering::SeqCst);

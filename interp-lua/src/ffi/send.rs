@@ -1,0 +1,773 @@
+//! Sends from Lua to run-loop objects as raw C functions, and the proxies
+//! of run-loop objects as raw userdata.
+//!
+//! A proxy is a full userdata holding an `Option<ObjRef>` (`None` once
+//! finalized), with one metatable per Lua state. A proxy is told from
+//! other userdata by its block being in the set of live proxies (`LIVE`),
+//! and in its own metamethods by its metatable's identity.
+//! Every method is a C closure ([`method_c`], or [`bound_c`] for a fixed
+//! invocant) whose upvalues are the message identifier, the proxy
+//! metatable and the proxy cache. The values only mlua can hold (tables,
+//! functions, threads, foreign userdata, Lua-valued errors) go through
+//! mlua's own stack (`ffi::values`), never through an mlua callback.
+//!
+//! Every C function here is split in two. The body is plain Rust under a
+//! panic guard: it converts, sends, and pushes the results, calling Lua
+//! only where Lua cannot raise or under `lua_pcall` (allocating pushes);
+//! it returns an [`Outcome`], plain data, with every Rust value dropped.
+//! The `extern "C-unwind"` shell then returns, raises (`lua_error`) or
+//! yields (`lua_yieldk`), holding no Rust value.
+//! Only raw ffi is used on the `lua_State` Lua passes: mlua's idea of the
+//! running thread is stale inside a C function.
+
+use std::cell::Cell;
+use std::ffi::{c_int, c_void, CStr};
+use std::rc::{Rc, Weak};
+
+use mlua::ffi::{self, lua_KContext, lua_State};
+use mlua::Lua;
+use polyeval_core::{Args, Capture, ContKey, Ident, ObjRef, Reply, ScriptError, Value};
+
+use super::set_in_flight;
+use crate::lend::with_rt;
+use crate::runtime::Shared;
+
+/// What a proxy userdata holds.
+type Payload = Option<ObjRef>;
+
+/// Registry keys (their addresses) of the proxy metatable and the proxy
+/// cache (weak values, keyed by the object's address).
+static MT_KEY: u8 = 0;
+static PROXIES_KEY: u8 = 1;
+
+fn key_of(p: &'static u8) -> *const c_void {
+    std::ptr::from_ref(p).cast::<c_void>()
+}
+
+/// Upvalues of the send closures.
+const UP_ID: c_int = 1;
+const UP_MT: c_int = 2;
+const UP_PROXIES: c_int = 3;
+/// [`bound_c`]'s invocant.
+const UP_SELF: c_int = 4;
+
+/// The identifier value that stands for `tostring` (`__tostring`): `Str`,
+/// with a fallback for objects that do not answer it.
+pub(crate) const TOSTRING_ID: i64 = -1;
+
+thread_local! {
+    /// The continuation waiting for the last send that went pending.
+    static WAITER: Cell<Option<ContKey>> = const { Cell::new(None) };
+    /// The payload addresses of the live proxies of this OS thread's Lua
+    /// states (addresses of live objects are unique), so that telling a
+    /// proxy from other userdata takes no call into Lua.
+    static LIVE: std::cell::RefCell<std::collections::HashSet<usize, crate::runtime::AddrHash>> =
+        std::cell::RefCell::new(std::collections::HashSet::default());
+}
+
+fn live(p: *const Payload) -> bool {
+    LIVE.with(|s| s.borrow().contains(&(p as usize)))
+}
+
+/// The continuation waiting for the last pending send (taken).
+pub(crate) fn take_waiter() -> Option<ContKey> {
+    WAITER.with(Cell::take)
+}
+
+/// The mlua handles the layer is built from, kept by `Shared`.
+pub(crate) struct SendLayer {
+    pub mt: mlua::Table,
+    pub proxies: mlua::Table,
+}
+
+impl SendLayer {
+    /// Registers the metatable and the cache where the raw code finds
+    /// them outside the send closures.
+    pub(crate) fn register(&self, lua: &Lua) -> mlua::Result<()> {
+        // SAFETY: `exec_raw` runs the closure protected, with the two
+        // tables on the stack; each `lua_rawsetp` pops one.
+        unsafe {
+            lua.exec_raw::<()>((self.mt.clone(), self.proxies.clone()), |l| {
+                ffi::lua_rawsetp(l, ffi::LUA_REGISTRYINDEX, key_of(&PROXIES_KEY));
+                ffi::lua_rawsetp(l, ffi::LUA_REGISTRYINDEX, key_of(&MT_KEY));
+            })
+        }
+    }
+
+    /// A method: a C function sending message `id` (an identifier index,
+    /// or [`TOSTRING_ID`]) to its first argument.
+    pub(crate) fn method(&self, lua: &Lua, id: i64) -> mlua::Result<mlua::Function> {
+        let up = (id, self.mt.clone(), self.proxies.clone());
+        // SAFETY: the three upvalues are on the stack; `lua_pushcclosure`
+        // pops them and pushes the closure, the one result.
+        unsafe { lua.exec_raw(up, |l| ffi::lua_pushcclosure(l, method_c, 3)) }
+    }
+
+    /// A C function sending message `id` to `target` with its arguments.
+    pub(crate) fn bound(
+        &self,
+        lua: &Lua,
+        target: mlua::Value,
+        id: i64,
+    ) -> mlua::Result<mlua::Function> {
+        let up = (id, self.mt.clone(), self.proxies.clone(), target);
+        // SAFETY: as in `method`, with four upvalues.
+        unsafe { lua.exec_raw(up, |l| ffi::lua_pushcclosure(l, bound_c, 4)) }
+    }
+
+    /// `__eq` and `__gc` of proxies (their upvalue: the metatable).
+    pub(crate) fn meta_functions(
+        &self,
+        lua: &Lua,
+    ) -> mlua::Result<(mlua::Function, mlua::Function)> {
+        // SAFETY: the metatable is on the stack; `lua_pushcclosure` pops it
+        // as the upvalue and pushes the closure.
+        unsafe {
+            Ok((
+                lua.exec_raw(self.mt.clone(), |l| ffi::lua_pushcclosure(l, eq_c, 1))?,
+                lua.exec_raw(self.mt.clone(), |l| ffi::lua_pushcclosure(l, gc_c, 1))?,
+            ))
+        }
+    }
+}
+
+/// The payload of the proxy at `idx` (an absolute or pseudo index), or
+/// null if that value is no proxy. `mt` is where the proxy metatable is.
+///
+/// # Safety
+///
+/// `l` is a live thread with one free stack slot; `idx` and `mt` are
+/// valid indices that stay valid after a push.
+unsafe fn proxy_at(l: *mut lua_State, idx: c_int, mt: c_int) -> *mut Payload {
+    // SAFETY: as the caller guarantees; none of these calls raises.
+    unsafe {
+        if ffi::lua_type(l, idx) != ffi::LUA_TUSERDATA || ffi::lua_getmetatable(l, idx) == 0 {
+            return std::ptr::null_mut();
+        }
+        let same = ffi::lua_rawequal(l, -1, mt) != 0;
+        ffi::lua_pop(l, 1);
+        if same {
+            ffi::lua_touserdata(l, idx).cast::<Payload>()
+        } else {
+            std::ptr::null_mut()
+        }
+    }
+}
+
+/// The run-loop object proxy `ud` stands for, if it is a live proxy.
+pub(crate) fn proxy_object(ud: &mlua::AnyUserData) -> Option<ObjRef> {
+    let p = ud.to_pointer().cast::<Payload>();
+    if !live(p) {
+        return None;
+    }
+    // SAFETY: `p` is the block of a live proxy (listed from its making
+    // to its `__gc`), kept alive by `ud`; the payload is only read.
+    unsafe { (*p).clone() }
+}
+
+/// The proxy of `o` in `lua`: the cached one while it lives, or a new one.
+pub(crate) fn proxy_value(lua: &Lua, o: &ObjRef) -> mlua::Result<mlua::Value> {
+    let op = std::ptr::from_ref(o);
+    // SAFETY: `exec_raw` runs the closure protected (a raise in the
+    // allocation unwinds to it; the closure then holds no Rust value:
+    // `op` borrows the caller's `o`). It pushes the metatable and the
+    // cache and leaves the proxy alone on the stack.
+    unsafe {
+        lua.exec_raw::<mlua::Value>((), |l| {
+            ffi::luaL_checkstack(l, 6, std::ptr::null());
+            ffi::lua_rawgetp(l, ffi::LUA_REGISTRYINDEX, key_of(&MT_KEY));
+            let mt = ffi::lua_gettop(l);
+            ffi::lua_rawgetp(l, ffi::LUA_REGISTRYINDEX, key_of(&PROXIES_KEY));
+            let proxies = mt + 1;
+            if !cached_proxy(l, &*op, proxies) {
+                make_proxy(l, &*op, mt, proxies);
+            }
+            ffi::lua_replace(l, mt);
+            ffi::lua_settop(l, mt);
+        })
+    }
+}
+
+/// Pushes the cached live proxy of `o` and answers true, or pushes
+/// nothing and answers false.
+///
+/// # Safety
+///
+/// `l` has two free slots; `proxies` is the cache's absolute index.
+unsafe fn cached_proxy(l: *mut lua_State, o: &ObjRef, proxies: c_int) -> bool {
+    let key = Rc::as_ptr(o).cast::<c_void>();
+    // SAFETY: a raw get neither raises nor allocates; a userdata in the
+    // cache is a proxy (only `make_proxy` stores there).
+    unsafe {
+        if ffi::lua_rawgetp(l, proxies, key) == ffi::LUA_TUSERDATA
+            && (*ffi::lua_touserdata(l, -1).cast::<Payload>()).is_some()
+        {
+            return true;
+        }
+        ffi::lua_pop(l, 1);
+        false
+    }
+}
+
+/// Pushes a new proxy of `o` and caches it. Raises on out of memory.
+///
+/// # Safety
+///
+/// Raises: the caller is protected and holds no Rust value with a
+/// destructor. `mt` and `proxies` are absolute indices.
+unsafe fn make_proxy(l: *mut lua_State, o: &ObjRef, mt: c_int, proxies: c_int) {
+    // SAFETY: the userdata's block is fresh, aligned for any Lua value
+    // (so for the payload) and of the payload's size; it owns its clone
+    // from here on, and the metatable's `__gc` drops it. A raise in the
+    // cache's store leaves an uncached proxy, collected as any.
+    unsafe {
+        let ud = ffi::lua_newuserdatauv(l, std::mem::size_of::<Payload>(), 0).cast::<Payload>();
+        ud.write(Some(o.clone()));
+        LIVE.with(|s| s.borrow_mut().insert(ud as usize));
+        ffi::lua_pushvalue(l, mt);
+        ffi::lua_setmetatable(l, -2);
+        ffi::lua_pushvalue(l, -1);
+        ffi::lua_rawsetp(l, proxies, Rc::as_ptr(o).cast::<c_void>());
+    }
+}
+
+/// `make_proxy` under `lua_pcall`: arguments the object (light userdata
+/// pointing to an `ObjRef`), the metatable and the cache.
+unsafe extern "C-unwind" fn make_proxy_c(l: *mut lua_State) -> c_int {
+    // SAFETY: called only by `push_proxy`, with those arguments; the
+    // pointer borrows a value the caller keeps alive meanwhile.
+    unsafe {
+        let o = &*ffi::lua_touserdata(l, 1).cast::<ObjRef>();
+        make_proxy(l, o, 2, 3);
+        1
+    }
+}
+
+/// `lua_pushlstring` under `lua_pcall`: arguments a light userdata (the
+/// bytes) and their length.
+unsafe extern "C-unwind" fn push_bytes_c(l: *mut lua_State) -> c_int {
+    // SAFETY: called only by `push_bytes`, whose slice outlives the call.
+    unsafe {
+        let p = ffi::lua_touserdata(l, 1).cast::<std::ffi::c_char>();
+        let n = usize::try_from(ffi::lua_tointegerx(l, 2, std::ptr::null_mut())).unwrap_or(0);
+        ffi::lua_pushlstring(l, p, n);
+        1
+    }
+}
+
+/// Pushes `b` as a Lua string. False: out of memory, and the error value
+/// is pushed instead.
+///
+/// # Safety
+///
+/// `l` is the running thread with four free slots.
+unsafe fn push_bytes(l: *mut lua_State, b: &[u8]) -> bool {
+    // SAFETY: light C functions, light userdata and integers push without
+    // allocating; `lua_pcall` contains any raise.
+    unsafe {
+        ffi::lua_pushcfunction(l, push_bytes_c);
+        ffi::lua_pushlightuserdata(l, b.as_ptr().cast_mut().cast::<c_void>());
+        ffi::lua_pushinteger(l, i64::try_from(b.len()).unwrap_or(i64::MAX));
+        ffi::lua_pcall(l, 2, 1, 0) == ffi::LUA_OK
+    }
+}
+
+/// Pushes the proxy of `o` (see `push_bytes` for the answer).
+///
+/// # Safety
+///
+/// As `push_bytes`; `l` runs one of the send closures (its upvalues).
+unsafe fn push_proxy(l: *mut lua_State, o: &ObjRef) -> bool {
+    let proxies = ffi::lua_upvalueindex(UP_PROXIES);
+    // SAFETY: as the caller guarantees; `o` outlives the protected call.
+    unsafe {
+        if cached_proxy(l, o, proxies) {
+            return true;
+        }
+        ffi::lua_pushcfunction(l, make_proxy_c);
+        ffi::lua_pushlightuserdata(l, std::ptr::from_ref(o).cast_mut().cast::<c_void>());
+        ffi::lua_pushvalue(l, ffi::lua_upvalueindex(UP_MT));
+        ffi::lua_pushvalue(l, proxies);
+        ffi::lua_pcall(l, 3, 1, 0) == ffi::LUA_OK
+    }
+}
+
+/// How a C function's shell ends.
+enum Outcome {
+    /// Return this many results (on the stack).
+    Return(c_int),
+    /// Raise the value on top of the stack.
+    Raise,
+    /// Raise a static message.
+    RaiseStatic(&'static CStr),
+    /// Raise a static message with the caller's position.
+    RaiseWhere(&'static CStr),
+    /// Yield `PENDING`.
+    Yield,
+}
+
+const NO_LOOP: &CStr = c"polyeval: no run loop is running Lua code here";
+const OUT_OF_MEMORY: &CStr = c"not enough memory";
+
+/// Ends a C function as `out` says.
+///
+/// # Safety
+///
+/// `l` is the running thread; the caller holds no Rust value with a
+/// destructor (this may longjmp).
+unsafe fn conclude(l: *mut lua_State, out: Outcome) -> c_int {
+    // SAFETY: as the caller guarantees; the messages are static.
+    unsafe {
+        match out {
+            Outcome::Return(n) => n,
+            Outcome::Raise => ffi::lua_error(l),
+            Outcome::RaiseStatic(m) => {
+                ffi::lua_pushstring(l, m.as_ptr());
+                ffi::lua_error(l)
+            }
+            Outcome::RaiseWhere(m) => {
+                ffi::luaL_where(l, 1);
+                ffi::lua_pushstring(l, m.as_ptr());
+                ffi::lua_concat(l, 2);
+                ffi::lua_error(l)
+            }
+            Outcome::Yield => {
+                // The arguments go: mlua's resume empties a yielded thread's
+                // stack, so the continuation finds only what the resume
+                // passed, whoever resumes.
+                ffi::lua_settop(l, 0);
+                ffi::lua_pushlightuserdata(l, crate::runtime::marker(1).0);
+                ffi::lua_yieldk(l, 1, 0, Some(send_k))
+            }
+        }
+    }
+}
+
+/// Where a pending send resumes: with the result, or `ERR, error`.
+unsafe extern "C-unwind" fn send_k(l: *mut lua_State, _status: c_int, _ctx: lua_KContext) -> c_int {
+    // SAFETY: Lua calls this on the resumed thread, whose stack holds
+    // what the resume passed (the yield emptied it).
+    unsafe {
+        let top = ffi::lua_gettop(l);
+        if top > 0 && ffi::lua_touserdata(l, 1) == crate::runtime::marker(2).0 {
+            ffi::lua_settop(l, 2);
+            ffi::lua_error(l);
+        }
+        top
+    }
+}
+
+/// `obj:m(...)`: sends upvalue `UP_ID` to the first argument.
+unsafe extern "C-unwind" fn method_c(l: *mut lua_State) -> c_int {
+    let out = body(l, false);
+    // SAFETY: `body` returned; nothing of Rust's is alive here.
+    unsafe { conclude(l, out) }
+}
+
+/// A function sending upvalue `UP_ID` to upvalue `UP_SELF`.
+unsafe extern "C-unwind" fn bound_c(l: *mut lua_State) -> c_int {
+    let out = body(l, true);
+    // SAFETY: as in `method_c`.
+    unsafe { conclude(l, out) }
+}
+
+/// `__eq` of proxies: the same run-loop object.
+unsafe extern "C-unwind" fn eq_c(l: *mut lua_State) -> c_int {
+    let mt = ffi::lua_upvalueindex(1);
+    // SAFETY: Lua calls this with two operands; the checks raise nothing,
+    // and a payload is only read.
+    unsafe {
+        ffi::lua_settop(l, 2);
+        let a = proxy_at(l, 1, mt);
+        let b = proxy_at(l, 2, mt);
+        let same = !a.is_null()
+            && !b.is_null()
+            && matches!((&*a, &*b), (Some(x), Some(y)) if polyeval_core::same_object(x, y));
+        ffi::lua_pushboolean(l, c_int::from(same));
+        1
+    }
+}
+
+/// `__gc` of proxies: drops the reference (once).
+unsafe extern "C-unwind" fn gc_c(l: *mut lua_State) -> c_int {
+    // SAFETY: only a proxy's payload is taken; dropping it runs Rust code
+    // only (under the panic guard), which never calls into this thread.
+    unsafe {
+        let p = proxy_at(l, 1, ffi::lua_upvalueindex(1));
+        if !p.is_null() {
+            LIVE.with(|s| s.borrow_mut().remove(&(p as usize)));
+            let old = (*p).take();
+            let _ = polyeval_core::panics::catch(move || drop(old));
+        }
+        0
+    }
+}
+
+/// The body of `method_c` and `bound_c`, as plain Rust.
+fn body(l: *mut lua_State, bound: bool) -> Outcome {
+    polyeval_core::panics::catch(|| {
+        // SAFETY: Lua called the shell with `l` running one of the send
+        // closures.
+        unsafe { send(l, bound) }
+    })
+    .unwrap_or(Outcome::RaiseStatic(c"polyeval: a native method panicked"))
+}
+
+/// The value at `idx` if it converts without mlua. A proxy is known by
+/// its block being listed in `LIVE` (from its making to its `__gc`, while
+/// no other object can have that address).
+///
+/// # Safety
+///
+/// `l` runs a send closure; `idx` is valid.
+unsafe fn simple_value(l: *mut lua_State, idx: c_int) -> Option<Value> {
+    // SAFETY: type-checked reads; a string is read in place.
+    unsafe {
+        Some(match ffi::lua_type(l, idx) {
+            ffi::LUA_TNIL | ffi::LUA_TNONE => Value::Nil,
+            ffi::LUA_TBOOLEAN => Value::Bool(ffi::lua_toboolean(l, idx) != 0),
+            ffi::LUA_TNUMBER => {
+                if ffi::lua_isinteger(l, idx) != 0 {
+                    Value::Int(ffi::lua_tointegerx(l, idx, std::ptr::null_mut()))
+                } else {
+                    Value::Float(ffi::lua_tonumberx(l, idx, std::ptr::null_mut()))
+                }
+            }
+            ffi::LUA_TSTRING => {
+                let mut len = 0usize;
+                let p = ffi::lua_tolstring(l, idx, &mut len);
+                Value::str(std::slice::from_raw_parts(p.cast::<u8>(), len))
+            }
+            ffi::LUA_TUSERDATA => {
+                let p = ffi::lua_touserdata(l, idx).cast::<Payload>();
+                if !live(p) {
+                    return None;
+                }
+                (*p).clone().map_or(Value::Nil, Value::Obj)
+            }
+            _ => return None,
+        })
+    }
+}
+
+/// The bytes of the strings among `idxs` (what their Rust copies take).
+///
+/// # Safety
+///
+/// The indices are valid in `l`.
+unsafe fn string_bytes(l: *mut lua_State, idxs: impl Iterator<Item = c_int>) -> usize {
+    // SAFETY: `lua_rawlen` of a string reads its length.
+    unsafe {
+        idxs.filter(|&i| ffi::lua_type(l, i) == ffi::LUA_TSTRING)
+            .map(|i| ffi::lua_rawlen(l, i))
+            .fold(0, usize::saturating_add)
+    }
+}
+
+/// The Lua state of `l` and polyeval's state for it.
+///
+/// # Safety
+///
+/// `l` is the running thread, with a free stack slot.
+unsafe fn runtime_of(l: *mut lua_State) -> Option<(&'static Lua, Rc<Shared>)> {
+    // SAFETY: `l` belongs to a state mlua made; the `Lua` it answers lives
+    // as long as the state, which outlives this C call.
+    let lua: &'static Lua = unsafe { Lua::get_or_init_from_ptr(l) };
+    let sh = lua.app_data_ref::<Weak<Shared>>()?.upgrade()?;
+    Some((lua, sh))
+}
+
+/// Converts the values at `idxs` with mlua.
+///
+/// # Safety
+///
+/// As `send`.
+unsafe fn converted(l: *mut lua_State, idxs: &[c_int]) -> Option<Vec<Value>> {
+    // SAFETY: as the caller guarantees.
+    let (lua, sh) = unsafe { runtime_of(l) }?;
+    // SAFETY: the indices are valid in `l`, the running thread.
+    let vals = unsafe { super::values::to_mlua(lua, l, idxs) }?;
+    Some(
+        vals.into_iter()
+            .map(|v| crate::convert::from_lua(&sh, v))
+            .collect(),
+    )
+}
+
+/// Pushes mlua's conversions of `vals` (or, for `err`, the Lua error
+/// value, noted as re-raised when `note`); answers how many, or `None`
+/// when the conversion failed (the memory error then is on the stack).
+///
+/// # Safety
+///
+/// As `send`.
+unsafe fn push_converted(
+    l: *mut lua_State,
+    vals: &[Value],
+    err: Option<(&ScriptError, bool)>,
+) -> Option<c_int> {
+    // SAFETY: as the caller guarantees.
+    let (lua, sh) = unsafe { runtime_of(l) }?;
+    let lvs: mlua::Result<Vec<mlua::Value>> = match err {
+        Some((e, note)) => crate::convert::error_to_lua(lua, &sh, e).map(|(ev, _)| {
+            if note {
+                sh.note_reraised(&ev, e);
+            }
+            vec![ev]
+        }),
+        None => vals
+            .iter()
+            .map(|v| crate::convert::to_lua(lua, &sh, v))
+            .collect(),
+    };
+    let ok = match &lvs {
+        // SAFETY: `l` is the running thread of `lua`'s state.
+        Ok(lvs) => unsafe { super::values::push_mlua(lua, l, lvs) },
+        Err(_) => false,
+    };
+    if ok {
+        lvs.ok().map(|v| c_int::try_from(v.len()).unwrap_or(0))
+    } else {
+        // SAFETY: a static string; Lua's LUA_MINSTACK slots leave room for it.
+        unsafe { push_bytes(l, OUT_OF_MEMORY.to_bytes()) };
+        None
+    }
+}
+
+/// Pushes `vals` for Lua.
+///
+/// # Safety
+///
+/// As `send`.
+unsafe fn push_results(l: *mut lua_State, vals: &[Value]) -> Outcome {
+    if vals
+        .iter()
+        .any(|v| v.downcast::<crate::LuaObject>().is_some())
+    {
+        // SAFETY: as the caller guarantees.
+        return match unsafe { push_converted(l, vals, None) } {
+            Some(n) => Outcome::Return(n),
+            None => Outcome::Raise,
+        };
+    }
+    // SAFETY: Lua leaves LUA_MINSTACK free slots (see `send`); pushes that allocate
+    // are protected, and each value outlives its push.
+    unsafe {
+        // Lua's LUA_MINSTACK slots hold one value and a protected call's
+        // four; more values need room checked.
+        if vals.len() > 1
+            && ffi::lua_checkstack(
+                l,
+                c_int::try_from(vals.len())
+                    .unwrap_or(c_int::MAX)
+                    .saturating_add(4),
+            ) == 0
+        {
+            return Outcome::RaiseStatic(c"stack overflow");
+        }
+        for v in vals {
+            match v {
+                Value::Nil => ffi::lua_pushnil(l),
+                Value::Bool(b) => ffi::lua_pushboolean(l, c_int::from(*b)),
+                Value::Int(i) => ffi::lua_pushinteger(l, *i),
+                Value::Float(f) => ffi::lua_pushnumber(l, *f),
+                Value::Str(s) => {
+                    if polyeval_core::memory::check(s.len()).is_err() {
+                        return Outcome::RaiseStatic(OUT_OF_MEMORY);
+                    }
+                    if !push_bytes(l, s) {
+                        return Outcome::Raise;
+                    }
+                }
+                Value::Obj(o) => {
+                    if !push_proxy(l, o) {
+                        return Outcome::Raise;
+                    }
+                }
+            }
+        }
+    }
+    Outcome::Return(c_int::try_from(vals.len()).unwrap_or(0))
+}
+
+/// Where the Lua code calling this C function stands, as `luaL_where(l,
+/// 1)` says it (`file:line: `, or empty under a C caller), but passing
+/// over functions of polyeval's own chunk (the wrapper of `smop.*`).
+///
+/// # Safety
+///
+/// `l` is the running thread.
+unsafe fn position(l: *mut lua_State) -> String {
+    // SAFETY: `lua_getstack` and `lua_getinfo("Sl")` fill `ar` and raise
+    // nothing; `what` and `short_src` are NUL-terminated strings.
+    unsafe {
+        let mut ar: ffi::lua_Debug = std::mem::zeroed();
+        for level in 1..32 {
+            if ffi::lua_getstack(l, level, &mut ar) == 0 {
+                break;
+            }
+            ffi::lua_getinfo(l, c"Sl".as_ptr(), &mut ar);
+            let src = CStr::from_ptr(ar.short_src.as_ptr()).to_string_lossy();
+            if src == "polyeval" {
+                continue;
+            }
+            if CStr::from_ptr(ar.what).to_bytes() != b"C" && ar.currentline > 0 {
+                return format!("{src}:{}: ", ar.currentline);
+            }
+            break;
+        }
+        String::new()
+    }
+}
+
+/// Pushes the Lua error value for `e` (see `convert::error_to_lua`).
+///
+/// # Safety
+///
+/// As `send`.
+unsafe fn raise_error(l: *mut lua_State, e: ScriptError) -> Outcome {
+    // SAFETY: as the caller guarantees.
+    unsafe {
+        match e.origin() {
+            Some(fr) if fr.interp == "lua" => {
+                push_converted(l, &[], Some((&e, false)));
+                Outcome::Raise
+            }
+            Some(fr) if fr.line > 0 => {
+                push_bytes(l, e.located_message().as_bytes());
+                Outcome::Raise
+            }
+            _ => {
+                let msg = format!("{}{}", position(l), e.message);
+                push_bytes(l, msg.as_bytes());
+                Outcome::Raise
+            }
+        }
+    }
+}
+
+/// Sends the message of the running closure and pushes its outcome.
+///
+/// # Safety
+///
+/// `l` is the running thread, inside `method_c` or `bound_c`.
+unsafe fn send(l: *mut lua_State, bound: bool) -> Outcome {
+    // SAFETY: reads of the closure's own upvalues and arguments; see the
+    // helpers for the rest.
+    unsafe {
+        // Lua calls a C function with LUA_MINSTACK (20) free slots; the
+        // body needs at most six (a result and a protected call's four,
+        // or a copy on its way to mlua), and the helpers that push more
+        // check for room themselves.
+        let top = ffi::lua_gettop(l);
+        let raw_id = ffi::lua_tointegerx(l, ffi::lua_upvalueindex(UP_ID), std::ptr::null_mut());
+        let method = if raw_id == TOSTRING_ID {
+            None
+        } else {
+            // Only the layer sets the upvalue (an index it interned); any
+            // other index names `<unknown identifier>`, which no object
+            // answers.
+            match u32::try_from(raw_id) {
+                Ok(i) => Some(Ident::from_raw(i)),
+                Err(_) => return Outcome::RaiseStatic(c"polyeval: bad message identifier"),
+            }
+        };
+        let (invocant_idx, first) = if bound {
+            (ffi::lua_upvalueindex(UP_SELF), 1)
+        } else {
+            (1, 2)
+        };
+        if polyeval_core::memory::active() {
+            let bytes = string_bytes(l, std::iter::once(invocant_idx).chain(first..=top));
+            let fits = with_rt(|rt| rt.reserve_memory(bytes))
+                .unwrap_or_else(|| polyeval_core::memory::check(bytes).map_err(ScriptError::from));
+            if let Err(e) = fits {
+                return raise_error(l, e);
+            }
+        }
+        // Values only mlua converts (tables, functions, threads, other
+        // userdata) are left as nil here and converted together.
+        let mut later: Vec<c_int> = Vec::new();
+        let mut invocant = simple_value(l, invocant_idx).unwrap_or_else(|| {
+            later.push(invocant_idx);
+            Value::Nil
+        });
+        let mut args = Args::new();
+        for i in first..=top {
+            args.push(simple_value(l, i).unwrap_or_else(|| {
+                later.push(i);
+                Value::Nil
+            }));
+        }
+        if !later.is_empty() {
+            let Some(vals) = converted(l, &later) else {
+                return Outcome::RaiseStatic(OUT_OF_MEMORY);
+            };
+            for (&i, v) in later.iter().zip(vals) {
+                if i == invocant_idx {
+                    invocant = v;
+                } else if let Some(slot) = usize::try_from(i - first)
+                    .ok()
+                    .and_then(|k| args.get_mut(k))
+                {
+                    *slot = v;
+                }
+            }
+        }
+        let reply = with_rt(|rt| {
+            let r = match method {
+                Some(m) => crate::runtime::guarded_send(rt, m, Capture::new(&invocant, &args)),
+                None => crate::runtime::tostring_of(rt, &invocant, &args),
+            };
+            let waiter = match r {
+                Ok(Reply::Pending) => rt.continuation().and_then(|k| rt.back(k).ok().flatten()),
+                _ => None,
+            };
+            (r, waiter)
+        });
+        drop(args);
+        drop(invocant);
+        match reply {
+            None => Outcome::RaiseWhere(NO_LOOP),
+            Some((Ok(Reply::Value(v)), _)) => push_results(l, std::slice::from_ref(&v)),
+            Some((Ok(Reply::Pending), waiter)) => {
+                if ffi::lua_isyieldable(l) != 0 {
+                    WAITER.with(|w| w.set(waiter));
+                    // No preemption may come between this and the yield
+                    // reaching the driver thread (see `IN_FLIGHT`).
+                    set_in_flight(true);
+                    Outcome::Yield
+                } else {
+                    wait_nested(l, waiter)
+                }
+            }
+            Some((Err(e), _)) => raise_error(l, e),
+        }
+    }
+}
+
+/// Waits for a pending send in a nested run loop, where Lua cannot yield.
+///
+/// # Safety
+///
+/// As `send`.
+unsafe fn wait_nested(l: *mut lua_State, waiter: Option<ContKey>) -> Outcome {
+    set_in_flight(false);
+    let Some(waiter) = waiter else {
+        return Outcome::RaiseStatic(c"polyeval: nothing to wait for in a nested run loop");
+    };
+    match with_rt(|rt| rt.run_nested(waiter)) {
+        // SAFETY: as the caller guarantees.
+        Some(Ok(v)) => unsafe { push_results(l, std::slice::from_ref(&v)) },
+        Some(Err(mut e)) => {
+            crate::runtime::explain_nested(&mut e, || {
+                // SAFETY: as the caller guarantees.
+                unsafe { position(l) }
+            });
+            // SAFETY: as the caller guarantees.
+            unsafe { push_converted(l, &[], Some((&e, true))) };
+            Outcome::Raise
+        }
+        None => Outcome::RaiseStatic(NO_LOOP),
+    }
+}
