@@ -41,7 +41,7 @@ use crate::prelude::scope::{self, ScopeObj};
 
 /// The most register vectors kept for reuse, and the largest one kept.
 const POOL_MAX: usize = 256;
-const POOLED_CAPACITY_MAX: usize = 4096;
+const POOLED_CAPACITY_MAX: usize = 64;
 
 /// "No register" in [`Act::pending`] and [`Act::last`].
 const NONE: u32 = u32::MAX;
