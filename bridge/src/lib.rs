@@ -10,5 +10,6 @@ pub mod fsaccess;
 pub mod lua_bridge;
 pub mod luacli;
 pub mod memory;
+mod repl;
 pub mod run;
 pub mod verify;

@@ -19,6 +19,8 @@ pub struct LuaArgs {
     pub steps: Vec<LuaStep>,
     /// `-v`: print the version.
     pub version: bool,
+    /// `-i`: the REPL after the script.
+    pub interactive: bool,
     /// `-E`: ignore `LUA_INIT`.
     pub ignore_env: bool,
     /// `--lang`.
@@ -40,9 +42,6 @@ pub enum UsageError {
     /// `--lang` with something other than `lua` or `m0ld`.
     #[error("--lang takes lua or m0ld, got '{0}'")]
     BadLang(String),
-    /// `-i`: the interactive mode is not part of polyeval yet.
-    #[error("option '-i': polyeval has no interactive mode yet")]
-    Interactive,
 }
 
 /// The usage text `lua` prints after a usage error.
@@ -83,6 +82,7 @@ pub fn parse(words: &[String]) -> Result<LuaArgs, UsageError> {
     let mut a = LuaArgs {
         steps: Vec::new(),
         version: false,
+        interactive: false,
         ignore_env: false,
         lang: None,
         script: None,
@@ -102,7 +102,11 @@ pub fn parse(words: &[String]) -> Result<LuaArgs, UsageError> {
             "-E" => a.ignore_env = true,
             "-W" => {}
             "-v" => a.version = true,
-            "-i" => return Err(UsageError::Interactive),
+            // As in `lua`, `-i` implies `-v`.
+            "-i" => {
+                a.interactive = true;
+                a.version = true;
+            }
             "--lang" => {
                 i += 1;
                 let l = words
@@ -194,7 +198,7 @@ pub fn main(words: Vec<OsString>) -> i32 {
         }
         Some(i) => (Options::new(PathBuf::from(&words[i])), i),
         None if !steps.is_empty() || a.version => {
-            if steps.is_empty() {
+            if steps.is_empty() && !a.interactive {
                 return crate::run::EXIT_OK;
             }
             // No script: only the steps run; `arg` holds every word, the
@@ -204,13 +208,16 @@ pub fn main(words: Vec<OsString>) -> i32 {
             o.empty_main = true;
             (o, 0)
         }
+        None if std::io::stdin().is_terminal() => {
+            // No script on a terminal: the REPL, as `lua` starts it.
+            println!("{}", version());
+            let mut o = Options::new(&words[0]);
+            o.lang = Some(Lang::Lua);
+            o.empty_main = true;
+            o.interactive = true;
+            (o, 0)
+        }
         None => {
-            if std::io::stdin().is_terminal() {
-                eprintln!(
-                    "polyeval: no script given, and polyeval has no interactive mode yet\n{USAGE}"
-                );
-                return crate::run::EXIT_USAGE;
-            }
             let mut o = Options::new("stdin");
             o.from_stdin = true;
             (o, words.len())
@@ -222,6 +229,16 @@ pub fn main(words: Vec<OsString>) -> i32 {
         opts.lang = a.lang;
     }
     opts.lua_steps = steps;
+    opts.interactive |= a.interactive;
+    // OS signals reach the program as under `polyeval run`: a first SIGINT
+    // is `interrupted!` where Lua stands, as in `lua`.
+    opts.irq.signals = true;
+    if opts.interactive
+        && opts.lang.unwrap_or_else(|| crate::run::lang_of(&opts.file)) == Lang::M0ld
+    {
+        eprintln!("polyeval: the REPL runs Lua; an m0ld REPL is not part of polyeval yet");
+        return crate::run::EXIT_USAGE;
+    }
     crate::run::execute(
         &opts,
         crate::run::stdout_writer(),

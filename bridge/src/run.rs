@@ -60,6 +60,9 @@ pub struct Options {
     pub arg_prefix: Vec<String>,
     /// Run no program of its own, only `lua_steps` (`polyeval -e stat`).
     pub empty_main: bool,
+    /// Run the Lua REPL after the program (`-i`, or no script on a
+    /// terminal).
+    pub interactive: bool,
 }
 
 /// One piece of Lua code the command line runs before the program.
@@ -140,6 +143,7 @@ impl Options {
             from_stdin: false,
             arg_prefix: Vec::new(),
             empty_main: false,
+            interactive: false,
         }
     }
 }
@@ -425,6 +429,22 @@ pub fn execute(opts: &Options, out: Box<dyn Write>, mut err: Box<dyn Write>) -> 
                     return EXIT_USAGE;
                 }
             };
+            let main = if opts.interactive {
+                match crate::repl::function(lua.lua()).and_then(|repl| {
+                    lua.lua()
+                        .load(THEN_REPL_SRC)
+                        .set_name("=polyeval")
+                        .call::<mlua::Function>((main, repl))
+                }) {
+                    Ok(f) => f,
+                    Err(e) => {
+                        let _ = writeln!(rt.err(), "error: {e}");
+                        return EXIT_RUNTIME;
+                    }
+                }
+            } else {
+                main
+            };
             let main = if opts.lua_steps.is_empty() {
                 main
             } else {
@@ -501,6 +521,15 @@ fn with_steps(
         .call::<mlua::Function>((list, main))
         .map_err(fail)
 }
+
+/// The script, then the REPL (`-i`).
+const THEN_REPL_SRC: &str = r#"
+local main, repl = ...
+return function(...)
+  main(...)
+  return repl()
+end
+"#;
 
 /// The driver of [`with_steps`]: `load`, `require` and `dofile` as the
 /// program starts (user code cannot have replaced them yet).

@@ -1,0 +1,189 @@
+//! The Lua REPL of `polyeval -i` (and of `polyeval` with no script on a
+//! terminal), as stock `lua.c`'s `doREPL`: prompts from `_PROMPT` and
+//! `_PROMPT2`, a line tried first as `return LINE;`, more lines read while
+//! a chunk is incomplete, `=expr` as `return expr`, results printed with
+//! the global `print`, errors (with a traceback where `debug` is loaded)
+//! on stderr, and a newline at the end of input.
+//!
+//! The loop itself is Lua code running on the program's own driver thread,
+//! so each line's calls into SMOP are hand-offs through the run loop like
+//! any other, and a first SIGINT while a line runs is the `interrupted!`
+//! error that ends that line only. Lines come from `rustyline` on a
+//! terminal (history, line editing; Ctrl-C at the prompt drops the line)
+//! and from plain reads of stdin otherwise.
+
+use std::cell::RefCell;
+use std::io::{BufRead, IsTerminal, Write};
+use std::rc::Rc;
+
+use mlua::{Function, Lua, Value as LuaValue};
+
+/// The REPL as a Lua function of no arguments, for the program to run
+/// after its script.
+///
+/// # Errors
+///
+/// An mlua error when Lua cannot build the functions (out of memory).
+pub(crate) fn function(lua: &Lua) -> mlua::Result<Function> {
+    let editor: Rc<RefCell<Option<rustyline::DefaultEditor>>> = Rc::new(RefCell::new(None));
+    let terminal = std::io::stdin().is_terminal();
+    let ed = editor.clone();
+    let readline = lua.create_function(move |lua, prompt: mlua::LuaString| {
+        let prompt = prompt.to_string_lossy();
+        // Output the program wrote so far shows before the prompt.
+        let _ = polyeval_lua::lend::with_rt(|rt| rt.out().flush());
+        if terminal {
+            let mut ed = ed.borrow_mut();
+            if ed.is_none() {
+                *ed = rustyline::DefaultEditor::new().ok();
+            }
+            if let Some(ed) = ed.as_mut() {
+                loop {
+                    match ed.readline(&prompt) {
+                        Ok(line) => return Ok(LuaValue::String(lua.create_string(line)?)),
+                        Err(rustyline::error::ReadlineError::Interrupted) => continue,
+                        Err(_) => return Ok(LuaValue::Nil),
+                    }
+                }
+            }
+        }
+        let _ = polyeval_lua::lend::with_rt(|rt| {
+            let _ = rt.out().write_all(prompt.as_bytes());
+            rt.out().flush()
+        });
+        let mut line = Vec::new();
+        match std::io::stdin().lock().read_until(b'\n', &mut line) {
+            Ok(0) | Err(_) => Ok(LuaValue::Nil),
+            Ok(_) => {
+                if line.last() == Some(&b'\n') {
+                    line.pop();
+                }
+                Ok(LuaValue::String(lua.create_string(&line)?))
+            }
+        }
+    })?;
+    let ed = editor;
+    let add_history = lua.create_function(move |_, line: mlua::LuaString| {
+        if let Some(ed) = ed.borrow_mut().as_mut() {
+            let _ = ed.add_history_entry(line.to_string_lossy());
+        }
+        Ok(())
+    })?;
+    // `report(msg)` writes `msg` and a newline on stderr; `report(msg,
+    // true)` on stdout (the newline at the end of input).
+    let report = lua.create_function(|_, (msg, out): (mlua::LuaString, bool)| {
+        let mut text = msg.as_bytes().to_vec();
+        text.push(b'\n');
+        let written = polyeval_lua::lend::with_rt(|rt| {
+            if out {
+                let _ = rt.out().write_all(&text);
+                rt.out().flush()
+            } else {
+                let _ = rt.out().flush();
+                rt.err().write_all(&text)
+            }
+        });
+        if written.is_none() {
+            let _ = std::io::stderr().write_all(&text);
+        }
+        Ok(())
+    })?;
+    let traceback: LuaValue = lua
+        .globals()
+        .get::<Option<mlua::Table>>("debug")?
+        .map(|d| d.get("traceback"))
+        .transpose()?
+        .unwrap_or(LuaValue::Nil);
+    lua.load(REPL_SRC)
+        .set_name("=polyeval")
+        .call((readline, add_history, report, traceback))
+}
+
+/// `doREPL` of `lua.c`, in Lua. The helpers are captured before user code
+/// runs; `print`, `_PROMPT` and `_PROMPT2` are read from the globals at
+/// each use, as `lua.c` reads them.
+const REPL_SRC: &str = r#"
+local readline, add_history, report, traceback = ...
+local load, pcall, xpcall, select, type, tostring, getmetatable, rawget =
+  load, pcall, xpcall, select, type, tostring, getmetatable, rawget
+local sub, format = string.sub, string.format
+local pack, unpack = table.pack, table.unpack
+local G = _G
+
+local function msghandler(msg)
+  if type(msg) == "number" then
+    msg = tostring(msg)
+  elseif type(msg) ~= "string" then
+    local mt = getmetatable(msg)
+    if type(mt) == "table" and rawget(mt, "__tostring") ~= nil then
+      local ok, s = pcall(tostring, msg)
+      if ok and type(s) == "string" then return s end
+    end
+    msg = format("(error object is a %s value)", type(msg))
+  end
+  if traceback then return traceback(msg, 2) end
+  return msg
+end
+
+local function prompt(first)
+  local p = rawget(G, first and "_PROMPT" or "_PROMPT2")
+  if p == nil then return first and "> " or ">> " end
+  return tostring(p)
+end
+
+local function incomplete(err)
+  return type(err) == "string" and sub(err, -5) == "<eof>"
+end
+
+-- One chunk: nil, nil at the end of input.
+local function loadline()
+  local line = readline(prompt(true))
+  if line == nil then return nil, nil end
+  if sub(line, 1, 1) == "=" then line = "return " .. sub(line, 2) end
+  local f = load("return " .. line .. ";", "=stdin")
+  if f then
+    if #line > 0 then add_history(line) end
+    return f
+  end
+  while true do
+    local g, err = load(line, "=stdin")
+    if g or not incomplete(err) then
+      if #line > 0 then add_history(line) end
+      return g, err
+    end
+    local more = readline(prompt(false))
+    if more == nil then
+      if #line > 0 then add_history(line) end
+      return g, err
+    end
+    line = line .. "\n" .. more
+  end
+end
+
+return function()
+  while true do
+    local f, err = loadline()
+    if f == nil and err == nil then break end
+    if f then
+      local r = pack(xpcall(f, msghandler))
+      if r[1] then
+        if r.n > 1 then
+          local ok, e = pcall(G.print, unpack(r, 2, r.n))
+          if not ok then
+            report(format("error calling 'print' (%s)", tostring(e)))
+          end
+        end
+      else
+        local m = r[2]
+        if type(m) ~= "string" and type(m) ~= "number" then
+          m = format("(error object is a %s value)", type(m))
+        end
+        report(tostring(m))
+      end
+    else
+      report(tostring(err))
+    end
+  end
+  report("", true)
+end
+"#;
