@@ -191,6 +191,7 @@ fn enter(
     let lowered = mold.body_lowered();
     let nfree = mold.nfree as usize;
     let base = stack.len();
+    polyeval_core::memory::try_grow(stack, nfree + mold.consts.len() + positional.len())?;
     let mut preload = [Value::Nil, Value::Nil, Value::Nil];
     preload[0] = rt.interp_value();
     if lowered.needs_scope {
@@ -413,6 +414,7 @@ impl MoldFrame {
                 .chunks_exact(2)
                 .map(|p| (Ident::from_raw(p[0]), regs[p[1] as usize].clone()))
                 .collect();
+            polyeval_core::memory::try_grow(&mut self.below, 1)?;
             let act = enter(&mut self.stack, rt, code, &callee, positional, &named)?;
             self.below.push(std::mem::replace(&mut self.top, act));
             return Ok(());
@@ -438,7 +440,10 @@ impl MoldFrame {
         } else {
             0
         };
-        stack.reserve(nfree + nconsts + nargs);
+        // Growth that fails is an error, never an abort: the register
+        // vector of a deep recursion is one large block.
+        polyeval_core::memory::try_grow(stack, nfree + nconsts + nargs)?;
+        polyeval_core::memory::try_grow(&mut self.below, 1)?;
         if nfree > 0 {
             stack.push(rt.interp_value());
             for _ in 1..nfree {
