@@ -148,11 +148,19 @@ impl Options {
     }
 }
 
-/// The program's stdout as the CLI writes it: block-buffered, and a closed
-/// pipe (`polyeval x.lua | head -1`) ends the program quietly with status
-/// 141, as SIGPIPE ends the stand-alone `lua`.
+/// The program's stdout as the CLI writes it, as C stdio buffers it under
+/// the stand-alone `lua`: line-buffered on a terminal (Rust's `Stdout` is
+/// a line writer), block-buffered otherwise; a closed pipe (`polyeval x.lua
+/// | head -1`) ends the program quietly with status 141, as SIGPIPE ends
+/// `lua`.
 pub fn stdout_writer() -> Box<dyn Write> {
-    Box::new(std::io::BufWriter::new(PipeAware(std::io::stdout())))
+    use std::io::IsTerminal;
+    let stdout = std::io::stdout();
+    if stdout.is_terminal() {
+        Box::new(PipeAware(stdout))
+    } else {
+        Box::new(std::io::BufWriter::new(PipeAware(stdout)))
+    }
 }
 
 /// A writer that ends the process quietly when its reader went away.
