@@ -74,11 +74,7 @@ struct Act {
 
 impl Act {
     fn lowered(&self) -> &Lowered {
-        if self.body {
-            self.mold.body_lowered()
-        } else {
-            self.mold.lowered()
-        }
+        self.mold.lowering(self.body)
     }
 
     fn frame_info(&self) -> FrameInfo {
@@ -393,11 +389,7 @@ impl MoldFrame {
             ));
         };
         let caller = &self.top;
-        let caller_lowered = if caller.body {
-            caller.mold.body_lowered()
-        } else {
-            caller.mold.lowered()
-        };
+        let caller_lowered = caller.lowered();
         let Some(&inst) = caller_lowered.insts.get(caller.cur as usize) else {
             return Err(ScriptError::runtime(
                 "internal error (a bug in polyeval): a segment call from nowhere",
@@ -661,11 +653,7 @@ fn run<const POLL: bool>(
         body,
         ..
     } = act;
-    let lowered = if *body {
-        mold.body_lowered()
-    } else {
-        mold.lowered()
-    };
+    let lowered = mold.lowering(*body);
     let insts: &[Inst] = &lowered.insts;
     // Where an elided capture's positional arguments start.
     let arg_base = if lowered.consts_in_window {
@@ -704,6 +692,32 @@ fn run<const POLL: bool>(
             None
         }};
     }
+    // An integer fast path's result `r`: stored, then on to the next
+    // instruction (the step ends when the budget does).
+    macro_rules! int_next {
+        ($dst:expr, $r:expr) => {{
+            $r.store(&mut regs[$dst as usize]);
+            lw = $dst;
+            ip += 1;
+            left -= 1;
+            if left == 0 {
+                (*cur, *pc) = (ip as u32, ip as u32);
+                leave!(Exit::Step(Step::Continue));
+            }
+            continue;
+        }};
+    }
+    // A fused comparison's result `r`: stored, then the branch the skipped
+    // `If` at ip + 1 would take (both count against the budget).
+    macro_rules! int_branch {
+        ($dst:expr, $r:expr, $then:expr, $otherwise:expr) => {{
+            $r.store(&mut regs[$dst as usize]);
+            lw = $dst;
+            let taken = !matches!($r, natives::IntResult::Bool(false));
+            left = left.saturating_sub(1).max(1);
+            Some(if taken { $then } else { $otherwise })
+        }};
+    }
     loop {
         let Some(inst) = insts.get(ip) else {
             *pc = ip as u32;
@@ -718,8 +732,9 @@ fn run<const POLL: bool>(
             leave!(Exit::Return(v));
         };
         // The integer fast paths are spelled out arm by arm, with an early
-        // `continue` for `Call1`: folding them into shared helpers measured
-        // 15 % slower on the loop benchmark.
+        // `continue` for `Call1` (their shared parts are macros, which
+        // expand in place): folding them into shared helper functions
+        // measured 15 % slower on the loop benchmark.
         let jump = match *inst {
             Inst::Call1If {
                 dst,
@@ -729,37 +744,19 @@ fn run<const POLL: bool>(
                 then,
                 otherwise,
                 ..
-            } => {
-                if let (&Value::Int(x), &Value::Int(y)) = (&regs[inv as usize], &regs[arg as usize])
-                {
-                    if let Some(r) = natives::int_op(op, x, y) {
-                        r.store(&mut regs[dst as usize]);
-                        lw = dst;
-                        // The fused `If` at ip + 1 is skipped: branch now.
-                        let taken = !matches!(r, natives::IntResult::Bool(false));
-                        left = left.saturating_sub(1).max(1);
-                        Some(if taken { then } else { otherwise })
-                    } else {
-                        send!(*inst)
-                    }
-                } else {
-                    send!(*inst)
-                }
-            }
+            } => match (&regs[inv as usize], &regs[arg as usize]) {
+                (&Value::Int(x), &Value::Int(y)) => match natives::int_op(op, x, y) {
+                    Some(r) => int_branch!(dst, r, then, otherwise),
+                    None => send!(*inst),
+                },
+                _ => send!(*inst),
+            },
             Inst::Call1 {
                 dst, inv, arg, op, ..
             } => {
                 if let (Value::Int(x), Value::Int(y)) = (&regs[inv as usize], &regs[arg as usize]) {
                     if let Some(r) = natives::int_op(op, *x, *y) {
-                        r.store(&mut regs[dst as usize]);
-                        lw = dst;
-                        ip += 1;
-                        left -= 1;
-                        if left == 0 {
-                            (*cur, *pc) = (ip as u32, ip as u32);
-                            leave!(Exit::Step(Step::Continue));
-                        }
-                        continue;
+                        int_next!(dst, r);
                     }
                 }
                 send!(*inst)
@@ -774,13 +771,7 @@ fn run<const POLL: bool>(
                 ..
             } => match &regs[inv as usize] {
                 &Value::Int(x) => match natives::int_op(op, x, imm) {
-                    Some(r) => {
-                        r.store(&mut regs[dst as usize]);
-                        lw = dst;
-                        let taken = !matches!(r, natives::IntResult::Bool(false));
-                        left = left.saturating_sub(1).max(1);
-                        Some(if taken { then } else { otherwise })
-                    }
+                    Some(r) => int_branch!(dst, r, then, otherwise),
                     None => send!(*inst),
                 },
                 _ => send!(*inst),
@@ -790,15 +781,7 @@ fn run<const POLL: bool>(
             } => {
                 if let Value::Int(x) = &regs[inv as usize] {
                     if let Some(r) = natives::int_op(op, *x, imm) {
-                        r.store(&mut regs[dst as usize]);
-                        lw = dst;
-                        ip += 1;
-                        left -= 1;
-                        if left == 0 {
-                            (*cur, *pc) = (ip as u32, ip as u32);
-                            leave!(Exit::Step(Step::Continue));
-                        }
-                        continue;
+                        int_next!(dst, r);
                     }
                 }
                 send!(*inst)

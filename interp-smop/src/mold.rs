@@ -337,6 +337,22 @@ impl Mold {
         self.lowered.plain.get_or_init(|| self.lower())
     }
 
+    /// The body lowering when `body`, else the plain one.
+    #[inline]
+    pub fn lowering(&self, body: bool) -> &Lowered {
+        if body {
+            self.body_lowered()
+        } else {
+            self.lowered()
+        }
+    }
+
+    /// The constant register `r` holds, if `r` is one.
+    fn const_at(&self, r: u32) -> Option<&Value> {
+        r.checked_sub(self.nfree)
+            .and_then(|i| self.consts.get(i as usize))
+    }
+
     /// The lowered form of a `Code` body frame, whose registers 1 and 2
     /// are preloaded with `$scope` and `$capture`. Where the body uses
     /// `$scope` only to look up constant names, the lookups search the
@@ -354,10 +370,7 @@ impl Mold {
         let mut out = self.lower();
         const SCOPE: u32 = 1;
         const CAPTURE: u32 = 2;
-        let konst = |r: u32| {
-            r.checked_sub(self.nfree)
-                .and_then(|i| self.consts.get(i as usize))
-        };
+        let konst = |r: u32| self.const_at(r);
         let mut scope_free = true;
         let mut capture_free = true;
         for inst in &out.insts {
@@ -572,12 +585,9 @@ impl Mold {
             }
         }
         // An integer operation on an integer constant holds it.
-        let int_const = |r: u32| match r.checked_sub(self.nfree) {
-            Some(i) => match self.consts.get(i as usize) {
-                Some(Value::Int(k)) => Some(*k),
-                _ => None,
-            },
-            None => None,
+        let int_const = |r: u32| match self.const_at(r) {
+            Some(Value::Int(k)) => Some(*k),
+            _ => None,
         };
         for inst in &mut out.insts {
             *inst = match *inst {
