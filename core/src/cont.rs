@@ -11,6 +11,12 @@ slotmap::new_key_type! {
     pub struct ContKey;
 }
 
+slotmap::new_key_type! {
+    /// A generational handle to a coroutine chain of one run loop (see
+    /// [`Interp::chain_new`]).
+    pub struct ChainKey;
+}
+
 /// What the run loop does after a step.
 #[derive(Debug)]
 pub enum Step {
@@ -78,5 +84,13 @@ pub trait Continuation: 'static {
     /// The default, for continuations that are one frame, splits nothing.
     fn expose(&mut self) -> Vec<Box<dyn Continuation>> {
         Vec::new()
+    }
+
+    /// The continuation as `Any`, for the interpreter that made it: a
+    /// coroutine's `close` gets its frames back from the loop
+    /// ([`Interp::chain_take`]) and finishes those of its own kind (Lua
+    /// runs their to-be-closed variables). The default is `None`.
+    fn as_any_mut(&mut self) -> Option<&mut dyn std::any::Any> {
+        None
     }
 }

@@ -23,7 +23,7 @@ pub mod value;
 
 pub use builtins::{cont_key, ContObject, ErrorObject, InterpObject};
 pub use capture::{Args, Capture, OwnedCapture};
-pub use cont::{ContKey, Continuation, Step};
+pub use cont::{ChainKey, ContKey, Continuation, Step};
 pub use drop::{drop_values, is_last_ref};
 pub use error::{Backtrace, ErrorKind, FrameInfo, HostError, InternalError, RunError, ScriptError};
 pub use ident::Ident;

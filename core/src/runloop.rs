@@ -18,7 +18,7 @@ use tracing::{debug, trace_span};
 
 use crate::builtins::{ErrorObject, InterpObject};
 use crate::capture::Capture;
-use crate::cont::{ContKey, Continuation, Step};
+use crate::cont::{ChainKey, ContKey, Continuation, Step};
 use crate::error::{Backtrace, FrameInfo, HostError, InternalError, RunError, ScriptError};
 use crate::ident::Ident;
 use crate::interrupt::Interrupts;
@@ -28,6 +28,7 @@ use crate::timer::Timers;
 use crate::value::Value;
 
 mod budget;
+mod chains;
 mod interrupts;
 
 use budget::Output;
@@ -63,6 +64,9 @@ struct Slot {
     catching: bool,
     /// A detour (interrupt handler): it returns to `back` without `setr`.
     detour: bool,
+    /// The coroutine chain this continuation belongs to (see
+    /// `runloop/chains.rs`): inherited from `back` on insertion.
+    chain: Option<ChainKey>,
 }
 
 /// An interpreter's name, interned per thread as a small index.
@@ -149,6 +153,8 @@ struct Cold {
     sigint_raised: bool,
     /// See [`Interp::on_memory_event`].
     memory_hooks: Vec<MemoryHook>,
+    /// Coroutine chains (see `runloop/chains.rs`).
+    chains: SlotMap<ChainKey, chains::Chain>,
     /// The step count of the next periodic memory check (`u64::MAX`
     /// without a memory limit).
     memory_next: u64,
@@ -245,6 +251,7 @@ impl Interp {
                 sigint_raised: false,
                 memory_hooks: Vec::new(),
                 memory_next: u64::MAX,
+                chains: SlotMap::with_key(),
             }),
             irq: Interrupts::new(),
             immediate: no_immediates,
@@ -428,6 +435,7 @@ impl Interp {
             return;
         };
         let old_back = slot.back;
+        let chain = slot.chain;
         let detour = std::mem::take(&mut slot.detour);
         let mut back = old_back;
         let mut first = None;
@@ -441,6 +449,7 @@ impl Interp {
                 catch: None,
                 catching: false,
                 detour: false,
+                chain,
             });
             first.get_or_insert(nk);
             back = Some(nk);
@@ -492,9 +501,13 @@ impl Interp {
         cont: Box<dyn Continuation>,
         back: Option<ContKey>,
     ) -> Result<ContKey, ScriptError> {
+        let mut chain = None;
         if let Some(b) = back {
             match self.slots.get_mut(b) {
-                Some(s) => s.refs += 1,
+                Some(s) => {
+                    s.refs += 1;
+                    chain = s.chain;
+                }
                 None => return Err(ScriptError::stale_continuation("the back continuation")),
             }
         }
@@ -507,6 +520,7 @@ impl Interp {
             catch: None,
             catching: false,
             detour: false,
+            chain,
         }))
     }
 
@@ -561,6 +575,9 @@ impl Interp {
         let k = self.insert(cont, self.current)?;
         if let Some(s) = self.slots.get_mut(k) {
             s.detour = true;
+            // A handler belongs to no coroutine: the interrupted code
+            // never notices it, and it cannot yield that code's coroutine.
+            s.chain = None;
         }
         self.goto(k)?;
         Ok(k)

@@ -28,6 +28,21 @@ enum Input {
     Error(Box<ScriptError>),
     /// Nothing: going on after a preemption.
     Nothing,
+    /// A coroutine's chain resumed here: the resume's arguments (as many
+    /// as coroutine record `id` says) are already on the thread's stack.
+    FromChain(u64),
+    /// Waiting for coroutine `id`, which this thread resumed: its results
+    /// come from where the coroutine's chain left them.
+    Resuming(u64),
+}
+
+/// What kind of thread a Lua continuation runs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// A pooled driver thread, running one function call.
+    Driver,
+    /// User coroutine `id`'s own thread: the base of its chain.
+    Coroutine(u64),
 }
 
 /// A Lua continuation: one driver thread running one function call.
@@ -44,6 +59,7 @@ pub struct LuaCont {
     // few ever fill it; the box keeps `LuaCont` in a smaller allocation.
     #[allow(clippy::box_collection)]
     frames: Option<Box<Vec<FrameInfo>>>,
+    kind: Kind,
 }
 
 impl LuaCont {
@@ -54,6 +70,74 @@ impl LuaCont {
             input: Input::Start(start),
             waiting: false,
             frames: None,
+            kind: Kind::Driver,
+        }
+    }
+
+    /// The base of user coroutine `id`'s chain: its thread `co`, whose
+    /// function and first arguments are on its stack when first resumed.
+    pub(crate) fn coroutine(shared: Rc<Shared>, co: *mut mlua::ffi::lua_State, id: u64) -> Self {
+        LuaCont {
+            shared,
+            thread: Some(Driver::coroutine(co)),
+            input: Input::FromChain(id),
+            waiting: false,
+            frames: None,
+            kind: Kind::Coroutine(id),
+        }
+    }
+
+    /// Takes the thread out (a closed coroutine's frames).
+    pub(crate) fn take_thread(&mut self) -> Option<Driver> {
+        self.thread.take()
+    }
+
+    /// Gives a thread taken out and emptied back to the pool.
+    pub(crate) fn give_back(&self, t: Driver) {
+        self.shared.give_thread(t);
+    }
+
+    /// A coroutine's thread ended (`ok`: returned `n` values; else failed,
+    /// its error on top): the resumer takes what it left.
+    fn coroutine_ended(
+        &mut self,
+        rt: &mut Interp,
+        id: u64,
+        thread: Driver,
+        n: i32,
+        ok: bool,
+    ) -> Step {
+        crate::ffi::coro::with_rec(id, |r| {
+            r.out = (thread.state(), n, ok);
+            r.status = crate::ffi::coro::Status::Dead;
+        });
+        crate::ffi::coro::finished(rt, id);
+        Step::Done(Value::Nil)
+    }
+
+    /// Thread `thread` yielded `n` values to its coroutine's resumer: the
+    /// whole chain suspends here, and the resumer takes the values.
+    fn user_yield(&mut self, rt: &mut Interp, thread: Driver, n: i32) -> Step {
+        let id = rt
+            .current_chain()
+            .and_then(crate::ffi::coro::rec_of_chain)
+            .unwrap_or(0);
+        let state = thread.state();
+        self.thread = Some(thread);
+        self.input = Input::FromChain(id);
+        let known = crate::ffi::coro::with_rec(id, |r| {
+            r.out = (state, n, true);
+            r.top = state;
+            r.status = crate::ffi::coro::Status::Suspended;
+        });
+        if known.is_none() {
+            return Step::Fail(ScriptError::runtime(
+                "attempt to yield from outside a coroutine",
+            ));
+        }
+        match rt.chain_yield() {
+            Ok(_) => Step::Continue,
+            Err(e) => Step::Fail(e),
         }
     }
 
@@ -83,8 +167,13 @@ impl Continuation for LuaCont {
         };
         let sh = &self.shared;
         crate::irq::settle_sections(rt);
+        crate::ffi::coro::settle(rt);
         use crate::ffi::resume::{self as raw, Resumed};
         let pushed = match std::mem::replace(&mut self.input, Input::Nothing) {
+            Input::FromChain(id) => {
+                Ok(crate::ffi::coro::with_rec(id, |r| std::mem::take(&mut r.args)).unwrap_or(0))
+            }
+            Input::Resuming(id) => Ok(crate::ffi::take_coroutine_results(&thread, id)),
             // The function is no argument of its own.
             Input::Start(m) => raw::push_values(&lua, &thread, &m).map(|n| n - 1),
             Input::Nothing => Ok(0),
@@ -127,8 +216,14 @@ impl Continuation for LuaCont {
             lend(rt, || raw::resume(&thread, nargs))
         };
         crate::ffi::set_in_flight(false);
-        match r {
-            Resumed::Returned(n) => {
+        match (r, self.kind) {
+            (Resumed::Returned(n), Kind::Coroutine(id)) => {
+                self.coroutine_ended(rt, id, thread, n, true)
+            }
+            (Resumed::Failed, Kind::Coroutine(id)) => {
+                self.coroutine_ended(rt, id, thread, 1, false)
+            }
+            (Resumed::Returned(n), Kind::Driver) => {
                 let first = raw::top(&thread) - n + 1;
                 let v = if n == 0 {
                     Ok(Value::Nil)
@@ -144,25 +239,46 @@ impl Continuation for LuaCont {
                 sh.give_thread(thread);
                 v.map_or_else(Step::Fail, Step::Done)
             }
-            Resumed::Yielded(0) => {
+            (Resumed::Yielded(0), _) => {
                 self.thread = Some(thread);
                 Step::Continue
             }
-            Resumed::Yielded(n) => {
+            (Resumed::Yielded(n), _) => {
                 let first = raw::top(&thread) - n + 1;
-                let pending = raw::is_marker_at(&thread, first, sh.pending);
-                raw::set_top(&thread, first - 1);
-                if pending {
+                if raw::is_marker_at(&thread, first, sh.pending) {
+                    raw::set_top(&thread, first - 1);
                     self.thread = Some(thread);
                     self.waiting = true;
                     Step::Continue
+                } else if raw::is_marker_at(
+                    &thread,
+                    first,
+                    mlua::LightUserData(crate::ffi::coro::yield_marker()),
+                ) {
+                    raw::remove(&thread, first);
+                    self.user_yield(rt, thread, n - 1)
+                } else if raw::is_marker_at(
+                    &thread,
+                    first,
+                    mlua::LightUserData(crate::ffi::coro::resume_marker()),
+                ) {
+                    raw::set_top(&thread, first - 1);
+                    let id = crate::ffi::coro::take_request();
+                    self.thread = Some(thread);
+                    self.input = Input::Resuming(id);
+                    let chain = crate::ffi::coro::with_rec(id, |r| r.chain).flatten();
+                    match chain.map(|c| rt.chain_resume(c)) {
+                        Some(Ok(())) => Step::Continue,
+                        _ => Step::Fail(ScriptError::runtime("a coroutine could not be resumed")),
+                    }
                 } else {
+                    raw::set_top(&thread, first - 1);
                     Step::Fail(ScriptError::runtime(
                         "a Lua driver thread yielded outside the protocol",
                     ))
                 }
             }
-            Resumed::Failed => {
+            (Resumed::Failed, Kind::Driver) => {
                 self.frames = Some(Box::new(sh.dead_frames(&thread)));
                 match raw::close_dead(&lua, &thread) {
                     Ok(err) => {
@@ -176,7 +292,15 @@ impl Continuation for LuaCont {
     }
 
     fn setr(&mut self, value: Value) {
-        self.input = Input::Result(value);
+        // A resumer waits for its coroutine's values, not for a run-loop
+        // value (the chain's base delivers nil when it ends).
+        if !matches!(self.input, Input::Resuming(_)) {
+            self.input = Input::Result(value);
+        }
+    }
+
+    fn as_any_mut(&mut self) -> Option<&mut dyn std::any::Any> {
+        Some(self)
     }
 
     fn throw(&mut self, err: ScriptError) -> Result<(), ScriptError> {
@@ -192,7 +316,10 @@ impl Continuation for LuaCont {
     fn frames(&self, out: &mut Vec<FrameInfo>) {
         match &self.thread {
             Some(t) if self.frames.is_none() && !matches!(self.input, Input::Start(_)) => {
-                self.shared.thread_frames(t.thread(), 8, out);
+                match t.thread() {
+                    Some(th) => self.shared.thread_frames(th, 8, out),
+                    None => out.extend(self.shared.dead_frames(t).into_iter().take(8)),
+                }
             }
             _ => out.extend(self.frames.iter().flat_map(|f| f.iter().cloned())),
         }

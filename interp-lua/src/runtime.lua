@@ -11,18 +11,14 @@
 --   (returned)      the function's results; (failed) the error value
 --   PENDING         a call went to another continuation; resume me with
 --                   its result, or with ERR, err to raise err here
---   (nothing)       the count hook preempted me; resume me with nothing
--- User coroutines are native Lua coroutines. A PENDING or preemption
--- yield inside one is passed up, level by level, by `coroutine.resume`
--- below, until it reaches the pooled thread the driver resumes; the answer
--- travels back down the same way. A user `coroutine.yield` carries the
--- private marker Y so it cannot be mistaken for either.
+--   (nothing)       a hook preempted me (or `deliver` below gave the loop
+--                   its turn); resume me with nothing
+-- The coroutine library is C (ffi/coro.rs): every user coroutine is a
+-- continuation of its own, so none of these passes through another
+-- coroutine.
 local R = ...
-local PENDING, Y = R.PENDING, R.Y
-local MAIN = R.main
--- Rust functions, set by `init` once the Rust side exists. (Sends to SMOP
--- objects are C functions of ffi/send.rs: they yield PENDING themselves.)
-local nested, argmsg, hookco
+-- Set by `init` once the Rust side exists.
+local argmsg
 
 -- Raises Lua's own "bad argument" error for the function two levels up.
 local function check(ok, n, expected, fname, ...)
@@ -32,141 +28,8 @@ local function check(ok, n, expected, fname, ...)
 end
 
 local co = coroutine
-local ncreate, nresume, nyield = co.create, co.resume, co.yield
-local nstatus, nrunning, nisyieldable, nclose = co.status, co.running, co.isyieldable, co.close
+local nyield, nisyieldable = co.yield, co.isyieldable
 local error, select, type, setmetatable = error, select, type, setmetatable
-
--- The coroutines user code created. Any other thread running Lua code is a
--- driver thread (the main chunk, a function another interpreter called),
--- which user code must see as the main thread. (Marking the few user
--- coroutines rather than every driver thread keeps crossings cheaper.)
-local USER = setmetatable({}, { __mode = "k" })
--- Coroutines suspended because something deeper waits for the run loop.
-local WAITING = setmetatable({}, { __mode = "k" })
-
-local function unwait(c, ...)
-  WAITING[c] = nil
-  return ...
-end
-
--- What a native resume of `c` returned, turned into what the user sees.
-local after
-after = function(c, ok, ...)
-  if not ok or nstatus(c) == "dead" then
-    return ok, ...
-  end
-  if ... == Y then
-    return true, select(2, ...)
-  end
-  -- `c` waits for the run loop (PENDING) or was preempted (no values):
-  -- pass that up, then hand the answer down to `c`.
-  WAITING[c] = true
-  if nisyieldable() then
-    return after(c, nresume(c, unwait(c, nyield(...))))
-  elseif ... == PENDING then
-    return after(c, nresume(c, unwait(c, nested())))
-  end
-  return after(c, nresume(c, unwait(c)))
-end
-
-local lib = {}
-for k, v in pairs(co) do
-  lib[k] = v
-end
-
-function lib.create(...)
-  local f = ...
-  check(type(f) == "function", 1, "function", "coroutine.create", ...)
-  local c = hookco(ncreate(f))
-  USER[c] = true
-  return c
-end
-
-function lib.resume(c, ...)
-  check(type(c) == "thread", 1, "thread", "coroutine.resume", c)
-  if WAITING[c] then
-    return false, "cannot resume non-suspended coroutine"
-  end
-  return after(c, nresume(c, ...))
-end
-
-function lib.yield(...)
-  if not USER[nrunning()] then
-    error("attempt to yield from outside a coroutine", 0)
-  end
-  return nyield(Y, ...)
-end
-
-function lib.running()
-  local t, ismain = nrunning()
-  if not USER[t] then
-    return MAIN, true
-  end
-  return t, ismain
-end
-
-function lib.isyieldable(...)
-  local c = ...
-  check(select('#', ...) == 0 or type(c) == "thread", 1, "thread", "coroutine.isyieldable", ...)
-  local t = c or nrunning()
-  if not USER[t] then
-    return false
-  end
-  if c == nil then
-    return nisyieldable()
-  end
-  return nisyieldable(c)
-end
-
-function lib.status(...)
-  local c = ...
-  check(type(c) == "thread", 1, "thread", "coroutine.status", ...)
-  if c == MAIN then
-    return USER[nrunning()] and "normal" or "running"
-  end
-  if WAITING[c] then
-    return "normal"
-  end
-  return nstatus(c)
-end
-
-function lib.close(...)
-  local c = ...
-  check(type(c) == "thread", 1, "thread", "coroutine.close", ...)
-  local s = lib.status(c)
-  if s == "running" or s == "normal" then
-    error("cannot close a " .. s .. " coroutine", 2)
-  end
-  return nclose(c)
-end
-
-local function wrap_after(c, ok, ...)
-  if ok then
-    return ...
-  end
-  local e = ...
-  if nstatus(c) == "dead" then
-    -- As Lua's own wrap: close the dead coroutine's pending variables.
-    local cok, ce = nclose(c)
-    if not cok then
-      e = ce
-    end
-  end
-  if type(e) == "string" then
-    error(e, 2)
-  end
-  error(e, 0)
-end
-
-function lib.wrap(...)
-  local f = ...
-  check(type(f) == "function", 1, "function", "coroutine.wrap", ...)
-  local c = hookco(ncreate(f))
-  USER[c] = true
-  return function(...)
-    return wrap_after(c, lib.resume(c, ...))
-  end
-end
 
 -- The `polyeval` table (interrupts, DESIGN §6) and `warn`. `interp` is the
 -- run loop's `$interpreter` object; `H` holds Rust helpers: `pending()`,
@@ -414,8 +277,7 @@ return {
   bound = function(f)
     return function(...) return f(...) end
   end,
-  init = function(n, a, h)
-    nested, argmsg, hookco = n, a, h
+  init = function(a)
+    argmsg = a
   end,
-  coroutine = lib,
 }

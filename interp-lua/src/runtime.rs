@@ -113,7 +113,7 @@ impl Default for LuaConfig {
 
 /// Private markers of the driver protocol (see `runtime.lua`): distinct
 /// addresses, passed to Lua as light userdata, that no Lua value equals.
-static MARKERS: [u8; 4] = [0; 4];
+static MARKERS: [u8; 6] = [0; 6];
 
 pub(crate) fn marker(i: usize) -> LightUserData {
     LightUserData(std::ptr::from_ref(&MARKERS[i]).cast_mut().cast::<c_void>())
@@ -229,7 +229,7 @@ impl Shared {
             return Ok(t);
         }
         let t = crate::ffi::resume::new_thread(lua, &self.getinfo)?;
-        crate::ffi::forget_user_hook(t.thread());
+        crate::ffi::forget_user_hook(t.state());
         Ok(t)
     }
 
@@ -237,7 +237,10 @@ impl Shared {
     /// closed after failing) to the pool, as it is: empty, ready for the
     /// next function.
     pub fn give_thread(&self, t: crate::ffi::resume::Driver) {
-        crate::ffi::forget_user_hook(t.thread());
+        if t.thread().is_none() {
+            return;
+        }
+        crate::ffi::forget_user_hook(t.state());
         let mut pool = self.pool.borrow_mut();
         if pool.len() < 256 {
             pool.push(t);
@@ -651,22 +654,10 @@ fn setup(
     layer.register(lua)?;
     let _ = shared.sends.set(layer);
     let init: Function = runtime.get("init")?;
-    let quantum = config.quantum;
-    let hook_coroutine = lua.create_function(move |_, co: Thread| {
-        crate::ffi::forget_user_hook(&co);
-        if hooks == HookMode::Armed {
-            crate::ffi::hook_coroutine(&co, quantum);
-        }
-        Ok(co)
-    })?;
-    init.call::<()>((
-        make_nested(lua, &shared)?,
-        make_argmsg(lua)?,
-        hook_coroutine,
-    ))?;
+    init.call::<()>(make_argmsg(lua)?)?;
     convert::register_proxy_type(lua, &shared)?;
 
-    let corolib: Table = runtime.get("coroutine")?;
+    let corolib = crate::ffi::coroutine_library(lua, hooks == HookMode::Armed)?;
     globals.set("coroutine", corolib.clone())?;
     if let Ok(loaded) = globals
         .get::<Table>("package")
@@ -679,10 +670,7 @@ fn setup(
         crate::ffi::emit_function(lua)?,
         globals.get::<Option<Table>>("io")?,
     ))?;
-    globals.set(
-        "print",
-        crate::ffi::print_function(lua, globals.get("tostring")?)?,
-    )?;
+    globals.set("print", crate::ffi::print_function(lua)?)?;
     if let Ok(io) = globals.get::<Table>("io") {
         io.set("write", write)?;
         io.set("flush", make_io_flush(lua, io.get("flush")?)?)?;
@@ -786,50 +774,6 @@ pub(crate) fn tostring_of(
         }
         other => other,
     }
-}
-
-/// The error Lua gets when it asks for the run loop and none is lent (Lua
-/// code running outside any step, such as a finalizer during a collection
-/// the host started).
-fn no_loop(lua: &Lua) -> mlua::Result<mlua::LuaString> {
-    lua.create_string("polyeval: no run loop is running Lua code here")
-}
-
-/// `nested()`: waits for the last pending call with a nested run loop, for
-/// places where Lua cannot yield. Answers the result, or `ERR, error`.
-fn make_nested(lua: &Lua, shared: &Rc<Shared>) -> mlua::Result<Function> {
-    let sh = shared.clone();
-    lua.create_function(move |lua, ()| {
-        crate::ffi::set_in_flight(false);
-        let Some(waiter) = crate::ffi::take_waiter() else {
-            return Err(mlua::Error::runtime(
-                "polyeval: nothing to wait for in a nested run loop",
-            ));
-        };
-        let r = with_rt(|rt| rt.run_nested(waiter));
-        let mut out = MultiValue::new();
-        match r {
-            Some(Ok(v)) => out.push_back(convert::to_lua(lua, &sh, &v)?),
-            Some(Err(mut e)) => {
-                explain_nested(&mut e, || {
-                    let mut here = Vec::new();
-                    sh.record_frames(lua, 1, 1, &mut here);
-                    here.first()
-                        .map(|fr| format!("{}:{}: ", fr.file, fr.line))
-                        .unwrap_or_default()
-                });
-                let (ev, _) = convert::error_to_lua(lua, &sh, &e)?;
-                sh.note_reraised(&ev, &e);
-                out.push_back(mlua::Value::LightUserData(sh.err));
-                out.push_back(ev);
-            }
-            None => {
-                out.push_back(mlua::Value::LightUserData(sh.err));
-                out.push_back(mlua::Value::String(no_loop(lua)?));
-            }
-        }
-        Ok(out)
-    })
 }
 
 /// Makes a nested wait's error say why it failed where Lua cannot yield,

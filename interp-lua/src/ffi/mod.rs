@@ -24,12 +24,13 @@ use std::sync::Arc;
 use mlua::ffi::{self, lua_Debug, lua_State};
 use mlua::{Lua, LuaOptions, StdLib};
 
+pub(crate) mod coro;
 pub(crate) mod resume;
 mod send;
 mod userhook;
 mod values;
 
-pub(crate) use send::{proxy_object, proxy_value, take_waiter, SendLayer, TOSTRING_ID};
+pub(crate) use send::{proxy_object, proxy_value, SendLayer, TOSTRING_ID};
 
 /// A Lua state with the safe standard libraries plus `debug`.
 pub(crate) fn new_lua_with_debug() -> Lua {
@@ -61,12 +62,6 @@ pub(crate) fn set_in_flight(on: bool) {
 /// Whether a `PENDING` yield is on its way.
 pub(crate) fn in_flight() -> bool {
     IN_FLIGHT.with(Cell::get)
-}
-
-/// How often (in instructions) a user coroutine's hook checks whether a
-/// preemption was asked for; at least 1.
-fn count(n: u32) -> c_int {
-    c_int::try_from(n.max(1)).unwrap_or(c_int::MAX)
 }
 
 /// Makes `l` run [`armed_hook`] at its next instruction.
@@ -246,25 +241,6 @@ unsafe extern "C-unwind" fn armed_hook(l: *mut lua_State, _ar: *mut lua_Debug) {
     }
 }
 
-/// The permanent hook of a user coroutine: yield when a preemption was
-/// asked for (the coroutine library passes the yield up to the driver);
-/// where the coroutine cannot yield, serve the loop in place.
-unsafe extern "C-unwind" fn coroutine_hook(l: *mut lua_State, _ar: *mut lua_Debug) {
-    // SAFETY: as for `armed_hook`.
-    unsafe {
-        if PREEMPT.with(Cell::get) && !in_flight() {
-            if sigint_here() {
-                raise_interrupted(l);
-            }
-            if ffi::lua_isyieldable(l) != 0 {
-                ffi::lua_yield(l, 0);
-            } else if serve_here() {
-                raise_stop(l, coroutine_hook);
-            }
-        }
-    }
-}
-
 /// The hook of a thread whose program is stopping: at every instruction
 /// it yields to the loop where Lua can yield (the loop then reports the
 /// stop) and raises [`STOP_MSG`] where it cannot, so that Lua unwinds past
@@ -298,14 +274,6 @@ pub(crate) fn is_yieldable(t: &mlua::Thread) -> bool {
     // SAFETY: a thread value's pointer is its `lua_State`, alive while `t`
     // is held; `lua_isyieldable` only reads it.
     unsafe { ffi::lua_isyieldable(l) != 0 }
-}
-
-/// Gives user coroutine `co` its hook (checked every `every` instructions).
-pub(crate) fn hook_coroutine(co: &mlua::Thread, every: u32) {
-    let l = co.to_pointer().cast_mut().cast::<lua_State>();
-    // SAFETY: a thread value's pointer is its `lua_State`; `co` is held
-    // (so alive) and belongs to the Lua state running on this OS thread.
-    unsafe { ffi::lua_sethook(l, Some(coroutine_hook), ffi::LUA_MASKCOUNT, count(every)) }
 }
 
 /// Where Lua was before [`enter`]; give it back to [`leave`].
@@ -475,13 +443,13 @@ unsafe extern "C-unwind" fn emit(l: *mut lua_State) -> c_int {
 /// tab-separated with a newline, to the run loop's output (see
 /// [`emit_function`] for where, and why raw). Errors from `__tostring`
 /// propagate unchanged, as stock.
-pub(crate) fn print_function(lua: &Lua, tostring: mlua::Function) -> mlua::Result<mlua::Function> {
-    // SAFETY: `exec_raw` runs the closure in protected mode with the
-    // argument (`tostring`) on the stack; `lua_pushcclosure` pops it as the
-    // upvalue and pushes the closure, the one result.
+pub(crate) fn print_function(lua: &Lua) -> mlua::Result<mlua::Function> {
+    // SAFETY: `exec_raw` runs the closure in protected mode;
+    // `lua_pushcclosure` pushes the closure (no upvalues, as stock
+    // `print`), the one result.
     unsafe {
-        lua.exec_raw(tostring, |l| {
-            ffi::lua_pushcclosure(l, print_c, 1);
+        lua.exec_raw((), |l| {
+            ffi::lua_pushcclosure(l, print_c, 0);
         })
     }
 }
@@ -495,13 +463,9 @@ unsafe extern "C-unwind" fn print_c(l: *mut lua_State) -> c_int {
         let n = ffi::lua_gettop(l);
         for i in 1..=n {
             if ffi::lua_type(l, i) != ffi::LUA_TSTRING {
-                ffi::lua_pushvalue(l, ffi::lua_upvalueindex(1));
-                ffi::lua_pushvalue(l, i);
-                ffi::lua_call(l, 1, 1);
-                if ffi::lua_type(l, -1) != ffi::LUA_TSTRING {
-                    ffi::lua_pushstring(l, c"'tostring' must return a string".as_ptr());
-                    ffi::lua_error(l);
-                }
+                // As stock `print`: `luaL_tolstring` (`__tostring`, then
+                // `__name`), not the global `tostring`.
+                ffi::luaL_tolstring(l, i, std::ptr::null_mut());
                 ffi::lua_replace(l, i);
             }
         }
@@ -540,11 +504,32 @@ pub(crate) fn debug_hook_functions(lua: &Lua) -> mlua::Result<(mlua::Function, m
 /// Gives thread `t` its own hook back if a user hook was set on it (a
 /// pooled driver thread starts without one; a new thread may reuse a dead
 /// one's address).
-pub(crate) fn forget_user_hook(t: &mlua::Thread) {
-    let l = t.to_pointer().cast_mut().cast::<lua_State>();
-    // SAFETY: `t` is held, so its state is live, and belongs to the Lua
-    // state running on this OS thread.
+pub(crate) fn forget_user_hook(l: *mut lua_State) {
+    // SAFETY: `l` is a held (live) thread of the Lua state running on this
+    // OS thread.
     unsafe { userhook::forget(l) }
+}
+
+/// The coroutine library (`coroutine.*` as C functions, `coro.rs`);
+/// `armed`: new coroutines start with no hook.
+pub(crate) fn coroutine_library(lua: &Lua, armed: bool) -> mlua::Result<mlua::Table> {
+    // SAFETY: `exec_raw` runs the closure protected, on mlua's stack;
+    // `register` stores two tables in the registry and `push_library`
+    // pushes the library, the one result.
+    unsafe {
+        lua.exec_raw((), |l| {
+            coro::register(l, armed);
+            coro::push_library(l);
+        })
+    }
+}
+
+/// Moves what coroutine `id` left for its resumer onto suspended thread
+/// `t`'s stack (`ok, values...`); answers how many.
+pub(crate) fn take_coroutine_results(t: &resume::Driver, id: u64) -> c_int {
+    // SAFETY: `t` is a held thread suspended in the `resume` waiting for
+    // coroutine `id`.
+    unsafe { coro::take_results(t.state(), id) }
 }
 
 /// The registry key of the user-hook table (the stock `debug` library's).

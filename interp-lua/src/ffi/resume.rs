@@ -28,16 +28,25 @@ thread_local! {
 }
 
 /// A driver thread and its `lua_State` (read once: mlua answers it by a
-/// call into Lua each time).
+/// call into Lua each time). A user coroutine's own thread is held by no
+/// `Thread` (see [`Driver::coroutine`]).
 pub(crate) struct Driver {
-    thread: Thread,
+    thread: Option<Thread>,
     l: *mut lua_State,
 }
 
 impl Driver {
-    /// The thread, for mlua's own uses.
-    pub(crate) fn thread(&self) -> &Thread {
-        &self.thread
+    /// The thread, for mlua's own uses (`None` for a coroutine's thread).
+    pub(crate) fn thread(&self) -> Option<&Thread> {
+        self.thread.as_ref()
+    }
+
+    /// A user coroutine's thread, which the run loop resumes as it resumes
+    /// driver threads but does not keep alive: Lua collects it when user
+    /// code drops it (the coroutine library then releases its chain), and
+    /// while it runs it is on its resumer's stack.
+    pub(crate) fn coroutine(l: *mut lua_State) -> Driver {
+        Driver { thread: None, l }
     }
 
     /// The thread's `lua_State`.
@@ -68,7 +77,10 @@ pub(crate) fn new_thread(lua: &Lua, any: &mlua::Function) -> mlua::Result<Driver
     // SAFETY: a new thread that never ran: emptying its stack leaves a
     // thread ready to get a function pushed, as after `lua_newthread`.
     unsafe { ffi::lua_settop(l, 0) };
-    Ok(Driver { thread, l })
+    Ok(Driver {
+        thread: Some(thread),
+        l,
+    })
 }
 
 /// Resumes `t` with the `nargs` values on top of its stack.
@@ -164,6 +176,13 @@ pub(crate) fn value_at(lua: &Lua, t: &Driver, idx: c_int) -> mlua::Result<mlua::
 pub(crate) fn top(t: &Driver) -> c_int {
     // SAFETY: reads the stack size of a held thread.
     unsafe { ffi::lua_gettop(state_of(t)) }
+}
+
+/// Removes the value at `idx` of `t`'s stack.
+pub(crate) fn remove(t: &Driver, idx: c_int) {
+    // SAFETY: `t` is not running and `idx` is one of its stack's indices;
+    // moving values down runs no code.
+    unsafe { ffi::lua_remove(state_of(t), idx) }
 }
 
 /// Drops the values on `t`'s stack above `n`.

@@ -20,7 +20,6 @@
 //! Only raw ffi is used on the `lua_State` Lua passes: mlua's idea of the
 //! running thread is stale inside a C function.
 
-use std::cell::Cell;
 use std::ffi::{c_int, c_void, CStr};
 use std::rc::{Rc, Weak};
 
@@ -56,8 +55,6 @@ const UP_SELF: c_int = 4;
 pub(crate) const TOSTRING_ID: i64 = -1;
 
 thread_local! {
-    /// The continuation waiting for the last send that went pending.
-    static WAITER: Cell<Option<ContKey>> = const { Cell::new(None) };
     /// The payload addresses of the live proxies of this OS thread's Lua
     /// states (addresses of live objects are unique), so that telling a
     /// proxy from other userdata takes no call into Lua.
@@ -67,11 +64,6 @@ thread_local! {
 
 fn live(p: *const Payload) -> bool {
     LIVE.with(|s| s.borrow().contains(&(p as usize)))
-}
-
-/// The continuation waiting for the last pending send (taken).
-pub(crate) fn take_waiter() -> Option<ContKey> {
-    WAITER.with(Cell::take)
 }
 
 /// The mlua handles the layer is built from, kept by `Shared`.
@@ -732,7 +724,6 @@ unsafe fn send(l: *mut lua_State, bound: bool) -> Outcome {
             Some((Ok(Reply::Value(v)), _)) => push_results(l, std::slice::from_ref(&v)),
             Some((Ok(Reply::Pending), waiter)) => {
                 if ffi::lua_isyieldable(l) != 0 {
-                    WAITER.with(|w| w.set(waiter));
                     // No preemption may come between this and the yield
                     // reaching the driver thread (see `IN_FLIGHT`).
                     set_in_flight(true);

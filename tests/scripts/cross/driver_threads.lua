@@ -7,7 +7,7 @@
 -- | replaced:	false	from __close	b after first
 -- | returns:	7	c
 -- | many calls:	45150
--- | a driver thread looks like the main thread:	false	2
+-- | a driver thread inside a coroutine is part of it:	true	2
 -- | done
 local dir = arg[0]:match("^(.*)/") or "."
 local apply = smop.load(dir .. "/lib/apply.m0ld")
@@ -39,5 +39,5 @@ local co = coroutine.wrap(function()
   coroutine.yield(r)
   return apply(function() return select("#", coroutine.running()) end)
 end)
-print("a driver thread looks like the main thread:", co(), co())
+print("a driver thread inside a coroutine is part of it:", co(), co())
 print("done")
