@@ -609,6 +609,64 @@ fn finalizers_run_and_print_at_exit() {
 }
 
 #[test]
+fn os_exit_checks_its_arguments_and_closes_the_state_as_stock_lua() {
+    // Exit statuses and messages as stock Lua 5.4.8's `lua` gives them
+    // (taken from a `lua` built from the vendored sources).
+    let dir = TempDir::new("osexit");
+    let cases: [(&str, i32, Option<&str>); 9] = [
+        ("os.exit(2.0)", 2, None),
+        ("os.exit('7')", 7, None),
+        ("os.exit(true)", 0, None),
+        ("os.exit(false)", 1, None),
+        ("os.exit()", 0, None),
+        (
+            "os.exit({})",
+            1,
+            Some("bad argument #1 to 'exit' (number expected, got table)"),
+        ),
+        (
+            "os.exit(2.5)",
+            1,
+            Some("bad argument #1 to 'exit' (number has no integer representation)"),
+        ),
+        (
+            "os.exit('x')",
+            1,
+            Some("bad argument #1 to 'exit' (number expected, got string)"),
+        ),
+        ("print(pcall(os.exit, {}))", 0, None),
+    ];
+    for (i, (src, code, err)) in cases.iter().enumerate() {
+        let p = dir.file(&format!("e{i}.lua"), src);
+        let r = polyeval([s(&p)]);
+        assert_eq!(r.code, *code, "{src}: {r:?}");
+        if let Some(e) = err {
+            assert!(r.stderr.contains(e), "{src}: {r:?}");
+        }
+    }
+    // With `close`, pending to-be-closed variables and finalizers run
+    // before the process ends, and buffered output is not lost.
+    let p = dir.file(
+        "close.lua",
+        "local t <close> = setmetatable({}, {__close = function() print('closed main tbc') end})\n\
+         setmetatable({}, {__gc = function() print('finalized') end})\n\
+         io.write('buffered ')\n\
+         local function f()\n\
+           local u <close> = setmetatable({}, {__close = function() print('closed inner') end})\n\
+           os.exit(3, true)\n\
+         end\n\
+         f()\n",
+    );
+    let r = polyeval([s(&p)]);
+    assert_eq!(r.code, 3, "{r:?}");
+    assert_eq!(
+        r.stdout, "buffered closed inner\nclosed main tbc\nfinalized\n",
+        "{r:?}"
+    );
+    assert!(!r.stderr.contains("panicked"), "{r:?}");
+}
+
+#[test]
 fn the_command_line_reads_like_lua() {
     let dir = TempDir::new("luacli");
     let script = dir.file(

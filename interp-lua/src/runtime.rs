@@ -7,7 +7,6 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::ffi::c_void;
-use std::io::Write;
 use std::rc::{Rc, Weak};
 use std::sync::Arc;
 
@@ -676,7 +675,7 @@ fn setup(
         io.set("flush", make_io_flush(lua, io.get("flush")?)?)?;
     }
     if let Ok(os) = globals.get::<Table>("os") {
-        os.set("exit", make_exit(lua)?)?;
+        os.set("exit", crate::ffi::exit_function(lua)?)?;
     }
     if config.stdlib != Stdlib::All {
         globals.raw_remove("debug")?;
@@ -847,21 +846,5 @@ fn make_io_flush(lua: &Lua, lua_flush: Function) -> mlua::Result<Function> {
     lua.create_function(move |_, ()| {
         let _ = with_rt(|rt| rt.out().flush());
         lua_flush.call::<MultiValue>(())
-    })
-}
-
-/// `os.exit`, flushing the run loop's output first.
-fn make_exit(lua: &Lua) -> mlua::Result<Function> {
-    lua.create_function(|_, code: Option<mlua::Value>| -> mlua::Result<()> {
-        let status = match code {
-            None | Some(mlua::Value::Boolean(true)) => 0,
-            Some(mlua::Value::Boolean(false)) => 1,
-            Some(mlua::Value::Integer(n)) => i32::try_from(n).unwrap_or(1),
-            Some(_) => 1,
-        };
-        let _ = with_rt(|rt| rt.exit_process(status));
-        // No run loop lent (os.exit outside any step): exit directly.
-        let _ = std::io::stdout().flush();
-        std::process::exit(status)
     })
 }

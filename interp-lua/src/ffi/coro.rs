@@ -728,6 +728,11 @@ fn running_rec() -> Option<(u64, *mut lua_State, bool)> {
     .flatten()
 }
 
+/// Whether the running code belongs to a user coroutine.
+pub(crate) fn in_coroutine() -> bool {
+    running_rec().is_some()
+}
+
 /// Pushes thread `co` on `l`.
 ///
 /// # Safety

@@ -489,6 +489,56 @@ unsafe extern "C-unwind" fn print_c(l: *mut lua_State) -> c_int {
     }
 }
 
+/// `os.exit` as a C function with stock Lua's argument rules: a boolean
+/// (`true` success, `false` failure) or an optional integer (`2.0` is 2;
+/// `{}` and `2.5` are bad arguments). With a true second argument the
+/// state is closed first, as stock `lua_close`: pending to-be-closed
+/// variables of the running code (which stands for stock's main thread
+/// unless it is a coroutine) and every finalizer run. Then the run loop's
+/// exit hooks run and its output is flushed.
+pub(crate) fn exit_function(lua: &Lua) -> mlua::Result<mlua::Function> {
+    // SAFETY: `exec_raw` runs the closure protected; the closure pushes
+    // one C function with no upvalues.
+    unsafe { lua.exec_raw((), |l| ffi::lua_pushcclosure(l, os_exit_c, 0)) }
+}
+
+unsafe extern "C-unwind" fn os_exit_c(l: *mut lua_State) -> c_int {
+    // SAFETY: the argument checks raise before any Rust value exists. The
+    // close runs Lua code (protected inside `lua_closethread` and
+    // `lua_close`); nothing returns to Lua afterwards: `exit_now` ends the
+    // process.
+    unsafe {
+        let status = if ffi::lua_type(l, 1) == ffi::LUA_TBOOLEAN {
+            if ffi::lua_toboolean(l, 1) != 0 {
+                0
+            } else {
+                1
+            }
+        } else {
+            let n = ffi::luaL_optinteger(l, 1, 0);
+            // As C's `exit((int)n)`.
+            n as i32
+        };
+        if ffi::lua_toboolean(l, 2) != 0 {
+            if !coro::in_coroutine() {
+                ffi::lua_closethread(l, ptr::null_mut());
+            }
+            ffi::lua_close(l);
+        }
+        exit_now(status)
+    }
+}
+
+/// Ends the process with `status` after the loop's exit hooks (or, with
+/// no loop lent, after flushing stdout).
+fn exit_now(status: i32) -> ! {
+    let _ = polyeval_core::panics::catch(|| {
+        crate::lend::with_rt(|rt| rt.exit_process(status));
+    });
+    let _ = std::io::Write::flush(&mut std::io::stdout());
+    std::process::exit(status)
+}
+
 /// `debug.sethook` and `debug.gethook` as C functions beside polyeval's
 /// own hooks (see `userhook`).
 pub(crate) fn debug_hook_functions(lua: &Lua) -> mlua::Result<(mlua::Function, mlua::Function)> {
