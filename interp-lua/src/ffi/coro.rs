@@ -26,8 +26,8 @@
 //! (its frames freed, as a collected stock coroutine's are, without running
 //! its to-be-closed variables).
 //!
-//! The C functions follow `send.rs`'s shape: a plain-Rust body returns an
-//! [`Outcome`] and only the shell raises or yields.
+//! The C functions end through `outcome.rs`'s [`Outcome`], as `send.rs`'s
+//! do: only the shell raises or yields.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -36,6 +36,7 @@ use std::ffi::{c_int, c_void, CStr};
 use mlua::ffi::{self, lua_KContext, lua_State};
 use polyeval_core::{ChainKey, Interp};
 
+use super::outcome::{conclude, Outcome, NO_LOOP};
 use crate::lend::with_rt;
 
 /// Where a coroutine is.
@@ -267,47 +268,6 @@ unsafe fn rec_id(l: *mut lua_State, idx: c_int) -> u64 {
 /// Nested resumes allowed: stock Lua's `LUAI_MAXCCALLS` (200) less the
 /// C calls beneath the main chunk under `lua`.
 const MAX_DEPTH: u32 = 197;
-
-/// How a shell ends.
-enum Outcome {
-    /// Return this many results.
-    Return(c_int),
-    /// Raise a static message.
-    RaiseStatic(&'static CStr),
-    /// Yield to the continuation to resume a chain; on resumption,
-    /// continue in `k`.
-    YieldResume(ffi::lua_KFunction),
-    /// A user yield of the top `n` values.
-    YieldUser(c_int),
-}
-
-/// Ends a C function as `out` says.
-///
-/// # Safety
-///
-/// `l` is the running thread; the caller holds no Rust value with a
-/// destructor (this may longjmp).
-unsafe fn conclude(l: *mut lua_State, out: Outcome) -> c_int {
-    // SAFETY: as the caller guarantees.
-    unsafe {
-        match out {
-            Outcome::Return(n) => n,
-            Outcome::RaiseStatic(m) => {
-                ffi::lua_pushstring(l, m.as_ptr());
-                ffi::lua_error(l)
-            }
-            Outcome::YieldResume(k) => {
-                ffi::lua_pushlightuserdata(l, resume_marker());
-                ffi::lua_yieldk(l, 1, 0, Some(k))
-            }
-            Outcome::YieldUser(n) => {
-                ffi::lua_pushlightuserdata(l, yield_marker());
-                ffi::lua_rotate(l, -(n + 1), 1);
-                ffi::lua_yield(l, n + 1)
-            }
-        }
-    }
-}
 
 /// Raises Lua's "bad argument" type error for argument `arg`, as
 /// `luaL_typeerror` words it.
@@ -578,7 +538,7 @@ unsafe fn resume_body(
         let yieldable = ffi::lua_isyieldable(l) != 0;
         let started = with_rt(|rt| start_chain(rt, id, co, narg, yieldable));
         match started {
-            None => Outcome::RaiseStatic(c"polyeval: no run loop is running Lua code here"),
+            None => Outcome::RaiseStatic(NO_LOOP),
             Some(Err(m)) => Outcome::RaiseStatic(m),
             Some(Ok(true)) => {
                 REQUEST.with(|r| r.set(id));

@@ -25,6 +25,7 @@ use mlua::ffi::{self, lua_Debug, lua_State};
 use mlua::{Lua, LuaOptions, StdLib};
 
 pub(crate) mod coro;
+mod outcome;
 pub(crate) mod resume;
 mod send;
 mod userhook;

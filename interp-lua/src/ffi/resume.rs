@@ -135,23 +135,9 @@ pub(crate) fn push_plain(t: &Driver, v: &Value) -> bool {
 
 /// The value at `idx` of `t`'s stack if it is nil, a boolean or a number.
 pub(crate) fn plain_at(t: &Driver, idx: c_int) -> Option<Value> {
-    let l = state_of(t);
-    // SAFETY: type-checked reads of a valid index of a thread that is not
-    // running.
-    unsafe {
-        Some(match ffi::lua_type(l, idx) {
-            ffi::LUA_TNIL | ffi::LUA_TNONE => Value::Nil,
-            ffi::LUA_TBOOLEAN => Value::Bool(ffi::lua_toboolean(l, idx) != 0),
-            ffi::LUA_TNUMBER => {
-                if ffi::lua_isinteger(l, idx) != 0 {
-                    Value::Int(ffi::lua_tointegerx(l, idx, std::ptr::null_mut()))
-                } else {
-                    Value::Float(ffi::lua_tonumberx(l, idx, std::ptr::null_mut()))
-                }
-            }
-            _ => return None,
-        })
-    }
+    // SAFETY: `t` is held and not running; `idx` is one of its stack's
+    // indices.
+    unsafe { super::values::plain(state_of(t), idx) }
 }
 
 /// Whether the value at `idx` of `t`'s stack is light userdata `p`.

@@ -14,9 +14,9 @@
 //! Every C function here is split in two. The body is plain Rust under a
 //! panic guard: it converts, sends, and pushes the results, calling Lua
 //! only where Lua cannot raise or under `lua_pcall` (allocating pushes);
-//! it returns an [`Outcome`], plain data, with every Rust value dropped.
-//! The `extern "C-unwind"` shell then returns, raises (`lua_error`) or
-//! yields (`lua_yieldk`), holding no Rust value.
+//! it returns an [`Outcome`] (`outcome.rs`), plain data, with every Rust
+//! value dropped. The `extern "C-unwind"` shell then returns, raises
+//! (`lua_error`) or yields (`lua_yieldk`), holding no Rust value.
 //! Only raw ffi is used on the `lua_State` Lua passes: mlua's idea of the
 //! running thread is stale inside a C function.
 
@@ -27,6 +27,7 @@ use mlua::ffi::{self, lua_KContext, lua_State};
 use mlua::Lua;
 use polyeval_core::{Args, Capture, ContKey, Ident, ObjRef, Reply, ScriptError, Value};
 
+use super::outcome::{conclude, Outcome, NO_LOOP};
 use super::set_in_flight;
 use crate::lend::with_rt;
 use crate::runtime::Shared;
@@ -284,59 +285,14 @@ unsafe fn push_proxy(l: *mut lua_State, o: &ObjRef) -> bool {
     }
 }
 
-/// How a C function's shell ends.
-enum Outcome {
-    /// Return this many results (on the stack).
-    Return(c_int),
-    /// Raise the value on top of the stack.
-    Raise,
-    /// Raise a static message.
-    RaiseStatic(&'static CStr),
-    /// Raise a static message with the caller's position.
-    RaiseWhere(&'static CStr),
-    /// Yield `PENDING`.
-    Yield,
-}
-
-const NO_LOOP: &CStr = c"polyeval: no run loop is running Lua code here";
 const OUT_OF_MEMORY: &CStr = c"not enough memory";
 
-/// Ends a C function as `out` says.
-///
-/// # Safety
-///
-/// `l` is the running thread; the caller holds no Rust value with a
-/// destructor (this may longjmp).
-unsafe fn conclude(l: *mut lua_State, out: Outcome) -> c_int {
-    // SAFETY: as the caller guarantees; the messages are static.
-    unsafe {
-        match out {
-            Outcome::Return(n) => n,
-            Outcome::Raise => ffi::lua_error(l),
-            Outcome::RaiseStatic(m) => {
-                ffi::lua_pushstring(l, m.as_ptr());
-                ffi::lua_error(l)
-            }
-            Outcome::RaiseWhere(m) => {
-                ffi::luaL_where(l, 1);
-                ffi::lua_pushstring(l, m.as_ptr());
-                ffi::lua_concat(l, 2);
-                ffi::lua_error(l)
-            }
-            Outcome::Yield => {
-                // The arguments go: mlua's resume empties a yielded thread's
-                // stack, so the continuation finds only what the resume
-                // passed, whoever resumes.
-                ffi::lua_settop(l, 0);
-                ffi::lua_pushlightuserdata(l, crate::runtime::marker(1).0);
-                ffi::lua_yieldk(l, 1, 0, Some(send_k))
-            }
-        }
-    }
-}
-
 /// Where a pending send resumes: with the result, or `ERR, error`.
-unsafe extern "C-unwind" fn send_k(l: *mut lua_State, _status: c_int, _ctx: lua_KContext) -> c_int {
+pub(super) unsafe extern "C-unwind" fn send_k(
+    l: *mut lua_State,
+    _status: c_int,
+    _ctx: lua_KContext,
+) -> c_int {
     // SAFETY: Lua calls this on the resumed thread, whose stack holds
     // what the resume passed (the yield emptied it).
     unsafe {
@@ -416,14 +372,8 @@ unsafe fn simple_value(l: *mut lua_State, idx: c_int) -> Option<Value> {
     // SAFETY: type-checked reads; a string is read in place.
     unsafe {
         Some(match ffi::lua_type(l, idx) {
-            ffi::LUA_TNIL | ffi::LUA_TNONE => Value::Nil,
-            ffi::LUA_TBOOLEAN => Value::Bool(ffi::lua_toboolean(l, idx) != 0),
-            ffi::LUA_TNUMBER => {
-                if ffi::lua_isinteger(l, idx) != 0 {
-                    Value::Int(ffi::lua_tointegerx(l, idx, std::ptr::null_mut()))
-                } else {
-                    Value::Float(ffi::lua_tonumberx(l, idx, std::ptr::null_mut()))
-                }
+            ffi::LUA_TNIL | ffi::LUA_TNONE | ffi::LUA_TBOOLEAN | ffi::LUA_TNUMBER => {
+                return super::values::plain(l, idx);
             }
             ffi::LUA_TSTRING => {
                 let mut len = 0usize;
@@ -727,7 +677,7 @@ unsafe fn send(l: *mut lua_State, bound: bool) -> Outcome {
                     // No preemption may come between this and the yield
                     // reaching the driver thread (see `IN_FLIGHT`).
                     set_in_flight(true);
-                    Outcome::Yield
+                    Outcome::YieldPending
                 } else {
                     wait_nested(l, waiter)
                 }

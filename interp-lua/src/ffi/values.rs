@@ -3,12 +3,14 @@
 //! a copy goes from the thread's stack to mlua's own stack with
 //! `lua_xmove` and becomes an mlua reference there, or the other way.
 //! Neither direction allocates on the raw thread (room is checked with
-//! `lua_checkstack`, which does not raise) or runs Lua code.
+//! `lua_checkstack`, which does not raise) or runs Lua code. [`plain`]
+//! reads the values that need neither mlua nor an allocation.
 
 use std::ffi::c_int;
 
 use mlua::ffi::{self, lua_State};
 use mlua::Lua;
+use polyeval_core::Value;
 
 /// The values at `idxs` of thread `l` as mlua values; `None` when there
 /// is no room on either stack.
@@ -71,4 +73,30 @@ pub(crate) unsafe fn push_mlua(lua: &Lua, l: *mut lua_State, vals: &[mlua::Value
             true
         }
     })
+}
+
+/// The value at `idx` of `l`'s stack if it is nil, a boolean or a number
+/// (what needs neither mlua nor an allocation).
+///
+/// # Safety
+///
+/// `l` is a live thread of this OS thread's Lua state and `idx` one of its
+/// stack's indices (or an unused one above the top).
+#[inline]
+pub(super) unsafe fn plain(l: *mut lua_State, idx: c_int) -> Option<Value> {
+    // SAFETY: type-checked reads; nothing raises.
+    unsafe {
+        Some(match ffi::lua_type(l, idx) {
+            ffi::LUA_TNIL | ffi::LUA_TNONE => Value::Nil,
+            ffi::LUA_TBOOLEAN => Value::Bool(ffi::lua_toboolean(l, idx) != 0),
+            ffi::LUA_TNUMBER => {
+                if ffi::lua_isinteger(l, idx) != 0 {
+                    Value::Int(ffi::lua_tointegerx(l, idx, std::ptr::null_mut()))
+                } else {
+                    Value::Float(ffi::lua_tonumberx(l, idx, std::ptr::null_mut()))
+                }
+            }
+            _ => return None,
+        })
+    }
 }
