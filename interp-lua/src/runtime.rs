@@ -586,18 +586,21 @@ fn set_counting_hook(
                 return Ok(VmState::Continue);
             }
             if !needed {
-                // The stress mode's yields need no service where Lua cannot
-                // yield (mlua then does not yield).
-                return Ok(if always {
-                    VmState::Yield
-                } else {
-                    VmState::Continue
-                });
+                // The stress mode's yields need no service where they may
+                // not yield.
+                return Ok(
+                    if always && crate::ffi::may_preempt(&lua.current_thread()) {
+                        VmState::Yield
+                    } else {
+                        VmState::Continue
+                    },
+                );
             }
-            if crate::ffi::is_yieldable(&lua.current_thread()) {
+            if crate::ffi::may_preempt(&lua.current_thread()) {
                 return Ok(VmState::Yield);
             }
-            // Lua cannot yield here (inside a C call): the loop's turn
+            // Lua cannot yield here, or a yield would lose Lua's count of
+            // the C calls above it (inside a C call): the loop's turn
             // happens in place, and a stop unwinds Lua until it can yield.
             if let Some(Err(_)) = with_rt(Interp::serve_in_place) {
                 crate::ffi::stop_thread(&lua.current_thread());

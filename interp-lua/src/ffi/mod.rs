@@ -24,6 +24,7 @@ use std::sync::Arc;
 use mlua::ffi::{self, lua_Debug, lua_State};
 use mlua::{Lua, LuaOptions, StdLib};
 
+mod ccalls;
 pub(crate) mod coro;
 mod outcome;
 pub(crate) mod resume;
@@ -230,7 +231,7 @@ unsafe extern "C-unwind" fn armed_hook(l: *mut lua_State, _ar: *mut lua_Debug) {
             ffi::lua_sethook(l, None, 0, 0);
             raise_interrupted(l);
         }
-        if ffi::lua_isyieldable(l) == 0 {
+        if !ccalls::may_preempt(l) {
             if serve_here() {
                 raise_stop(l, armed_hook);
             }
@@ -269,12 +270,14 @@ pub(crate) fn stop_thread(t: &mlua::Thread) {
     unsafe { ffi::lua_sethook(l, Some(stop_hook), ffi::LUA_MASKCOUNT, 1) }
 }
 
-/// Whether Lua thread `t` (the one running now) can yield.
-pub(crate) fn is_yieldable(t: &mlua::Thread) -> bool {
+/// Whether a preemption may yield Lua thread `t` (the one running now):
+/// it can yield, and no C call above its resume would lose its count
+/// (`ccalls`).
+pub(crate) fn may_preempt(t: &mlua::Thread) -> bool {
     let l = t.to_pointer().cast_mut().cast::<lua_State>();
     // SAFETY: a thread value's pointer is its `lua_State`, alive while `t`
-    // is held; `lua_isyieldable` only reads it.
-    unsafe { ffi::lua_isyieldable(l) != 0 }
+    // is held; `may_preempt` only reads it.
+    unsafe { ccalls::may_preempt(l) }
 }
 
 /// Where Lua was before [`enter`]; give it back to [`leave`].
@@ -569,6 +572,7 @@ pub(crate) fn coroutine_library(lua: &Lua, armed: bool) -> mlua::Result<mlua::Ta
     // pushes the library, the one result.
     unsafe {
         lua.exec_raw((), |l| {
+            ccalls::calibrate(l);
             coro::register(l, armed);
             coro::push_library(l);
         })

@@ -27,6 +27,11 @@ thread_local! {
     static RESUMING: Cell<*mut lua_State> = const { Cell::new(std::ptr::null_mut()) };
 }
 
+/// The thread the driver resumed last and that has not stopped yet.
+pub(crate) fn resuming() -> *mut lua_State {
+    RESUMING.with(Cell::get)
+}
+
 /// A driver thread and its `lua_State` (read once: mlua answers it by a
 /// call into Lua each time). A user coroutine's own thread is held by no
 /// `Thread` (see [`Driver::coroutine`]).
@@ -87,6 +92,7 @@ pub(crate) fn new_thread(lua: &Lua, any: &mlua::Function) -> mlua::Result<Driver
 pub(crate) fn resume(t: &Driver, nargs: c_int) -> Resumed {
     let l = state_of(t);
     let from = RESUMING.with(|r| r.replace(l));
+    let base = super::ccalls::set_base(from);
     let mut nres: c_int = 0;
     // SAFETY: `t` is held (alive) and is a fresh, finished or suspended
     // driver thread of the Lua state of this OS thread, with its
@@ -94,6 +100,7 @@ pub(crate) fn resume(t: &Driver, nargs: c_int) -> Resumed {
     // out on this OS thread.
     let status = unsafe { ffi::lua_resume(l, from, nargs, &mut nres) };
     RESUMING.with(|r| r.set(from));
+    super::ccalls::restore_base(base);
     match status {
         ffi::LUA_OK => Resumed::Returned(nres),
         ffi::LUA_YIELD => Resumed::Yielded(nres),

@@ -268,7 +268,7 @@ unsafe fn perform(l: *mut lua_State, ar: *mut lua_Debug, a: Action) {
                 if super::sigint_here() {
                     super::raise_interrupted(l);
                 }
-                if ffi::lua_isyieldable(l) != 0 {
+                if super::ccalls::may_preempt(l) {
                     ffi::lua_yield(l, 0);
                 } else if serve_here() {
                     raise_stop(l, combined_hook);
