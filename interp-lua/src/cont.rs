@@ -120,7 +120,7 @@ impl LuaCont {
     fn user_yield(&mut self, rt: &mut Interp, thread: Driver, n: i32) -> Step {
         let id = rt
             .current_chain()
-            .and_then(crate::ffi::coro::rec_of_chain)
+            .and_then(|c| crate::ffi::coro::rec_of_chain(rt, c))
             .unwrap_or(0);
         let state = thread.state();
         self.thread = Some(thread);

@@ -4,8 +4,8 @@
 //!
 //! Run with `cargo bench -p polyeval-tests --bench lua`; pass `quick` to
 //! shrink the sizes (CI does, so the harness and its result checks stay
-//! honest), or section names (`method`, `roundtrip`, `memory`) to run only
-//! those.
+//! honest), or section names (`method`, `roundtrip`, `coroutine`,
+//! `memory`) to run only those.
 
 use polyeval_tests::bench::{rss_bytes, side_by_side, BenchArgs};
 use polyeval_tests::programs::METHOD_POLYEVAL;
@@ -70,6 +70,19 @@ local n, C = ...
 local function id(x) return x end
 local s = 0
 for i = 1, n do s = s + C(id, i) end
+return s
+"#;
+
+/// N resume/yield pairs of a pure-Lua generator: the same source runs on
+/// polyeval and on plain mlua.
+const COROUTINE: &str = r#"
+local n = ...
+local gen = coroutine.wrap(function()
+  local i = 0
+  while true do i = i + 1; coroutine.yield(i) end
+end)
+local s = 0
+for _ = 1, n do s = s + gen() end
 return s
 "#;
 
@@ -192,6 +205,39 @@ fn main() {
         println!(
             "{:<22}  polyeval {pp:>7.1} ns/trip  mlua {pm:>7.1} ns/trip  ratio {:.2}x  (target <= 2.0x)",
             format!("roundtrip({n})"),
+            pp / pm
+        );
+    }
+
+    // Resume/yield of a pure-Lua generator: on polyeval every coroutine is
+    // a continuation of the run loop; mlua resumes it natively.
+    if want("coroutine") {
+        let n: i64 = if quick { 5_000 } else { 300_000 };
+        let expect = n * (n + 1) / 2;
+        let (mut rt, plua) = polyeval_loop();
+        let pf = plua
+            .load(COROUTINE.as_bytes(), "bench.lua")
+            .expect("compiles");
+        let lua = mlua::Lua::new();
+        let mf = lua.load(COROUTINE).into_function().expect("compiles");
+        let (tp, tm) = side_by_side(
+            samples,
+            || {
+                let v = run_lua(&mut rt, &plua, &pf, &[Value::Int(n)]);
+                assert!(
+                    v.raw_eq(&Value::Int(expect)),
+                    "coroutine: got {v:?}, want {expect}"
+                );
+            },
+            || {
+                let v: i64 = mf.call(n).expect("lua runs");
+                assert_eq!(v, expect);
+            },
+        );
+        let (pp, pm) = (per_call(tp, n), per_call(tm, n));
+        println!(
+            "{:<22}  polyeval {pp:>7.1} ns/pair  mlua {pm:>7.1} ns/pair  ratio {:.2}x",
+            format!("coroutine({n})"),
             pp / pm
         );
     }

@@ -27,6 +27,8 @@ use crate::error::ScriptError;
 /// A chain's record in the loop.
 pub(crate) struct Chain {
     base: ContKey,
+    /// What the interpreter that made the chain knows it by.
+    tag: u64,
     /// Where the chain stands while it is suspended (or not started: the
     /// base); the chain holds a reference to it. `None` while it runs.
     top: Option<ContKey>,
@@ -35,10 +37,13 @@ pub(crate) struct Chain {
 impl Interp {
     /// Makes a chain whose base is `base`, not started: the first
     /// [`Interp::chain_resume`] runs `base`. The chain holds it meanwhile.
-    pub fn chain_new(&mut self, base: Box<dyn Continuation>) -> ChainKey {
+    /// `tag` is what the interpreter knows the chain by (its coroutine's
+    /// record), answered by [`Interp::chain_tag`].
+    pub fn chain_new(&mut self, base: Box<dyn Continuation>, tag: u64) -> ChainKey {
         let interp = super::InterpName::of(base.interpreter());
         let c = self.cold.chains.insert(Chain {
             base: ContKey::default(),
+            tag,
             top: None,
         });
         let k = self.slots.insert(Slot {
@@ -61,6 +66,11 @@ impl Interp {
     /// The chain continuation `k` belongs to.
     pub fn chain_of(&self, k: ContKey) -> Option<ChainKey> {
         self.slots.get(k).and_then(|s| s.chain)
+    }
+
+    /// The tag chain `c` was made with, while it exists.
+    pub fn chain_tag(&self, c: ChainKey) -> Option<u64> {
+        self.cold.chains.get(c).map(|ch| ch.tag)
     }
 
     /// The chain of the current continuation.

@@ -30,11 +30,11 @@
 //! do: only the shell raises or yields.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::ffi::{c_int, c_void, CStr};
 
 use mlua::ffi::{self, lua_KContext, lua_State};
 use polyeval_core::{ChainKey, Interp};
+use slotmap::{Key, SlotMap};
 
 use super::outcome::{conclude, Outcome, NO_LOOP};
 use crate::lend::with_rt;
@@ -76,11 +76,20 @@ pub(crate) struct CoRec {
     pub nest: u32,
 }
 
+slotmap::new_key_type! {
+    /// A coroutine record's key; Lua and the continuations hold it as the
+    /// `u64` of `KeyData::as_ffi` (never 0).
+    struct RecKey;
+}
+
+/// The key standing for `id` (an `id` that names no record finds none).
+fn key(id: u64) -> RecKey {
+    RecKey::from(slotmap::KeyData::from_ffi(id))
+}
+
 #[derive(Default)]
 struct Coros {
-    next: u64,
-    recs: HashMap<u64, CoRec>,
-    by_chain: HashMap<ChainKey, u64>,
+    recs: SlotMap<RecKey, CoRec>,
 }
 
 thread_local! {
@@ -115,23 +124,17 @@ pub(crate) fn yield_marker() -> *mut c_void {
 
 /// Runs `f` on record `id`.
 pub(crate) fn with_rec<R>(id: u64, f: impl FnOnce(&mut CoRec) -> R) -> Option<R> {
-    COROS.with(|c| c.borrow_mut().recs.get_mut(&id).map(f))
+    COROS.with(|c| c.borrow_mut().recs.get_mut(key(id)).map(f))
 }
 
-/// The record of chain `c`.
-pub(crate) fn rec_of_chain(c: ChainKey) -> Option<u64> {
-    COROS.with(|co| co.borrow().by_chain.get(&c).copied())
+/// The record of chain `c` of loop `rt`.
+pub(crate) fn rec_of_chain(rt: &Interp, c: ChainKey) -> Option<u64> {
+    rt.chain_tag(c)
 }
 
 /// Notes the chain a coroutine's first resume made.
 fn set_chain(id: u64, c: ChainKey) {
-    COROS.with(|co| {
-        let mut co = co.borrow_mut();
-        if let Some(r) = co.recs.get_mut(&id) {
-            r.chain = Some(c);
-        }
-        co.by_chain.insert(c, id);
-    });
+    with_rec(id, |r| r.chain = Some(c));
 }
 
 /// The resume request a `resume` left before yielding (taken).
@@ -147,16 +150,13 @@ pub(crate) fn settle(rt: &mut Interp) {
     }
     let ids = RELEASED.with(|r| std::mem::take(&mut *r.borrow_mut()));
     for id in ids {
-        let rec = COROS.with(|c| {
-            let mut c = c.borrow_mut();
-            let rec = c.recs.remove(&id);
-            if let Some(ch) = rec.as_ref().and_then(|r| r.chain) {
-                c.by_chain.remove(&ch);
-            }
-            rec
-        });
+        let rec = COROS.with(|c| c.borrow_mut().recs.remove(key(id)));
+        // A record of another Lua state of this thread (one that closed)
+        // names no chain of this loop.
         if let Some(ch) = rec.and_then(|r| r.chain) {
-            rt.chain_release(ch);
+            if rt.chain_tag(ch) == Some(id) {
+                rt.chain_release(ch);
+            }
         }
     }
 }
@@ -165,7 +165,6 @@ pub(crate) fn settle(rt: &mut Interp) {
 pub(crate) fn finished(rt: &mut Interp, id: u64) {
     let chain = with_rec(id, |r| r.chain.take()).flatten();
     if let Some(c) = chain {
-        COROS.with(|co| co.borrow_mut().by_chain.remove(&c));
         rt.chain_finished(c);
     }
 }
@@ -337,12 +336,9 @@ unsafe fn new_coroutine(l: *mut lua_State) {
         ffi::lua_rawset(l, -3);
         ffi::lua_settop(l, -2);
         let id = COROS.with(|c| {
-            let mut c = c.borrow_mut();
-            c.next += 1;
-            let id = c.next;
-            c.recs.insert(
-                id,
-                CoRec {
+            c.borrow_mut()
+                .recs
+                .insert(CoRec {
                     co,
                     chain: None,
                     status: Status::Suspended,
@@ -351,9 +347,9 @@ unsafe fn new_coroutine(l: *mut lua_State) {
                     out: (co, 0, true),
                     depth: 0,
                     nest: 0,
-                },
-            );
-            id
+                })
+                .data()
+                .as_ffi()
         });
         ud.write_unaligned(id);
         ffi::lua_settop(l, -2); // the record; the thread stays on top
@@ -573,7 +569,7 @@ fn start_chain(
                 return Err(c"polyeval: the Lua runtime is gone");
             };
             let base = crate::cont::LuaCont::coroutine(lr.shared().clone(), co, id);
-            let c = rt.chain_new(Box::new(base));
+            let c = rt.chain_new(Box::new(base), id);
             set_chain(id, c);
             c
         }
@@ -660,7 +656,7 @@ unsafe extern "C-unwind" fn yield_c(l: *mut lua_State) -> c_int {
 fn yield_body(l: *mut lua_State, n: c_int) -> Outcome {
     let verdict = with_rt(|rt| {
         let c = rt.current_chain()?;
-        let id = rec_of_chain(c)?;
+        let id = rec_of_chain(rt, c)?;
         let nest = with_rec(id, |r| r.nest)?;
         Some(nest == rt.nested_depth())
     })
@@ -680,7 +676,7 @@ fn yield_body(l: *mut lua_State, n: c_int) -> Outcome {
 fn running_rec() -> Option<(u64, *mut lua_State, bool)> {
     with_rt(|rt| {
         let c = rt.current_chain()?;
-        let id = rec_of_chain(c)?;
+        let id = rec_of_chain(rt, c)?;
         let co = with_rec(id, |r| r.co)?;
         let nested_ok = with_rec(id, |r| r.nest == rt.nested_depth()).unwrap_or(false);
         Some((id, co, nested_ok))
@@ -860,7 +856,6 @@ unsafe fn close_body(l: *mut lua_State, co: *mut lua_State, id: u64) -> Outcome 
         .flatten();
         let mut failed = false;
         if let Some(c) = chain {
-            COROS.with(|cs| cs.borrow_mut().by_chain.remove(&c));
             let frames = with_rt(|rt| rt.chain_take(c)).unwrap_or_default();
             for mut f in frames {
                 let Some(lc) = f
