@@ -231,6 +231,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> i32 {
                     quantum: lua_quantum,
                     always_preempt: lua_always_preempt,
                     preempt: lua_preempt,
+                    warnings: false,
                 },
                 irq: IrqOptions {
                     signals: !no_signals,

@@ -23,6 +23,8 @@ pub struct LuaArgs {
     pub interactive: bool,
     /// `-E`: ignore `LUA_INIT`.
     pub ignore_env: bool,
+    /// `-W`: Lua's warnings start on.
+    pub warnings: bool,
     /// `--lang`.
     pub lang: Option<Lang>,
     /// The index of the script in the words (`None`: no script); the
@@ -52,7 +54,7 @@ Available options are:
   -l g=mod  require library 'mod' into global 'g'
   -v        show version information
   -E        ignore environment variables
-  -W        turn warnings on (polyeval starts with them on)
+  -W        turn warnings on
   --lang L  run the script as L (lua or m0ld) whatever its name
   --        stop handling options
   -         stop handling options and execute stdin
@@ -84,6 +86,7 @@ pub fn parse(words: &[String]) -> Result<LuaArgs, UsageError> {
         version: false,
         interactive: false,
         ignore_env: false,
+        warnings: false,
         lang: None,
         script: None,
     };
@@ -100,7 +103,7 @@ pub fn parse(words: &[String]) -> Result<LuaArgs, UsageError> {
                 return Ok(a);
             }
             "-E" => a.ignore_env = true,
-            "-W" => {}
+            "-W" => a.warnings = true,
             "-v" => a.version = true,
             // As in `lua`, `-i` implies `-v`.
             "-i" => {
@@ -230,6 +233,7 @@ pub fn main(words: Vec<OsString>) -> i32 {
     }
     opts.lua_steps = steps;
     opts.interactive |= a.interactive;
+    opts.lua.warnings |= a.warnings;
     // OS signals reach the program as under `polyeval run`: a first SIGINT
     // is `interrupted!` where Lua stands, as in `lua`.
     opts.irq.signals = true;

@@ -176,12 +176,12 @@ fn readme_interrupt_examples_run() {
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(
         text(&out.stderr),
-        "warning: disk almost full (examples/interrupts/warnings.lua:6)\n\
+        "Lua warning: disk almost full\n\
          warning: from m0ld (<smop.eval>:2)\n"
     );
     assert_eq!(
         text(&out.stdout),
-        "handled by the program: collected at line 18\n"
+        "handled by the program: collected at line 19\n"
     );
 
     let out = polyeval(&["run", "examples/interrupts/user.m0ld"]);

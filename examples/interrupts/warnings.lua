@@ -1,12 +1,13 @@
--- Warnings: Lua's warn() and m0ld's $interpreter."warn" raise the
--- `warning` interrupt. By default it prints `warning: MSG (FILE:LINE)` on
--- stderr and the program goes on; "@off" and "@on" switch Lua's warn; a
--- handler replaces the default (it gets the message, file and line).
+-- Warnings. Lua's warn() is stock Lua's: off until "@on" (or the
+-- `lua`-style command line's -W), then printed as `Lua warning: MSG` on
+-- stderr. m0ld's $interpreter."warn" raises the `warning` interrupt,
+-- printed as `warning: MSG (FILE:LINE)` by default. A `warning` handler
+-- gets every warning of both, with the message, file and line.
 --   polyeval run examples/interrupts/warnings.lua
+warn("not shown: warnings start off")
+warn("@on")
 warn("disk ", "almost full")
 warn("@off")
-warn("not shown")
-warn("@on")
 smop.eval([[
   my $interpreter;
   $interpreter."warn"("from m0ld");

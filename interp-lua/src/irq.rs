@@ -56,10 +56,13 @@ pub(crate) fn install(rt: &Interp, runtime: &LuaRuntime, make: &Function) -> mlu
     let interp = runtime
         .to_lua(&rt.interp_value())
         .map_err(|e| mlua::Error::runtime(e.message))?;
-    let (table, warn): (Table, Function) = make.call((interp, helpers))?;
+    let table: Table = make.call((interp, helpers))?;
     let globals = lua.globals();
     globals.set("polyeval", table)?;
-    globals.set("warn", warn)
+    globals.set(
+        "warn",
+        crate::ffi::warn_function(lua, runtime.config().warnings)?,
+    )
 }
 
 /// `raise(kind, payload)`: queues an interrupt raised by Lua code, with

@@ -31,13 +31,13 @@ local co = coroutine
 local nyield, nisyieldable = co.yield, co.isyieldable
 local error, select, type, setmetatable = error, select, type, setmetatable
 
--- The `polyeval` table (interrupts, DESIGN §6) and `warn`. `interp` is the
+-- The `polyeval` table (interrupts, DESIGN §6); `warn` is C (ffi/warn.rs). `interp` is the
 -- run loop's `$interpreter` object; `H` holds Rust helpers: `pending()`,
 -- `defer()`, `allow()` and `raise(kind, payload)` (which records where the
 -- Lua caller stands).
 local function interrupts(interp, H)
   local pending, defer, allow, raise = H.pending, H.defer, H.allow, H.raise
-  local tostring, pcall, concat = tostring, pcall, table.concat
+  local pcall = pcall
   local P = {}
 
   -- Gives the run loop its turn now when something waits (a handler then
@@ -112,33 +112,7 @@ local function interrupts(interp, H)
 
   P.pending = pending
 
-  -- Lua's `warn`, raising the `warning` interrupt. Control messages: "@on"
-  -- and "@off" (warnings start on, unlike the stand-alone `lua`).
-  local on = true
-  local function warn(...)
-    local n = select("#", ...)
-    check(n > 0, 1, "string", "warn", ...)
-    local parts = { ... }
-    for i = 1, n do
-      local p = parts[i]
-      check(type(p) == "string" or type(p) == "number", i, "string", "warn", ...)
-      parts[i] = tostring(p)
-    end
-    local msg = concat(parts)
-    if n == 1 and msg:sub(1, 1) == "@" then
-      if msg == "@on" then
-        on = true
-      elseif msg == "@off" then
-        on = false
-      end
-      return
-    end
-    if on then
-      raise("warning", msg)
-      deliver()
-    end
-  end
-  return P, warn
+  return P
 end
 
 -- Text-only replacements of `load`, `loadfile`, `dofile` and the Lua file

@@ -96,6 +96,9 @@ pub struct LuaConfig {
     /// schedules and step reports always use the count hook, which counts
     /// steps.
     pub preempt: Preempt,
+    /// Lua's warnings start on (the stand-alone `lua`'s `-W`); otherwise
+    /// they are off until `warn("@on")`, as stock.
+    pub warnings: bool,
 }
 
 impl Default for LuaConfig {
@@ -106,6 +109,7 @@ impl Default for LuaConfig {
             quantum: DEFAULT_LUA_QUANTUM,
             always_preempt: false,
             preempt: Preempt::Signal,
+            warnings: false,
         }
     }
 }

@@ -73,6 +73,11 @@ impl Interp {
         }
     }
 
+    /// Whether a handler is installed for `kind`.
+    pub fn has_handler(&self, kind: Ident) -> bool {
+        self.irq.handlers.contains_key(&kind)
+    }
+
     /// Sets what happens to `kind` when no handler is installed.
     pub fn set_default_action(&mut self, kind: Ident, action: DefaultAction) {
         self.irq.defaults.insert(kind, action);

@@ -31,6 +31,7 @@ pub(crate) mod resume;
 mod send;
 mod userhook;
 mod values;
+mod warn;
 
 pub(crate) use send::{proxy_object, proxy_value, SendLayer, TOSTRING_ID};
 
@@ -585,6 +586,12 @@ pub(crate) fn take_coroutine_results(t: &resume::Driver, id: u64) -> c_int {
     // SAFETY: `t` is a held thread suspended in the `resume` waiting for
     // coroutine `id`.
     unsafe { coro::take_results(t.state(), id) }
+}
+
+/// Installs Lua's warning function (warnings start `on`) and answers
+/// `warn` (`warn.rs`).
+pub(crate) fn warn_function(lua: &Lua, on: bool) -> mlua::Result<mlua::Function> {
+    warn::install(lua, on)
 }
 
 /// The registry key of the user-hook table (the stock `debug` library's).

@@ -3,8 +3,9 @@
 -- statement; interrupts raised while a handler runs queue and arrive once
 -- each, in order, after it; `without_interrupts` defers delivery until its
 -- function returns or fails; an error in a handler becomes a warning and
--- the program goes on; `warn` raises `warning` (default: printed on stderr
--- with the position; a handler replaces that; "@off"/"@on" switch it).
+-- the program goes on; `warn` is stock Lua's (off until "@on", then
+-- `Lua warning: MSG` on stderr) unless a `warning` handler is installed,
+-- which then gets every warning with its position.
 -- expect-stdout:
 -- | note:1 end-of-handler-1 note:2 note:3
 -- | same payload: true
@@ -21,8 +22,7 @@
 -- | done
 -- expect-stderr: warning: error in bad handler:
 -- expect-stderr: interrupts.lua:54: handler failed
--- expect-stderr: warning: careful: x (
--- expect-stderr: interrupts.lua:63)
+-- expect-stderr: Lua warning: careful: x
 local log = {}
 polyeval.on_interrupt("note", function(kind, payload)
   log[#log + 1] = kind .. ":" .. tostring(payload)
@@ -60,10 +60,10 @@ print("pcall: " .. tostring(ok) .. " " .. e)
 print("after the failed section: " .. table.concat(order, " "))
 polyeval.raise("bad")
 print("still running")
+warn("hidden: warnings start off")
+warn("@on")
 warn("careful: ", "x")
 warn("@off")
-warn("hidden")
-warn("@on")
 polyeval.on_interrupt("warning", function(kind, msg, file, line) print("W", msg, file:match("[^/]*$"), line) end)
 warn("w1")
 polyeval.on_interrupt("warning", nil)
