@@ -360,6 +360,13 @@ pub fn new_loop(
     let _ = access.allow_file(&opts.file);
     crate::lua_bridge::install_with_access(&mut rt, opts.lua.clone(), access)
         .map_err(|e| format!("cannot set up Lua: {}", e.message))?;
+    if let Some(lua) = polyeval_lua::LuaRuntime::of(&rt) {
+        // As the stand-alone `lua` (lua.c): a generational collector.
+        lua.lua()
+            .gc_set_mode(mlua::prelude::LuaGcMode::Generational(
+                mlua::prelude::LuaGcGenParams::default(),
+            ));
+    }
     crate::memory::install(&mut rt, opts.memory_limit)?;
     Ok(rt)
 }

@@ -170,7 +170,9 @@ local function textonly(nload, nloadfile, package)
   if nsearchpath then
     searcher = function(name)
       local path = package.path
-      if type(path) ~= "string" then
+      if type(path) == "number" then
+        path = tostring(path)
+      elseif type(path) ~= "string" then
         error("'package.path' must be a string", 0)
       end
       local filename, err = nsearchpath(name, path)
@@ -184,7 +186,44 @@ local function textonly(nload, nloadfile, package)
       return f, filename
     end
   end
-  return load, loadfile, dofile, searcher
+  -- The C searchers' places, where C modules cannot load: they look along
+  -- `package.cpath` as stock ones do, so that a module that is not found
+  -- gets stock Lua's message, and refuse a C module that is there.
+  local csearcher, croot
+  if nsearchpath then
+    local find = string.find
+    local function cpath()
+      local path = package.cpath
+      if type(path) == "number" then
+        path = tostring(path)
+      elseif type(path) ~= "string" then
+        error("'package.cpath' must be a string", 0)
+      end
+      return path
+    end
+    local function refuse(name, filename)
+      error(format("error loading module '%s' from file '%s':\n\tC modules are disabled (polyeval runs only Lua text outside --lua-stdlib all)", name, filename), 0)
+    end
+    csearcher = function(name)
+      local filename, err = nsearchpath(name, cpath())
+      if not filename then
+        return err
+      end
+      refuse(name, filename)
+    end
+    croot = function(name)
+      local p = find(name, ".", 1, true)
+      if not p then
+        return nil
+      end
+      local filename, err = nsearchpath(sub(name, 1, p - 1), cpath())
+      if not filename then
+        return err
+      end
+      refuse(name, filename)
+    end
+  end
+  return load, loadfile, dofile, searcher, csearcher, croot
 end
 
 -- `io.write`, writing to the run loop's output (so that Lua and m0ld

@@ -730,18 +730,29 @@ fn install_text_only(lua: &Lua, runtime: &Table) -> mlua::Result<()> {
     let globals = lua.globals();
     let package = globals.get::<Option<Table>>("package")?;
     let make: Function = runtime.get("textonly")?;
-    let (load, loadfile, dofile, searcher): (Function, Function, Function, Option<Function>) = make
-        .call((
-            globals.get::<Function>("load")?,
-            globals.get::<Function>("loadfile")?,
-            package.clone(),
-        ))?;
+    type Made = (
+        Function,
+        Function,
+        Function,
+        Option<Function>,
+        Option<Function>,
+        Option<Function>,
+    );
+    let (load, loadfile, dofile, searcher, csearcher, croot): Made = make.call((
+        globals.get::<Function>("load")?,
+        globals.get::<Function>("loadfile")?,
+        package.clone(),
+    ))?;
     globals.set("load", load)?;
     globals.set("loadfile", loadfile)?;
     globals.set("dofile", dofile)?;
     if let (Some(package), Some(searcher)) = (package, searcher) {
         if let Ok(searchers) = package.get::<Table>("searchers") {
             searchers.raw_set(2, searcher)?;
+            if let (Some(c), Some(r)) = (csearcher, croot) {
+                searchers.raw_set(3, c)?;
+                searchers.raw_set(4, r)?;
+            }
         }
     }
     Ok(())
