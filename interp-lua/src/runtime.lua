@@ -166,16 +166,25 @@ local function textonly(nload, nloadfile, package)
     end
     return f()
   end
-  local searcher
+  -- The searchers: the Lua one loads text only; the C searchers' places,
+  -- where C modules cannot load, look along `package.cpath` as stock ones
+  -- do (so that a module that is not found gets stock Lua's message) and
+  -- refuse a C module that is there.
+  local searcher, csearcher, croot
   if nsearchpath then
-    searcher = function(name)
-      local path = package.path
+    local find = string.find
+    -- `package[field]`, as stock `findfile` reads it.
+    local function pathof(field)
+      local path = package[field]
       if type(path) == "number" then
         path = tostring(path)
       elseif type(path) ~= "string" then
-        error("'package.path' must be a string", 0)
+        error("'package." .. field .. "' must be a string", 0)
       end
-      local filename, err = nsearchpath(name, path)
+      return path
+    end
+    searcher = function(name)
+      local filename, err = nsearchpath(name, pathof("path"))
       if not filename then
         return err
       end
@@ -185,27 +194,11 @@ local function textonly(nload, nloadfile, package)
       end
       return f, filename
     end
-  end
-  -- The C searchers' places, where C modules cannot load: they look along
-  -- `package.cpath` as stock ones do, so that a module that is not found
-  -- gets stock Lua's message, and refuse a C module that is there.
-  local csearcher, croot
-  if nsearchpath then
-    local find = string.find
-    local function cpath()
-      local path = package.cpath
-      if type(path) == "number" then
-        path = tostring(path)
-      elseif type(path) ~= "string" then
-        error("'package.cpath' must be a string", 0)
-      end
-      return path
-    end
     local function refuse(name, filename)
       error(format("error loading module '%s' from file '%s':\n\tC modules are disabled (polyeval runs only Lua text outside --lua-stdlib all)", name, filename), 0)
     end
     csearcher = function(name)
-      local filename, err = nsearchpath(name, cpath())
+      local filename, err = nsearchpath(name, pathof("cpath"))
       if not filename then
         return err
       end
@@ -216,7 +209,7 @@ local function textonly(nload, nloadfile, package)
       if not p then
         return nil
       end
-      local filename, err = nsearchpath(sub(name, 1, p - 1), cpath())
+      local filename, err = nsearchpath(sub(name, 1, p - 1), pathof("cpath"))
       if not filename then
         return err
       end
