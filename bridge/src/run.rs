@@ -157,7 +157,12 @@ pub fn stdout_writer() -> Box<dyn Write> {
     use std::io::IsTerminal;
     let stdout = std::io::stdout();
     if stdout.is_terminal() {
-        Box::new(PipeAware(stdout))
+        // C's own stdout, as stock `lua`'s: line-buffered, and flushed by
+        // the C library before it reads a terminal.
+        #[cfg(target_os = "linux")]
+        return Box::new(PipeAware(polyeval_lua::CStdout::new()));
+        #[cfg(not(target_os = "linux"))]
+        return Box::new(PipeAware(stdout));
     } else {
         Box::new(std::io::BufWriter::new(PipeAware(stdout)))
     }

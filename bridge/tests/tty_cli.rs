@@ -1,4 +1,5 @@
-//! stdout on a terminal: line-buffered, as C stdio is under stock `lua`.
+//! stdout on a terminal: line-buffered, as C stdio is under stock `lua`,
+//! and flushed before a read of a terminal on stdin.
 //! The program's stdout is a pseudo-terminal here; the test reads a line
 //! the program printed while the program still waits for input, which a
 //! block-buffered stdout would hold back until the end.
@@ -36,7 +37,7 @@ fn stdout_on_a_terminal_is_line_buffered() {
         "print('first line')\nio.write('same stream ', 42, '\\n')\n\
          local got = io.read('l')\nprint('after ' .. got)\n",
     );
-    let (mut master, slave) = pty();
+    let (master, slave) = pty();
     let mut child = Command::new(env!("CARGO_BIN_EXE_polyeval"))
         .arg(&script)
         .stdin(Stdio::piped())
@@ -44,30 +45,9 @@ fn stdout_on_a_terminal_is_line_buffered() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("polyeval starts");
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 256];
-        // The read fails (EIO) once the program has closed the terminal.
-        while let Ok(n) = master.read(&mut buf) {
-            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
-                break;
-            }
-        }
-    });
+    let rx = reader(master);
     let mut seen = Vec::new();
-    let want = b"same stream 42";
-    while !seen.windows(want.len()).any(|w| w == want) {
-        match rx.recv_timeout(Duration::from_secs(20)) {
-            Ok(chunk) => seen.extend(chunk),
-            Err(_) => {
-                let _ = child.kill();
-                panic!(
-                    "the lines printed before io.read() did not reach the terminal: {:?}",
-                    String::from_utf8_lossy(&seen)
-                );
-            }
-        }
-    }
+    read_until(&rx, &mut seen, b"same stream 42", &mut child);
     let text = String::from_utf8_lossy(&seen).into_owned();
     assert!(text.contains("first line"), "{text:?}");
     assert!(!text.contains("after"), "{text:?}");
@@ -81,4 +61,69 @@ fn stdout_on_a_terminal_is_line_buffered() {
     }
     let text = String::from_utf8_lossy(&seen).into_owned();
     assert!(text.contains("after go"), "{text:?}");
+}
+
+/// What the program writes to the terminal, read on a thread of its own.
+fn reader(mut master: std::fs::File) -> mpsc::Receiver<Vec<u8>> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 256];
+        // The read fails (EIO) once the program has closed the terminal.
+        while let Ok(n) = master.read(&mut buf) {
+            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// Reads from `rx` until `want` appears in what was read; panics after 20 s.
+fn read_until(
+    rx: &mpsc::Receiver<Vec<u8>>,
+    seen: &mut Vec<u8>,
+    want: &[u8],
+    child: &mut std::process::Child,
+) {
+    while !seen.windows(want.len()).any(|w| w == want) {
+        match rx.recv_timeout(Duration::from_secs(20)) {
+            Ok(chunk) => seen.extend(chunk),
+            Err(_) => {
+                let _ = child.kill();
+                panic!(
+                    "{:?} did not reach the terminal: {:?}",
+                    String::from_utf8_lossy(want),
+                    String::from_utf8_lossy(seen)
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_prompt_before_io_read_shows_on_a_terminal() {
+    // As C stdio under stock `lua`: with a terminal on stdin, reading it
+    // flushes stdout first, so a prompt with no newline shows.
+    let dir = common::TempDir::new("prompt");
+    let script = dir.file(
+        "prompt.lua",
+        "io.write('name? ')\nlocal got = io.read('l')\nprint('hello ' .. got)\n",
+    );
+    let (master, slave) = pty();
+    let slave_in = slave.try_clone().expect("clone the slave side");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_polyeval"))
+        .arg(&script)
+        .stdin(Stdio::from(slave_in))
+        .stdout(Stdio::from(slave))
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("polyeval starts");
+    let mut writer = master.try_clone().expect("clone the master side");
+    let rx = reader(master);
+    let mut seen = Vec::new();
+    read_until(&rx, &mut seen, b"name? ", &mut child);
+    writer.write_all(b"ada\n").expect("input");
+    read_until(&rx, &mut seen, b"hello ada", &mut child);
+    let status = child.wait().expect("polyeval ends");
+    assert!(status.success(), "{status:?}");
 }

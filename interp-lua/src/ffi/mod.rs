@@ -26,6 +26,7 @@ use mlua::{Lua, LuaOptions, StdLib};
 
 mod ccalls;
 pub(crate) mod coro;
+pub(crate) mod cstdio;
 mod outcome;
 pub(crate) mod resume;
 mod send;
