@@ -2,8 +2,9 @@
 //! terminal), as stock `lua.c`'s `doREPL`: prompts from `_PROMPT` and
 //! `_PROMPT2`, a line tried first as `return LINE;`, more lines read while
 //! a chunk is incomplete, `=expr` as `return expr`, results printed with
-//! the global `print`, errors (with a traceback where `debug` is loaded)
-//! on stderr, and a newline at the end of input.
+//! the global `print`, errors on stderr with `luaL_traceback`'s traceback
+//! (as `lua.c`'s message handler gives it, `debug` loaded or not), and a
+//! newline at the end of input.
 //!
 //! The loop itself is Lua code running on the program's own driver thread,
 //! so each line's calls into SMOP are hand-offs through the run loop like
@@ -88,12 +89,9 @@ pub(crate) fn function(lua: &Lua) -> mlua::Result<Function> {
         }
         Ok(())
     })?;
-    let traceback: LuaValue = lua
-        .globals()
-        .get::<Option<mlua::Table>>("debug")?
-        .map(|d| d.get("traceback"))
-        .transpose()?
-        .unwrap_or(LuaValue::Nil);
+    // `luaL_traceback`, as lua.c's message handler has it whether or not
+    // scripts see the `debug` library.
+    let traceback = polyeval_lua::traceback_function(lua)?;
     lua.load(REPL_SRC)
         .set_name("=polyeval")
         .call((readline, add_history, report, traceback))
@@ -106,7 +104,7 @@ const REPL_SRC: &str = r#"
 local readline, add_history, report, traceback = ...
 local load, pcall, xpcall, select, type, tostring, getmetatable, rawget =
   load, pcall, xpcall, select, type, tostring, getmetatable, rawget
-local sub, format = string.sub, string.format
+local sub, find, format = string.sub, string.find, string.format
 local pack, unpack = table.pack, table.unpack
 local G = _G
 
@@ -121,8 +119,12 @@ local function msghandler(msg)
     end
     msg = format("(error object is a %s value)", type(msg))
   end
-  if traceback then return traceback(msg, 2) end
-  return msg
+  -- The frames below the chunk are this REPL's (its xpcall): they stand
+  -- for lua.c's `docall`, a C function, as stock tracebacks show it.
+  local tb = traceback(msg, 2)
+  local cut = find(tb, "\n\t[C]: in function 'xpcall'\n\tpolyeval:", 1, true)
+  if cut then tb = sub(tb, 1, cut - 1) .. "\n\t[C]: in ?" end
+  return tb
 end
 
 local function prompt(first)

@@ -52,7 +52,12 @@ fn lines_run_in_order_with_results_printed_and_errors_reported() {
         after_banner(&r),
         "> > 2\n> 2\n> >> >> > 5\t6\n> > > after\n> \n"
     );
-    assert_eq!(r.stderr, "stdin:1: boom\n(error object is a table value)\n");
+    // As stock `lua` 5.4.8 reports them, traceback included.
+    assert_eq!(
+        r.stderr,
+        "stdin:1: boom\nstack traceback:\n\t[C]: in function 'error'\n\tstdin:1: in main chunk\n\t[C]: in ?\n\
+         (error object is a table value)\nstack traceback:\n\t[C]: in function 'error'\n\tstdin:1: in main chunk\n\t[C]: in ?\n"
+    );
 }
 
 #[test]
@@ -86,7 +91,9 @@ fn error_values_are_reported_as_lua_reports_them() {
     );
     assert_eq!(r.code, 0, "{r:?}");
     assert_eq!(
-        r.stderr, "custom\n42\n(error object is a nil value)\n",
+        r.stderr,
+        "custom\n42\nstack traceback:\n\t[C]: in function 'error'\n\tstdin:1: in main chunk\n\t[C]: in ?\n\
+         (error object is a nil value)\nstack traceback:\n\t[C]: in function 'error'\n\tstdin:1: in main chunk\n\t[C]: in ?\n",
         "{r:?}"
     );
 }

@@ -23,6 +23,7 @@ pub use cont::LuaCont;
 pub use convert::LuaObject;
 #[cfg(target_os = "linux")]
 pub use ffi::cstdio::CStdout;
+pub use ffi::traceback_function;
 pub use runtime::{lua_error, LuaConfig, LuaRuntime, Preempt, Stdlib, DEFAULT_LUA_QUANTUM};
 
 use polyeval_core::{Interp, Reply, ScriptError, Value};

@@ -589,6 +589,28 @@ pub(crate) fn take_coroutine_results(t: &resume::Driver, id: u64) -> c_int {
     unsafe { coro::take_results(t.state(), id) }
 }
 
+/// `traceback(msg, level)`: `luaL_traceback` of the calling thread, as
+/// `debug.traceback(msg, level)` gives it for a string message, for hosts
+/// that need it where the `debug` library is hidden (the REPL's message
+/// handler, as `lua.c`'s).
+pub fn traceback_function(lua: &Lua) -> mlua::Result<mlua::Function> {
+    // SAFETY: `exec_raw` runs the closure protected; it pushes one C
+    // function with no upvalues.
+    unsafe { lua.exec_raw((), |l| ffi::lua_pushcclosure(l, traceback_c, 0)) }
+}
+
+unsafe extern "C-unwind" fn traceback_c(l: *mut lua_State) -> c_int {
+    // SAFETY: argument reads and `luaL_traceback`, which pushes the
+    // traceback (raising only when out of memory, with no Rust value
+    // alive).
+    unsafe {
+        let msg = ffi::lua_tolstring(l, 1, ptr::null_mut());
+        let level = c_int::try_from(ffi::luaL_optinteger(l, 2, 1)).unwrap_or(1);
+        ffi::luaL_traceback(l, l, msg, level);
+    }
+    1
+}
+
 /// Installs Lua's warning function (warnings start `on`) and answers
 /// `warn` (`warn.rs`).
 pub(crate) fn warn_function(lua: &Lua, on: bool) -> mlua::Result<mlua::Function> {
