@@ -219,63 +219,8 @@ local function textonly(nload, nloadfile, package)
   return load, loadfile, dofile, searcher, csearcher, croot
 end
 
--- `io.write`, writing to the run loop's output (so that Lua and m0ld
--- output stay in order) through `emit`, a raw C function that also works
--- in finalizers run when the state closes (`print` is a C function of
--- ffi.rs). A bad argument is Lua's own "bad argument" message.
-local function output(emit, io)
-  local unpack, format, mtype = table.unpack, string.format, math.type
-  -- Writes its arguments to the run loop's output, as a file's `write`
-  -- writes them; `f` is the file to answer.
-  local function loopwrite(f, ...)
-    local n = select("#", ...)
-    local parts = { ... }
-    for i = 1, n do
-      local v = parts[i]
-      local t = type(v)
-      if t == "number" then
-        parts[i] = mtype(v) == "integer" and format("%d", v) or format("%.14g", v)
-      elseif t ~= "string" then
-        check(false, i, "string", "write", v)
-      end
-    end
-    local ok, err = emit(unpack(parts, 1, n))
-    if not ok then
-      return nil, err
-    end
-    return f
-  end
-  if not io then
-    return function(...) return loopwrite(nil, ...) end
-  end
-  -- stdout is one stream, as C stdio's is: `io.stdout:write` and
-  -- `io.output():write` (while the default output is stdout) go where
-  -- `print` goes, in program order; other files write as before.
-  local stdout = io.stdout
-  local methods = getmetatable(stdout).__index
-  local nwrite, output = methods.write, io.output
-  methods.write = function(f, ...)
-    if rawequal(f, stdout) then
-      return loopwrite(f, ...)
-    end
-    return nwrite(f, ...)
-  end
-  local iotype = io.type
-  return function(...)
-    local f = output()
-    if rawequal(f, stdout) then
-      return loopwrite(f, ...)
-    end
-    if iotype(f) == "closed file" then
-      error("default output file is closed", 2)
-    end
-    return nwrite(f, ...)
-  end
-end
-
 return {
   interrupts = interrupts,
-  output = output,
   textonly = textonly,
   -- The Lua face of a host function (`smop.load` and friends): errors
   -- without a position of their own get the caller's, or none when the

@@ -671,16 +671,8 @@ fn setup(
     {
         loaded.set("coroutine", corolib)?;
     }
-    let make_output: Function = runtime.get("output")?;
-    let write: Function = make_output.call((
-        crate::ffi::emit_function(lua)?,
-        globals.get::<Option<Table>>("io")?,
-    ))?;
     globals.set("print", crate::ffi::print_function(lua)?)?;
-    if let Ok(io) = globals.get::<Table>("io") {
-        io.set("write", write)?;
-        io.set("flush", make_io_flush(lua, io.get("flush")?)?)?;
-    }
+    crate::ffi::install_io(lua)?;
     if let Ok(os) = globals.get::<Table>("os") {
         os.set("exit", crate::ffi::exit_function(lua)?)?;
     }
@@ -856,13 +848,4 @@ fn make_argmsg(lua: &Lua) -> mlua::Result<Function> {
             ))
         },
     )
-}
-
-/// `io.flush()`: flushes the run loop's output (where `print` and
-/// `io.write` go), then Lua's own default output file.
-fn make_io_flush(lua: &Lua, lua_flush: Function) -> mlua::Result<Function> {
-    lua.create_function(move |_, ()| {
-        let _ = with_rt(|rt| rt.out().flush());
-        lua_flush.call::<MultiValue>(())
-    })
 }

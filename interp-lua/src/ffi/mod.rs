@@ -27,6 +27,7 @@ use mlua::{Lua, LuaOptions, StdLib};
 mod ccalls;
 pub(crate) mod coro;
 pub(crate) mod cstdio;
+mod iolib;
 mod outcome;
 pub(crate) mod resume;
 mod send;
@@ -386,21 +387,9 @@ fn on_sigurg() {
     }
 }
 
-/// `emit(...)`: writes its string arguments to the run loop's output (or,
-/// with no loop lent, such as a finalizer that runs when the Lua state
-/// closes at exit, straight to the process's stdout). Answers `true`, or
-/// `nil, message` on a write error, as Lua's io functions do. A raw C
-/// function: it allocates nothing in Lua (so it works when Lua's memory
-/// is short), and it works while mlua tears the state down, when mlua's
-/// callbacks no longer run. `io.write` (`runtime.lua`) is built on it.
-pub(crate) fn emit_function(lua: &Lua) -> mlua::Result<mlua::Function> {
-    // SAFETY: `emit` follows the lua_CFunction protocol (see its comments).
-    unsafe { lua.create_c_function(emit) }
-}
-
 /// Writes `bytes` where `print` writes. Plain Rust: every destructor has
 /// run when it returns.
-fn write_output(bytes: &[u8]) -> bool {
+pub(super) fn write_output(bytes: &[u8]) -> bool {
     use std::io::Write;
     let r = polyeval_core::panics::catch(|| {
         match crate::lend::with_rt(|rt| rt.out().write_all(bytes)) {
@@ -411,44 +400,13 @@ fn write_output(bytes: &[u8]) -> bool {
     matches!(r, Ok(Ok(())))
 }
 
-unsafe extern "C-unwind" fn emit(l: *mut lua_State) -> c_int {
-    // SAFETY: Lua calls this with a valid state. Only string arguments are
-    // read, and `lua_tolstring` neither converts nor raises on a string;
-    // the slices borrow Lua's strings, which stay on the stack meanwhile.
-    // Every Rust value (the buffer) is dropped before anything that can
-    // raise; the pushes use static strings.
-    unsafe {
-        let n = ffi::lua_gettop(l);
-        let ok = {
-            let mut buf: Vec<u8> = Vec::new();
-            for i in 1..=n {
-                if ffi::lua_type(l, i) != ffi::LUA_TSTRING {
-                    continue;
-                }
-                let mut len = 0usize;
-                let p = ffi::lua_tolstring(l, i, &mut len);
-                if !p.is_null() {
-                    buf.extend_from_slice(std::slice::from_raw_parts(p.cast::<u8>(), len));
-                }
-            }
-            write_output(&buf)
-        };
-        if ok {
-            ffi::lua_pushboolean(l, 1);
-            1
-        } else {
-            ffi::lua_pushnil(l);
-            ffi::lua_pushstring(l, c"cannot write the program's output".as_ptr());
-            2
-        }
-    }
-}
-
-/// `print`, as a C function like stock Lua's: each argument goes through
-/// the `tostring` it was made with (its upvalue), then they are written
-/// tab-separated with a newline, to the run loop's output (see
-/// [`emit_function`] for where, and why raw). Errors from `__tostring`
-/// propagate unchanged, as stock.
+/// `print`, as a C function like stock Lua's (no upvalue): each argument
+/// is converted with `luaL_tolstring`, then they are written tab-separated
+/// with a newline to the run loop's output ([`write_output`]; with no loop
+/// lent, as in a finalizer run when the state closes at exit, to the
+/// process's stdout). Raw: it needs no mlua callback, so it works when
+/// Lua's memory is short. Errors from `__tostring` propagate unchanged,
+/// as stock.
 pub(crate) fn print_function(lua: &Lua) -> mlua::Result<mlua::Function> {
     // SAFETY: `exec_raw` runs the closure in protected mode;
     // `lua_pushcclosure` pushes the closure (no upvalues, as stock
@@ -609,6 +567,12 @@ unsafe extern "C-unwind" fn traceback_c(l: *mut lua_State) -> c_int {
         ffi::luaL_traceback(l, l, msg, level);
     }
     1
+}
+
+/// Installs `io.write`, the `write` method of files and `io.flush` as C
+/// functions writing stdout to the run loop's output (`iolib.rs`).
+pub(crate) fn install_io(lua: &Lua) -> mlua::Result<()> {
+    iolib::install(lua)
 }
 
 /// Installs Lua's warning function (warnings start `on`) and answers

@@ -3,7 +3,7 @@
 -- position, not mlua userdata; error values that are not strings arrive
 -- unchanged, also after crossing m0ld (apply.m0ld calls its argument).
 -- expect-stdout:
--- | write table: string	error_messages.lua:24: bad argument #1 to 'write' (string expected, got table)
+-- | 1write table: string	error_messages.lua:24: bad argument #1 to 'write' (string expected, got table)
 -- | write boolean: string	error_messages.lua:25: bad argument #2 to 'write' (string expected, got boolean)
 -- | first kept: string	error_messages.lua:24: bad argument #1 to 'write' (string expected, got table)
 -- | direct: false	string	error_messages.lua:29: bad argument #1 to 'write' (string expected, got nil)

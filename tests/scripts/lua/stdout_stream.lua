@@ -10,7 +10,7 @@
 -- | print 6
 -- | answers: true	true
 -- | to a file: io.write to file 7
--- | bad: false	bad argument #1 to 'write' (string expected, got table)
+-- | bad: false	bad argument #1 to 'io.write' (string expected, got table)
 -- | numbers: 1 2.5 1e+100 -0
 -- | closed default output: false	default output file is closed
 print("print 1")
