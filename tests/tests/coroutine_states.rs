@@ -5,24 +5,13 @@
 //! reuses the same chain handles.
 
 use polyeval_bridge::run::{execute, Options, SharedBuf};
+use polyeval_tests::APPLY_M0LD;
 
 /// Leaves coroutines suspended, some inside m0ld, when it ends.
-const LEAVES_SUSPENDED: &str = r#"
-local apply = smop.eval([[
-my $interpreter;
-my $scope;
-my $Code = $scope."lookup"("Code");
-$Code = $Code."FETCH"();
-my $body = mold {
-    my $interpreter;
-    my $scope;
-    my $capture;
-    my $f = $capture."positional"(0);
-    my $r = $f."postcircumfix:( )"();
-    $r = $r;
-};
-my $c = $Code."new"(:"outer"($scope), :"mold"($body));
-]])
+fn leaves_suspended() -> String {
+    format!(
+        "local apply = smop.eval([[{APPLY_M0LD}]])\n{}",
+        r#"
 keep = {}
 for i = 1, 20 do
   local co = coroutine.create(function() apply(function() coroutine.yield(i) end) end)
@@ -31,7 +20,9 @@ for i = 1, 20 do
   coroutine.wrap(function() coroutine.yield() end)()
 end
 print("left", #keep)
-"#;
+"#
+    )
+}
 
 /// Uses coroutines after the first program's state is gone.
 const USES_COROUTINES: &str = r#"
@@ -65,7 +56,7 @@ fn run(src: &str, name: &str) -> (i32, String, String) {
 #[test]
 fn programs_on_one_thread_keep_their_coroutines_apart() {
     for round in 0..5 {
-        let (code, out, err) = run(LEAVES_SUSPENDED, &format!("leave{round}.lua"));
+        let (code, out, err) = run(&leaves_suspended(), &format!("leave{round}.lua"));
         assert_eq!((code, out.as_str()), (0, "left\t20\n"), "{err}");
         let (code, out, err) = run(USES_COROUTINES, &format!("use{round}.lua"));
         assert_eq!(
