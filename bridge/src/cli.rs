@@ -166,11 +166,12 @@ fn parse_quantum(s: &str) -> Result<u32, String> {
 /// Returns the process exit status.
 pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> i32 {
     let args: Vec<OsString> = args.into_iter().collect();
-    // `polyeval script.lua ...` and `lua`'s options: the stand-alone
+    // `polyeval script.lua ...`, `lua`'s options and no words at all (the
+    // REPL on a terminal, else the script from stdin): the stand-alone
     // `lua`'s command line; a subcommand or `--help`/`--version`: clap's.
     let first = args.get(1).map(|a| a.to_string_lossy().into_owned());
     let lua_style = match first.as_deref() {
-        None => !std::io::IsTerminal::is_terminal(&std::io::stdin()),
+        None => true,
         Some(
             "run" | "check" | "disasm" | "verify-interrupts" | "help" | "--help" | "-h"
             | "--version" | "-V",

@@ -228,8 +228,8 @@ pub fn main(words: Vec<OsString>) -> i32 {
     };
     opts.args = words.get(prefix_end + 1..).unwrap_or_default().to_vec();
     opts.arg_prefix = words[..prefix_end.min(words.len())].to_vec();
-    if !opts.empty_main {
-        opts.lang = a.lang;
+    if !opts.empty_main || a.lang.is_some() {
+        opts.lang = a.lang.or(opts.lang);
     }
     opts.lua_steps = steps;
     opts.interactive |= a.interactive;
@@ -237,12 +237,6 @@ pub fn main(words: Vec<OsString>) -> i32 {
     // OS signals reach the program as under `polyeval run`: a first SIGINT
     // is `interrupted!` where Lua stands, as in `lua`.
     opts.irq.signals = true;
-    if opts.interactive
-        && opts.lang.unwrap_or_else(|| crate::run::lang_of(&opts.file)) == Lang::M0ld
-    {
-        eprintln!("polyeval: the REPL runs Lua; an m0ld REPL is not part of polyeval yet");
-        return crate::run::EXIT_USAGE;
-    }
     crate::run::execute(
         &opts,
         crate::run::stdout_writer(),

@@ -11,13 +11,97 @@
 //! any other, and a first SIGINT while a line runs is the `interrupted!`
 //! error that ends that line only. Lines come from `rustyline` on a
 //! terminal (history, line editing; Ctrl-C at the prompt drops the line)
-//! and from plain reads of stdin otherwise.
+//! and from plain reads of stdin otherwise ([`Lines`], which also feeds
+//! the m0ld REPL of `polyeval_smop::repl`).
 
 use std::cell::RefCell;
 use std::io::{BufRead, IsTerminal, Write};
 use std::rc::Rc;
 
 use mlua::{Function, Lua, Value as LuaValue};
+use polyeval_core::Interp;
+
+/// Where REPL lines come from: `rustyline` on a terminal (history, line
+/// editing; Ctrl-C at the prompt drops the line), plain reads of stdin
+/// otherwise. Both REPLs, Lua's and m0ld's, read through it.
+pub(crate) struct Lines {
+    terminal: bool,
+    editor: Option<rustyline::DefaultEditor>,
+}
+
+impl Lines {
+    pub(crate) fn new() -> Self {
+        Lines {
+            terminal: std::io::stdin().is_terminal(),
+            editor: None,
+        }
+    }
+
+    /// One line after `prompt`, without its newline; `None` at the end of
+    /// input. Output the program wrote so far shows before the prompt.
+    pub(crate) fn read(&mut self, rt: &mut Interp, prompt: &str) -> Option<Vec<u8>> {
+        let _ = rt.out().flush();
+        if self.terminal {
+            if self.editor.is_none() {
+                self.editor = rustyline::DefaultEditor::new().ok();
+            }
+            if let Some(ed) = self.editor.as_mut() {
+                loop {
+                    match ed.readline(prompt) {
+                        Ok(line) => return Some(line.into_bytes()),
+                        Err(rustyline::error::ReadlineError::Interrupted) => continue,
+                        Err(_) => return None,
+                    }
+                }
+            }
+        }
+        self.read_plain(Some(rt), prompt)
+    }
+
+    /// A line from stdin as it is, the prompt written to the loop's output
+    /// (or to stdout, without a loop).
+    pub(crate) fn read_plain(&mut self, rt: Option<&mut Interp>, prompt: &str) -> Option<Vec<u8>> {
+        match rt {
+            Some(rt) => {
+                let _ = rt.out().write_all(prompt.as_bytes());
+                let _ = rt.out().flush();
+            }
+            None => {
+                let _ = std::io::stdout().write_all(prompt.as_bytes());
+                let _ = std::io::stdout().flush();
+            }
+        }
+        let mut line = Vec::new();
+        match std::io::stdin().lock().read_until(b'\n', &mut line) {
+            Ok(0) | Err(_) => None,
+            Ok(_) => {
+                if line.last() == Some(&b'\n') {
+                    line.pop();
+                }
+                Some(line)
+            }
+        }
+    }
+
+    /// Adds a non-empty chunk to the editor's history.
+    pub(crate) fn add_history(&mut self, line: &str) {
+        if let Some(ed) = self.editor.as_mut() {
+            if !line.is_empty() {
+                let _ = ed.add_history_entry(line);
+            }
+        }
+    }
+}
+
+/// The m0ld REPL's line reader: [`Lines`], each line added to the history.
+pub(crate) fn m0ld_reader() -> polyeval_smop::repl::LineReader {
+    let mut lines = Lines::new();
+    Box::new(move |rt, prompt| {
+        let line = String::from_utf8_lossy(&lines.read(rt, prompt)?).into_owned();
+        lines.add_history(&line);
+        Some(line)
+    })
+}
 
 /// The REPL as a Lua function of no arguments, for the program to run
 /// after its script.
@@ -26,48 +110,19 @@ use mlua::{Function, Lua, Value as LuaValue};
 ///
 /// An mlua error when Lua cannot build the functions (out of memory).
 pub(crate) fn function(lua: &Lua) -> mlua::Result<Function> {
-    let editor: Rc<RefCell<Option<rustyline::DefaultEditor>>> = Rc::new(RefCell::new(None));
-    let terminal = std::io::stdin().is_terminal();
-    let ed = editor.clone();
+    let reader = Rc::new(RefCell::new(Lines::new()));
+    let r = reader.clone();
     let readline = lua.create_function(move |lua, prompt: mlua::LuaString| {
         let prompt = prompt.to_string_lossy();
-        // Output the program wrote so far shows before the prompt.
-        let _ = polyeval_lua::lend::with_rt(|rt| rt.out().flush());
-        if terminal {
-            let mut ed = ed.borrow_mut();
-            if ed.is_none() {
-                *ed = rustyline::DefaultEditor::new().ok();
-            }
-            if let Some(ed) = ed.as_mut() {
-                loop {
-                    match ed.readline(&prompt) {
-                        Ok(line) => return Ok(LuaValue::String(lua.create_string(line)?)),
-                        Err(rustyline::error::ReadlineError::Interrupted) => continue,
-                        Err(_) => return Ok(LuaValue::Nil),
-                    }
-                }
-            }
-        }
-        let _ = polyeval_lua::lend::with_rt(|rt| {
-            let _ = rt.out().write_all(prompt.as_bytes());
-            rt.out().flush()
-        });
-        let mut line = Vec::new();
-        match std::io::stdin().lock().read_until(b'\n', &mut line) {
-            Ok(0) | Err(_) => Ok(LuaValue::Nil),
-            Ok(_) => {
-                if line.last() == Some(&b'\n') {
-                    line.pop();
-                }
-                Ok(LuaValue::String(lua.create_string(&line)?))
-            }
+        let line = polyeval_lua::lend::with_rt(|rt| r.borrow_mut().read(rt, &prompt))
+            .unwrap_or_else(|| r.borrow_mut().read_plain(None, &prompt));
+        match line {
+            Some(l) => Ok(LuaValue::String(lua.create_string(&l)?)),
+            None => Ok(LuaValue::Nil),
         }
     })?;
-    let ed = editor;
     let add_history = lua.create_function(move |_, line: mlua::LuaString| {
-        if let Some(ed) = ed.borrow_mut().as_mut() {
-            let _ = ed.add_history_entry(line.to_string_lossy());
-        }
+        reader.borrow_mut().add_history(&line.to_string_lossy());
         Ok(())
     })?;
     // `report(msg)` writes `msg` and a newline on stderr; `report(msg,

@@ -9,8 +9,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
-use polyeval_core::{Interp, Value};
+use polyeval_core::{DefaultAction, Ident, Interp, Value};
 use polyeval_lua::LuaConfig;
+use polyeval_smop::repl::Repl;
 use polyeval_smop::{asm, prelude};
 
 use crate::fsaccess::FileAccess;
@@ -431,8 +432,24 @@ pub fn execute(opts: &Options, out: Box<dyn Write>, mut err: Box<dyn Write>) -> 
             let Some(mut rt) = loop_or_report(opts, out, err) else {
                 return EXIT_USAGE;
             };
-            let frame = prelude::top_frame(&mut rt, mold);
-            rt.start(Box::new(frame));
+            if opts.interactive {
+                // The REPL is the root; the script, if any, runs as its
+                // first line, so its registers are the session's.
+                let repl = Repl::new(&mut rt, crate::repl::m0ld_reader(), "stdin");
+                let first = (!opts.empty_main).then(|| repl.first_frame(&mut rt, mold));
+                rt.start(Box::new(repl));
+                if let Some(first) = first {
+                    if let Err(e) = rt.call_into(Box::new(first)) {
+                        let _ = writeln!(rt.err(), "error: {}", e.message);
+                        return EXIT_RUNTIME;
+                    }
+                }
+                // Ctrl-C ends the running line, not the session.
+                rt.set_default_action(Ident::SIGINT, DefaultAction::Raise);
+            } else {
+                let frame = prelude::top_frame(&mut rt, mold);
+                rt.start(Box::new(frame));
+            }
             finish(&mut rt, &opts.irq)
         }
         Lang::Lua => {

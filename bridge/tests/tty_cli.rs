@@ -78,6 +78,41 @@ fn reader(mut master: std::fs::File) -> mpsc::Receiver<Vec<u8>> {
     rx
 }
 
+/// Reads from `rx` until `want` appears `n` times in what was read.
+/// A line editor discards input typed before it shows its prompt, so a
+/// test types each line after the prompt for it.
+fn read_until_n(
+    rx: &mpsc::Receiver<Vec<u8>>,
+    seen: &mut Vec<u8>,
+    want: &[u8],
+    n: usize,
+    child: &mut std::process::Child,
+) {
+    while seen.windows(want.len()).filter(|w| *w == want).count() < n {
+        read_more(rx, seen, want, child);
+    }
+}
+
+/// Reads one more chunk from `rx`; panics after 20 s.
+fn read_more(
+    rx: &mpsc::Receiver<Vec<u8>>,
+    seen: &mut Vec<u8>,
+    want: &[u8],
+    child: &mut std::process::Child,
+) {
+    match rx.recv_timeout(Duration::from_secs(20)) {
+        Ok(chunk) => seen.extend(chunk),
+        Err(_) => {
+            let _ = child.kill();
+            panic!(
+                "{:?} did not reach the terminal: {:?}",
+                String::from_utf8_lossy(want),
+                String::from_utf8_lossy(seen)
+            );
+        }
+    }
+}
+
 /// Reads from `rx` until `want` appears in what was read; panics after 20 s.
 fn read_until(
     rx: &mpsc::Receiver<Vec<u8>>,
@@ -86,17 +121,7 @@ fn read_until(
     child: &mut std::process::Child,
 ) {
     while !seen.windows(want.len()).any(|w| w == want) {
-        match rx.recv_timeout(Duration::from_secs(20)) {
-            Ok(chunk) => seen.extend(chunk),
-            Err(_) => {
-                let _ = child.kill();
-                panic!(
-                    "{:?} did not reach the terminal: {:?}",
-                    String::from_utf8_lossy(want),
-                    String::from_utf8_lossy(seen)
-                );
-            }
-        }
+        read_more(rx, seen, want, child);
     }
 }
 
@@ -126,4 +151,63 @@ fn a_prompt_before_io_read_shows_on_a_terminal() {
     read_until(&rx, &mut seen, b"hello ada", &mut child);
     let status = child.wait().expect("polyeval ends");
     assert!(status.success(), "{status:?}");
+}
+
+/// Starts `polyeval ARGS` with stdin and stdout on a pseudo-terminal;
+/// gives the child, a writer to its terminal and what it writes there.
+fn on_a_terminal(args: &[&str]) -> (std::process::Child, std::fs::File, mpsc::Receiver<Vec<u8>>) {
+    let (master, slave) = pty();
+    let slave_in = slave.try_clone().expect("clone the slave side");
+    let child = Command::new(env!("CARGO_BIN_EXE_polyeval"))
+        .args(args)
+        .stdin(Stdio::from(slave_in))
+        .stdout(Stdio::from(slave))
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("polyeval starts");
+    let writer = master.try_clone().expect("clone the master side");
+    (child, writer, reader(master))
+}
+
+#[test]
+fn with_no_script_on_a_terminal_the_lua_repl_starts() {
+    let (mut child, mut tty, rx) = on_a_terminal(&[]);
+    let mut seen = Vec::new();
+    read_until(&rx, &mut seen, b"Lua 5.4", &mut child);
+    // A chunk over two lines, then a bare expression, as `lua.c` takes
+    // them; Ctrl-D at an empty prompt ends the session.
+    read_until_n(&rx, &mut seen, b"> ", 1, &mut child);
+    tty.write_all(b"function f(x)\r").expect("input");
+    read_until(&rx, &mut seen, b">> ", &mut child);
+    tty.write_all(b"return x * 2 end\r").expect("input");
+    read_until_n(&rx, &mut seen, b"\x1b[K> ", 2, &mut child);
+    tty.write_all(b"f(21)\r").expect("input");
+    read_until(&rx, &mut seen, b"42\r\n", &mut child);
+    read_until_n(&rx, &mut seen, b"\x1b[K> ", 3, &mut child);
+    tty.write_all(b"\x04").expect("input");
+    let status = child.wait().expect("polyeval ends");
+    assert!(status.success(), "{status:?}");
+}
+
+#[test]
+fn the_m0ld_repl_runs_on_a_terminal() {
+    let (mut child, mut tty, rx) = on_a_terminal(&["--lang", "m0ld"]);
+    let mut seen = Vec::new();
+    let prompt = b"\x1b[K> ";
+    read_until_n(&rx, &mut seen, prompt, 1, &mut child);
+    tty.write_all(b"my $x = 20;\r").expect("input");
+    read_until_n(&rx, &mut seen, prompt, 2, &mut child);
+    // Ctrl-C at the prompt drops the line being typed, not the session.
+    tty.write_all(b"$x.\"nosuch\"(\x03").expect("input");
+    read_until_n(&rx, &mut seen, prompt, 3, &mut child);
+    tty.write_all(b"$x.\"infix:+\"(22);\r").expect("input");
+    read_until(&rx, &mut seen, b"42\r\n", &mut child);
+    read_until_n(&rx, &mut seen, prompt, 4, &mut child);
+    tty.write_all(b"\x04").expect("input");
+    let status = child.wait().expect("polyeval ends");
+    assert!(status.success(), "{status:?}");
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().expect("stderr"), &mut err)
+        .expect("stderr");
+    assert_eq!(err, "", "the dropped line never ran");
 }

@@ -126,6 +126,12 @@ pub enum DefaultAction {
     /// Run a built-in handler that does nothing, as a detour: the hand-off
     /// machinery runs exactly as for a user handler (the `probe` default).
     Detour,
+    /// Fail the interrupted continuation with the error `interrupted!`, as
+    /// if its code had raised it there: a catch handler or `pcall` may
+    /// catch it; uncaught, it ends the program with status 130, as an
+    /// unhandled SIGINT does. The REPLs set it for SIGINT, so that Ctrl-C
+    /// ends the running line and not the session.
+    Raise,
 }
 
 /// An interrupt waiting in the loop's queue.

@@ -106,7 +106,14 @@ pub struct MoldFrame {
     /// Something names this continuation: it stands for `top` alone, and
     /// its Code calls are hand-offs through the run loop.
     exposed: bool,
+    /// Called with the bottom activation's registers when the frame is
+    /// freed (see [`MoldFrame::keep_registers`]).
+    keeper: Option<RegisterKeeper>,
 }
+
+/// What [`MoldFrame::keep_registers`] calls: the bottom activation's Mold
+/// and its free registers.
+pub type RegisterKeeper = Box<dyn FnOnce(&Mold, &[Value])>;
 
 /// Why the interpreter loop stopped.
 enum Exit {
@@ -280,6 +287,7 @@ impl MoldFrame {
             },
             below: Vec::new(),
             exposed: false,
+            keeper: None,
         }
     }
 
@@ -309,6 +317,7 @@ impl MoldFrame {
             top,
             below: Vec::new(),
             exposed: false,
+            keeper: None,
         })
     }
 
@@ -489,20 +498,42 @@ impl MoldFrame {
         }
         let top_regs = self.stack.split_off(self.top.base as usize);
         self.top.base = 0;
+        // The bottom activation's registers are what the keeper keeps.
+        let mut keeper = self.keeper.take();
         let mut out: Vec<Box<dyn Continuation>> = Vec::with_capacity(self.below.len());
         for mut act in std::mem::take(&mut self.below).into_iter().rev() {
             let regs = self.stack.split_off(act.base as usize);
+            let bottom = act.base == 0;
             act.base = 0;
             out.push(Box::new(MoldFrame {
                 stack: regs,
                 top: act,
                 below: Vec::new(),
                 exposed: false,
+                keeper: if bottom { keeper.take() } else { None },
             }));
         }
         out.reverse();
         self.stack = top_regs;
         out
+    }
+
+    /// Has `keeper` called with the bottom activation's Mold and free
+    /// registers when this frame is freed, however it ends (its end, an
+    /// error, a split that hands the bottom activation to a frame of its
+    /// own, which takes the keeper along). The m0ld REPL keeps a line's
+    /// registers for the next line this way.
+    pub fn keep_registers(&mut self, keeper: RegisterKeeper) {
+        self.keeper = Some(keeper);
+    }
+
+    /// The Mold of the bottom activation (the frame's first caller, or its
+    /// only activation) and that activation's free registers: its `my`
+    /// registers and its scratch register, in [`Mold::reg_names`] order.
+    fn bottom_registers(&self) -> (&Rc<Mold>, &[Value]) {
+        let mold = self.below.first().map_or(&self.top.mold, |a| &a.mold);
+        let n = (mold.nfree as usize).min(self.stack.len());
+        (mold, &self.stack[..n])
     }
 }
 
@@ -903,6 +934,10 @@ fn run<const POLL: bool>(
 
 impl Drop for MoldFrame {
     fn drop(&mut self) {
+        if let Some(keeper) = self.keeper.take() {
+            let (mold, values) = self.bottom_registers();
+            keeper(mold, values);
+        }
         let mut regs = std::mem::take(&mut self.stack);
         regs.clear();
         if regs.capacity() > POOLED_CAPACITY_MAX {

@@ -9,3 +9,4 @@ pub mod mold;
 pub mod natives;
 pub mod ops;
 pub mod prelude;
+pub mod repl;

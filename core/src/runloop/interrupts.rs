@@ -144,6 +144,16 @@ impl Interp {
                         .map(|k| self.backtrace_from(k))
                         .unwrap_or_default(),
                 }),
+                DefaultAction::Raise => match interrupted {
+                    Some(k) => {
+                        if q.kind == Ident::SIGINT {
+                            self.cold.sigint_raised = true;
+                        }
+                        debug!(kind = %q.kind, "raised as an error in running code");
+                        self.unwind(k, ScriptError::runtime("interrupted!"))
+                    }
+                    None => Ok(()),
+                },
                 DefaultAction::Detour => {
                     let hk = self
                         .detour(Box::new(NopHandler))

@@ -136,7 +136,13 @@ struct UnitGen<'s> {
 /// Compiles the units [`super::parser::parse`] returned; the first, the
 /// file, becomes `main`. Problems go to `sink`; the result is only
 /// meaningful when nothing was reported.
-pub(crate) fn generate(units: &[Unit], file: &str, limits: Limits, sink: &mut Sink) -> Rc<Mold> {
+pub(crate) fn generate(
+    units: &[Unit],
+    file: &str,
+    limits: Limits,
+    predeclared: &[String],
+    sink: &mut Sink,
+) -> Rc<Mold> {
     let file: Rc<str> = Rc::from(file);
     let mut built: Vec<Option<Rc<Mold>>> = vec![None; units.len()];
     // A nested unit comes after the unit containing it, so going backwards
@@ -148,7 +154,8 @@ pub(crate) fn generate(units: &[Unit], file: &str, limits: Limits, sink: &mut Si
             Rc::from(format!("mold@{}", unit.line))
         };
         let (done, nested) = built.split_at_mut(i + 1);
-        let mold = unit_mold(unit, file.clone(), name, nested, i + 1, limits, sink);
+        let pre = if i == 0 { predeclared } else { &[] };
+        let mold = unit_mold(unit, file.clone(), name, nested, i + 1, limits, pre, sink);
         done[i] = Some(Rc::new(mold));
     }
     // `parse` always returns the file's unit; an empty list is an empty
@@ -168,7 +175,9 @@ pub(crate) fn generate(units: &[Unit], file: &str, limits: Limits, sink: &mut Si
 }
 
 /// Compiles one unit; `built` holds the compiled units from index `base`
-/// on.
+/// on. The names in `predeclared` (without `$`) are declared before the
+/// unit's first statement, in order, as if by `my`.
+#[allow(clippy::too_many_arguments)]
 fn unit_mold(
     unit: &Unit,
     file: Rc<str>,
@@ -176,6 +185,7 @@ fn unit_mold(
     built: &mut [Option<Rc<Mold>>],
     base: usize,
     limits: Limits,
+    predeclared: &[String],
     sink: &mut Sink,
 ) -> Mold {
     let mut g = UnitGen {
@@ -194,6 +204,11 @@ fn unit_mold(
         first_scratch: None,
         too_many_registers: false,
     };
+    for n in predeclared {
+        let index = to_u32(g.declared.len());
+        g.declared.push(format!("${n}"));
+        g.scope.insert(n.clone(), index);
+    }
     for stmt in &unit.stmts {
         g.stmt(stmt);
     }

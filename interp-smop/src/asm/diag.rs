@@ -66,6 +66,9 @@ pub struct Diagnostic {
     pub span: Range<usize>,
     /// Extra explanations, shown as `= note` lines.
     pub notes: Vec<String>,
+    /// The error is that the input ended too soon (an unclosed `mold {`, a
+    /// statement cut short): more input could complete it.
+    pub at_end: bool,
 }
 
 impl fmt::Display for Diagnostic {
@@ -94,6 +97,12 @@ pub struct Diagnostics {
 }
 
 impl Diagnostics {
+    /// Whether every error is one of input that ended too soon
+    /// ([`Diagnostic::at_end`]): more input could complete the source.
+    pub fn incomplete(&self) -> bool {
+        self.omitted == 0 && !self.items.is_empty() && self.items.iter().all(|d| d.at_end)
+    }
+
     /// Renders the diagnostics the way rustc does, without colour:
     ///
     /// ```text
@@ -379,8 +388,18 @@ impl Sink {
                     .take(MAX_NOTES)
                     .map(|n| clip(n).into_owned())
                     .collect(),
+                at_end: false,
             },
         ));
+    }
+
+    /// Marks the error just reported as one of input that ended too soon
+    /// ([`Diagnostic::at_end`]).
+    pub(crate) fn mark_at_end(&mut self) {
+        let seq = self.total.saturating_sub(1);
+        if let Some((_, d)) = self.items.iter_mut().find(|(q, _)| *q == seq) {
+            d.at_end = true;
+        }
     }
 
     /// Whether anything was reported.

@@ -40,12 +40,59 @@ pub fn compile(src: &str, file: &str) -> Result<Rc<Mold>, Diagnostics> {
     compile_with(src, file, codegen::Limits::ENCODING)
 }
 
+/// A chunk compiled by [`compile_continuing`].
+#[derive(Debug)]
+pub struct Continued {
+    /// The compiled chunk.
+    pub mold: Rc<Mold>,
+    /// Whether its last statement is a bare call (`$x."m"();`): the value
+    /// the frame returns is that call's result, which a REPL shows.
+    pub ends_in_call: bool,
+}
+
+/// [`compile`] for code that continues a frame whose registers are already
+/// declared: `registers` (names without `$`) are declared first, in order,
+/// as if the source began with `my $name;` for each, so they take `r0`,
+/// `r1`, ... Positions in diagnostics are those of `src` alone. The m0ld
+/// REPL compiles each line this way.
+///
+/// # Errors
+///
+/// [`Diagnostics`], as for [`compile`]; [`Diagnostics::incomplete`] tells
+/// whether more input could complete the source.
+pub fn compile_continuing(
+    src: &str,
+    file: &str,
+    registers: &[String],
+) -> Result<Continued, Diagnostics> {
+    let mut ends_in_call = false;
+    let mold = compile_units(src, file, codegen::Limits::ENCODING, registers, |units| {
+        ends_in_call = units
+            .first()
+            .and_then(|u| u.stmts.last())
+            .is_some_and(|s| matches!(s.kind, parser::StmtKind::Call(_)));
+    })?;
+    Ok(Continued { mold, ends_in_call })
+}
+
 /// [`compile`] with the given limits (tests use small ones).
 fn compile_with(src: &str, file: &str, limits: codegen::Limits) -> Result<Rc<Mold>, Diagnostics> {
+    compile_units(src, file, limits, &[], |_| {})
+}
+
+/// The pipeline, with predeclared registers; `parsed` sees the units.
+fn compile_units(
+    src: &str,
+    file: &str,
+    limits: codegen::Limits,
+    registers: &[String],
+    parsed: impl FnOnce(&[parser::Unit]),
+) -> Result<Rc<Mold>, Diagnostics> {
     let mut sink = diag::Sink::new(file);
     let tokens = lexer::lex(src, &mut sink);
     let units = parser::parse(src, &tokens, &mut sink);
-    let mold = codegen::generate(&units, file, limits, &mut sink);
+    parsed(&units);
+    let mold = codegen::generate(&units, file, limits, registers, &mut sink);
     if sink.has_errors() {
         Err(sink.finish(src))
     } else {

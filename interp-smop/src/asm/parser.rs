@@ -298,6 +298,9 @@ impl Parser<'_> {
                 format!("expected {expected}, found {}", t.kind.describe()),
                 notes,
             );
+            if t.kind == TokenKind::Eof {
+                self.sink.mark_at_end();
+            }
         }
         Err(Fail)
     }
@@ -676,6 +679,7 @@ impl Parser<'_> {
                         "unterminated `mold` block",
                         vec!["this `{` has no matching `}`".into()],
                     );
+                    self.sink.mark_at_end();
                     return Err(Fail);
                 };
                 let depth = self.depth.saturating_add(1);

@@ -762,3 +762,36 @@ fn sample_programs_compile() {
         validate_all(&ok(p));
     }
 }
+
+#[test]
+fn continuing_code_sees_the_predeclared_registers_first() {
+    let names = vec!["interpreter".to_owned(), "x".to_owned()];
+    let c = super::compile_continuing("my $y = $x;\n$x.\"say\"();", "t", &names).expect("compiles");
+    assert_eq!(
+        &c.mold.reg_names[..3],
+        &[
+            Some("$interpreter".to_owned()),
+            Some("$x".to_owned()),
+            Some("$y".to_owned())
+        ]
+    );
+    assert!(c.ends_in_call);
+    let c = super::compile_continuing("my $z = 1;", "t", &names).expect("compiles");
+    assert!(!c.ends_in_call);
+    // Without the names, `$x` is undeclared.
+    assert!(compile("my $y = $x;", "t").is_err());
+}
+
+#[test]
+fn input_that_ends_too_soon_is_incomplete_and_other_errors_are_not() {
+    for src in ["my $b = mold {\nmy $a;", "my $x =", "$x.\"m\"(1,", "goto"] {
+        let d =
+            super::compile_continuing(src, "t", &["x".to_owned()]).expect_err("does not compile");
+        assert!(d.incomplete(), "{src:?}: {}", d.render());
+    }
+    for src in ["$nope = 1;", "my $x = );", "my $b = mold { $q = 1; };"] {
+        let d =
+            super::compile_continuing(src, "t", &["x".to_owned()]).expect_err("does not compile");
+        assert!(!d.incomplete(), "{src:?}");
+    }
+}
