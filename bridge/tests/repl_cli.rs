@@ -253,3 +253,22 @@ fn m0ld_registers_persist_when_a_line_is_split_into_frames() {
     assert_eq!(r.stderr, "", "{r:?}");
     assert_eq!(after_banner(&r), "> > > > > > true\n> 6\n> \n", "{r:?}");
 }
+
+#[test]
+fn loaders_show_in_tracebacks_as_stock_c_functions() {
+    // Outside --lua-stdlib all, `load`, `loadfile` and `dofile` load text
+    // only, and stand in a traceback where stock's C functions stand.
+    let r = repl(
+        &["-i"],
+        "dofile('/nonexistent/polyeval.lua')\nload(function() error('rd') end)\nload({})\n",
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(
+        r.stderr,
+        "cannot open /nonexistent/polyeval.lua: No such file or directory\nstack traceback:\n\t[C]: in function 'dofile'\n\
+         \tstdin:1: in main chunk\n\t[C]: in ?\n\
+         stdin:1: bad argument #1 to 'load' (function expected, got table)\nstack traceback:\n\
+         \t[C]: in function 'load'\n\tstdin:1: in main chunk\n\t[C]: in ?\n",
+        "{r:?}"
+    );
+}

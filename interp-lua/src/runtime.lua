@@ -115,57 +115,12 @@ local function interrupts(interp, H)
   return P
 end
 
--- Text-only replacements of `load`, `loadfile`, `dofile` and the Lua file
--- searcher of `require`, for every mode but `--lua-stdlib all`: Lua has no
--- bytecode verifier, so a crafted binary chunk can crash the process.
--- Argument errors and results are those of Lua's own functions.
-local function textonly(nload, nloadfile, package)
+-- The searchers of `require` for every mode but `--lua-stdlib all` (where
+-- `load`, `loadfile` and `dofile` are text-only C functions, ffi/loadlib.rs):
+-- Lua has no bytecode verifier, so a crafted binary chunk can crash the
+-- process. `nloadfile` is Lua's own `loadfile`.
+local function textonly(nloadfile, package)
   local sub, format, nsearchpath = string.sub, string.format, package and package.searchpath
-  local function optstring(v)
-    local t = type(v)
-    return v == nil or t == "string" or t == "number"
-  end
-  -- The mode Lua's own loader gets: never one with "b", so binary chunks
-  -- are refused with Lua's own message for mode "t". A text string under
-  -- a mode without "t" keeps that mode, so Lua refuses it as stock does.
-  local function textmode(mode, chunk)
-    if mode ~= nil and type(chunk) == "string" and sub(chunk, 1, 1) ~= "\27" then
-      mode = tostring(mode)
-      if not mode:find("t", 1, true) then
-        return mode
-      end
-    end
-    return "t"
-  end
-  local function load(...)
-    local chunk, name, mode = ...
-    local ct = type(chunk)
-    check(ct == "string" or ct == "number" or ct == "function", 1, "function", "load", ...)
-    check(optstring(name), 2, "string", "load", select(2, ...))
-    check(optstring(mode), 3, "string", "load", select(3, ...))
-    if select("#", ...) >= 4 then
-      return nload(chunk, name, textmode(mode, chunk), (select(4, ...)))
-    end
-    return nload(chunk, name, textmode(mode, chunk))
-  end
-  local function loadfile(...)
-    local filename, mode = ...
-    check(optstring(filename), 1, "string", "loadfile", ...)
-    check(optstring(mode), 2, "string", "loadfile", select(2, ...))
-    if select("#", ...) >= 3 then
-      return nloadfile(filename, textmode(mode), (select(3, ...)))
-    end
-    return nloadfile(filename, textmode(mode))
-  end
-  local function dofile(...)
-    local filename = ...
-    check(optstring(filename), 1, "string", "dofile", ...)
-    local f, e = nloadfile(filename, "t")
-    if not f then
-      error(e, 0)
-    end
-    return f()
-  end
   -- The searchers: the Lua one loads text only; the C searchers' places,
   -- where C modules cannot load, look along `package.cpath` as stock ones
   -- do (so that a module that is not found gets stock Lua's message) and
@@ -216,18 +171,12 @@ local function textonly(nload, nloadfile, package)
       refuse(name, filename)
     end
   end
-  return load, loadfile, dofile, searcher, csearcher, croot
+  return searcher, csearcher, croot
 end
 
 return {
   interrupts = interrupts,
   textonly = textonly,
-  -- The Lua face of a host function (`smop.load` and friends): errors
-  -- without a position of their own get the caller's, or none when the
-  -- call is a tail call, as when these were Lua functions.
-  bound = function(f)
-    return function(...) return f(...) end
-  end,
   init = function(a)
     argmsg = a
   end,

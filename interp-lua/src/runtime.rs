@@ -507,12 +507,9 @@ impl LuaRuntime {
     pub fn host_function(&self, obj: &Value) -> Result<Function, ScriptError> {
         let ud = self.to_lua(obj)?;
         let wrap = || -> mlua::Result<Function> {
-            let raw =
-                self.shared
-                    .send_layer()?
-                    .bound(&self.lua, ud, i64::from(Ident::CALL.index()))?;
-            let runtime: Table = self.lua.named_registry_value(RUNTIME_KEY)?;
-            runtime.get::<Function>("bound")?.call(raw)
+            self.shared
+                .send_layer()?
+                .bound(&self.lua, ud, i64::from(Ident::CALL.index()))
         };
         wrap().map_err(|e| lua_error(&e))
     }
@@ -715,29 +712,17 @@ fn setup(
     Ok(shared)
 }
 
-/// Replaces `load`, `loadfile`, `dofile` and `require`'s Lua file searcher
-/// with text-only ones (`runtime.lua`'s `textonly`): binary chunks are
-/// refused with Lua's own message.
+/// Replaces `load`, `loadfile` and `dofile` with text-only C functions
+/// (`ffi/loadlib.rs`) and `require`'s searchers with text-only ones
+/// (`runtime.lua`'s `textonly`): binary chunks are refused with Lua's own
+/// message.
 fn install_text_only(lua: &Lua, runtime: &Table) -> mlua::Result<()> {
     let globals = lua.globals();
     let package = globals.get::<Option<Table>>("package")?;
     let make: Function = runtime.get("textonly")?;
-    type Made = (
-        Function,
-        Function,
-        Function,
-        Option<Function>,
-        Option<Function>,
-        Option<Function>,
-    );
-    let (load, loadfile, dofile, searcher, csearcher, croot): Made = make.call((
-        globals.get::<Function>("load")?,
-        globals.get::<Function>("loadfile")?,
-        package.clone(),
-    ))?;
-    globals.set("load", load)?;
-    globals.set("loadfile", loadfile)?;
-    globals.set("dofile", dofile)?;
+    type Made = (Option<Function>, Option<Function>, Option<Function>);
+    let (searcher, csearcher, croot): Made =
+        make.call((globals.get::<Function>("loadfile")?, package.clone()))?;
     if let (Some(package), Some(searcher)) = (package, searcher) {
         if let Ok(searchers) = package.get::<Table>("searchers") {
             searchers.raw_set(2, searcher)?;
@@ -747,7 +732,7 @@ fn install_text_only(lua: &Lua, runtime: &Table) -> mlua::Result<()> {
             }
         }
     }
-    Ok(())
+    crate::ffi::install_text_loaders(lua)
 }
 
 /// `rt.send`, with a panic in a native method turned into a script error

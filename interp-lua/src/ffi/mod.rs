@@ -28,6 +28,7 @@ mod ccalls;
 pub(crate) mod coro;
 pub(crate) mod cstdio;
 mod iolib;
+mod loadlib;
 mod outcome;
 pub(crate) mod resume;
 mod send;
@@ -571,6 +572,12 @@ unsafe extern "C-unwind" fn traceback_c(l: *mut lua_State) -> c_int {
 
 /// Installs `io.write`, the `write` method of files and `io.flush` as C
 /// functions writing stdout to the run loop's output (`iolib.rs`).
+/// `load`, `loadfile` and `dofile`, text only, as C functions
+/// (`loadlib.rs`).
+pub(crate) fn install_text_loaders(lua: &Lua) -> mlua::Result<()> {
+    loadlib::install(lua)
+}
+
 pub(crate) fn install_io(lua: &Lua) -> mlua::Result<()> {
     iolib::install(lua)
 }

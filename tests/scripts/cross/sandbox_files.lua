@@ -31,8 +31,10 @@ for _, l in ipairs(loaders) do
   local seen, texts, n = {}, {}, 0
   for _, p in ipairs(paths) do
     local ok, e = pcall(load_it, dir .. "/" .. p)
-    -- An error raised in m0ld code carries its position there.
-    local text = ok and "loaded " .. p or tostring(e):gsub("^<smop%.eval>:%d+:%d+: ", "")
+    -- An error raised in m0ld code carries its position there, and one
+    -- that smop.load raises its caller's, as a C function's error does.
+    local text = ok and "loaded " .. p
+      or tostring(e):gsub("^<smop%.eval>:%d+:%d+: ", ""):gsub("^[^\n]-:%d+: ", "")
     n = n + 1
     if not seen[text] then
       seen[text] = true
