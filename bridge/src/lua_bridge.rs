@@ -1,4 +1,4 @@
-//! The Lua ↔ SMOP bridge (DESIGN §4): the `smop` table in Lua (`load`,
+//! The Lua ↔ SMOP bridge (docs/design.md §4): the `smop` table in Lua (`load`,
 //! `eval`, `lookup`) and the `Lua` object in the m0ld prelude (`eval`,
 //! `require`, `global`). Values cross through `polyeval_lua`'s mapping;
 //! every call that runs code in the other interpreter is a hand-off through

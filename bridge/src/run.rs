@@ -391,7 +391,7 @@ fn loop_or_report(opts: &Options, out: Box<dyn Write>, mut err: Box<dyn Write>) 
 }
 
 /// Runs `opts.file` to completion, writing program output to `out` and
-/// diagnostics to `err`. Returns the exit status (DESIGN §7).
+/// diagnostics to `err`. Returns the exit status (docs/design.md §7).
 pub fn execute(opts: &Options, out: Box<dyn Write>, mut err: Box<dyn Write>) -> i32 {
     let lang = opts.lang.unwrap_or_else(|| lang_of(&opts.file));
     let src = if opts.empty_main {

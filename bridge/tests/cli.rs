@@ -1,4 +1,4 @@
-//! End-to-end tests of the `polyeval` binary (DESIGN §7, README "The command
+//! End-to-end tests of the `polyeval` binary (docs/design.md §7, README "The command
 //! line"): each test spawns the real executable on small m0ld files written
 //! to a private temporary directory and checks exit status, stdout and
 //! stderr.

@@ -1,4 +1,4 @@
-//! Every program can be stopped (DESIGN §6): budgets, handlers and the
+//! Every program can be stopped (docs/design.md §6): budgets, handlers and the
 //! default actions of signals reach Lua wherever it runs — inside a
 //! `table.sort` comparator, a `gsub` callback, a `__tostring` reached from
 //! C, a `__gc` finalizer, a long C call, a runaway handler, a long sleep.

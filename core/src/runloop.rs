@@ -169,7 +169,7 @@ fn stopping(f: &RunError) -> ScriptError {
 /// A function [`Interp::exit_process`] runs before the process exits.
 pub type ExitHook = Box<dyn FnOnce(&mut Interp, i32)>;
 
-/// The run loop (DESIGN §1's "interpreter"): one thread of execution that
+/// The run loop (docs/design.md §1): one thread of execution that
 /// holds only the current continuation.
 pub struct Interp {
     slots: SlotMap<ContKey, Slot>,
@@ -366,7 +366,7 @@ impl Interp {
         self.cold.interp_obj.clone()
     }
 
-    // ----- DESIGN §1: continuation(), goto(k), setr(v), loop() ------------
+    // ----- docs/design.md §1: continuation(), goto(k), setr(v), run() -----
 
     /// The current continuation.
     #[inline]
@@ -755,7 +755,7 @@ impl Interp {
     // ----- the loop ------------------------------------------------------
 
     /// Runs steps until a continuation with nothing left has no `back`
-    /// (DESIGN's `loop()`), and returns its value.
+    /// (`run()` in docs/design.md §1), and returns its value.
     ///
     /// # Errors
     ///

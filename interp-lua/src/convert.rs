@@ -1,4 +1,4 @@
-//! Values between Lua and the run loop (DESIGN §4): nil ↔ undef, booleans,
+//! Values between Lua and the run loop (docs/design.md §4): nil ↔ undef, booleans,
 //! integers, floats and byte strings by value; tables, functions, userdata
 //! and threads by reference, as [`LuaObject`]s; run-loop objects as proxy
 //! userdata (`ffi::send`). Both directions keep identity: a value that

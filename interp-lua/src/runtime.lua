@@ -31,7 +31,7 @@ local co = coroutine
 local nyield, nisyieldable = co.yield, co.isyieldable
 local error, select, type, setmetatable = error, select, type, setmetatable
 
--- The `polyeval` table (interrupts, DESIGN §6); `warn` is C (ffi/warn.rs). `interp` is the
+-- The `polyeval` table (interrupts, docs/design.md §6); `warn` is C (ffi/warn.rs). `interp` is the
 -- run loop's `$interpreter` object; `H` holds Rust helpers: `pending()`,
 -- `defer()`, `allow()` and `raise(kind, payload)` (which records where the
 -- Lua caller stands).

@@ -19,7 +19,7 @@ use polyeval_core::{Capture, FrameInfo, Ident, Interp, Reply, ScriptError, Value
 use crate::convert::{self, LuaObject};
 use crate::lend::{lend, with_rt};
 
-/// Which standard libraries Lua code gets (DESIGN §7).
+/// Which standard libraries Lua code gets (docs/design.md §7).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Stdlib {
     /// Everything but `debug`; `load`, `loadfile`, `dofile` and `require`

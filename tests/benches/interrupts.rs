@@ -1,4 +1,4 @@
-//! Interrupt benchmarks (plain harness), DESIGN §6.
+//! Interrupt benchmarks (plain harness), docs/design.md §6.
 //!
 //! `latency`: from `raise()` on another thread to the first step of the
 //! handler (a Rust closure, so the handler itself adds nothing), while the

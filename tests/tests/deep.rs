@@ -1,4 +1,4 @@
-//! Deep recursion through the run loop, in process (DESIGN §1: "the nesting
+//! Deep recursion through the run loop, in process (docs/design.md §1: "the nesting
 //! depth of cross-interpreter calls is bounded by heap only, never by the
 //! native stack").
 //!

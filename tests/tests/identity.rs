@@ -1,4 +1,4 @@
-//! Identity across the bridge, seen from the run-loop side (DESIGN §2): a
+//! Identity across the bridge, seen from the run-loop side (docs/design.md §2): a
 //! Lua table crossing twice is the same object, and a run-loop object
 //! crossing to Lua and back is the same object.
 

@@ -1,4 +1,4 @@
-//! Interrupt delivery (DESIGN §6): the handler table and defaults, the
+//! Interrupt delivery (docs/design.md §6): the handler table and defaults, the
 //! detour that runs a handler, the probe schedule behind
 //! `--interrupt-every-steps`, timers, `sleep`, deferral, and the hand-off
 //! record behind `--diagram`.

@@ -1,4 +1,4 @@
-//! The m0ld assembler: compiles m0ld source (DESIGN.md §3) into a
+//! The m0ld assembler: compiles m0ld source (docs/design.md §3) into a
 //! [`Mold`]. It owns the pipeline `lexer` → `parser` → `codegen` and
 //! the public entry point [`compile`]; errors come back as
 //! [`Diagnostics`] (rendered by `diag`), never as a panic.

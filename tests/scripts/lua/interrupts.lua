@@ -1,4 +1,4 @@
--- Interrupts from Lua (DESIGN §6): a handler gets the kind and the payload
+-- Interrupts from Lua (docs/design.md §6): a handler gets the kind and the payload
 -- (the same Lua value); `polyeval.raise` delivers before the next
 -- statement; interrupts raised while a handler runs queue and arrive once
 -- each, in order, after it; `without_interrupts` defers delivery until its
