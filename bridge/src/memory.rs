@@ -44,7 +44,7 @@ fn lua_share(rt: &mut Interp, event: MemoryEvent) {
     };
     if event == MemoryEvent::Reclaim {
         // Finalizers may call into SMOP: the loop is lent meanwhile.
-        let _ = polyeval_lua::lend::lend(rt, || lua.lua().gc_collect());
+        let _ = polyeval_core::lend::lend(rt, || lua.lua().gc_collect());
     }
     let (Some(limit), Some(used)) = (memory::limit(), memory::usage()) else {
         return;

@@ -114,7 +114,7 @@ pub(crate) fn function(lua: &Lua) -> mlua::Result<Function> {
     let r = reader.clone();
     let readline = lua.create_function(move |lua, prompt: mlua::LuaString| {
         let prompt = prompt.to_string_lossy();
-        let line = polyeval_lua::lend::with_rt(|rt| r.borrow_mut().read(rt, &prompt))
+        let line = polyeval_core::lend::with_rt(|rt| r.borrow_mut().read(rt, &prompt))
             .unwrap_or_else(|| r.borrow_mut().read_plain(None, &prompt));
         match line {
             Some(l) => Ok(LuaValue::String(lua.create_string(&l)?)),
@@ -130,7 +130,7 @@ pub(crate) fn function(lua: &Lua) -> mlua::Result<Function> {
     let report = lua.create_function(|_, (msg, out): (mlua::LuaString, bool)| {
         let mut text = msg.as_bytes().to_vec();
         text.push(b'\n');
-        let written = polyeval_lua::lend::with_rt(|rt| {
+        let written = polyeval_core::lend::with_rt(|rt| {
             if out {
                 let _ = rt.out().write_all(&text);
                 rt.out().flush()

@@ -6,7 +6,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, RwLock};
 
 use crossbeam_channel::{Receiver, Sender};
 
@@ -32,7 +32,7 @@ pub struct Interrupt {
 pub struct InterruptHandle {
     tx: Sender<Interrupt>,
     flag: Arc<AtomicBool>,
-    waker: Arc<OnceLock<Waker>>,
+    wakers: Arc<RwLock<Vec<Waker>>>,
     accepting: Arc<AtomicBool>,
     pub(crate) watch: Arc<SignalWatch>,
 }
@@ -106,7 +106,10 @@ impl InterruptHandle {
         // While a handler runs (or delivery is deferred) nothing could be
         // delivered: waking running code would only slow it down.
         if self.accepting.load(Ordering::SeqCst) {
-            if let Some(w) = self.waker.get() {
+            // A poisoned list still holds whole wakers: a waker that
+            // panicked cannot leave it half-changed.
+            let wakers = self.wakers.read().unwrap_or_else(|e| e.into_inner());
+            for w in wakers.iter() {
                 w();
             }
         }
@@ -164,7 +167,7 @@ pub(crate) struct Interrupts {
 pub(crate) struct IrqCold {
     pub tx: Sender<Interrupt>,
     pub rx: Receiver<Interrupt>,
-    pub waker: Arc<OnceLock<Waker>>,
+    pub wakers: Arc<RwLock<Vec<Waker>>>,
     /// [`Interrupts::accepting`], for raising threads.
     pub accepting_shared: Arc<AtomicBool>,
     pub queue: VecDeque<Queued>,
@@ -225,7 +228,7 @@ impl Interrupts {
             cold: Box::new(IrqCold {
                 tx,
                 rx,
-                waker: Arc::new(OnceLock::new()),
+                wakers: Arc::new(RwLock::new(Vec::new())),
                 accepting_shared: Arc::new(AtomicBool::new(true)),
                 queue: VecDeque::new(),
                 handlers: HashMap::new(),
@@ -246,7 +249,7 @@ impl Interrupts {
         InterruptHandle {
             tx: self.tx.clone(),
             flag: self.flag.clone(),
-            waker: self.waker.clone(),
+            wakers: self.wakers.clone(),
             accepting: self.accepting_shared.clone(),
             watch: self.watch.clone(),
         }

@@ -12,6 +12,7 @@ pub mod error;
 pub mod ident;
 pub mod interrupt;
 pub mod irqconts;
+pub mod lend;
 pub mod memory;
 pub mod object;
 pub mod panics;

@@ -261,7 +261,7 @@ impl Interp {
     }
 
     /// An idle loop that writes nowhere: a stand-in for a loop whose state
-    /// is lent out for a while (see `polyeval_lua::lend`).
+    /// is lent out for a while (see [`crate::lend`]).
     pub fn hollow() -> Self {
         let mut rt = Self::new();
         rt.cold.out = Output::new(Box::new(std::io::sink()));

@@ -14,9 +14,9 @@ use crate::ffi::resume::Driver;
 use polyeval_core::{Continuation, FrameInfo, Interp, ScriptError, Step, Value};
 
 use crate::convert::{self, error_message, from_lua};
-use crate::lend::lend;
 use crate::runtime::HookMode;
 use crate::runtime::Shared;
+use polyeval_core::lend::lend;
 
 enum Input {
     /// The function and its arguments, for the first step.

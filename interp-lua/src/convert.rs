@@ -13,8 +13,8 @@ use polyeval_core::{
 };
 
 use crate::cont::LuaCont;
-use crate::lend::lend;
 use crate::runtime::Shared;
+use polyeval_core::lend::lend;
 
 /// Makes the proxy type (raw userdata, `ffi::send`): `obj:m(...)` sends
 /// `m`, `obj(...)` sends `postcircumfix:( )`, `tostring(obj)` sends `Str`,

@@ -9,8 +9,8 @@ use std::rc::Rc;
 use mlua::{Function, Lua, Table};
 use polyeval_core::{Ident, Interp};
 
-use crate::lend::with_rt;
 use crate::runtime::{LuaRuntime, Shared};
+use polyeval_core::lend::with_rt;
 
 thread_local! {
     /// `without_interrupts` sections that ended while no run loop was lent.

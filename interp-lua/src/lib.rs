@@ -13,7 +13,9 @@ mod convert;
 #[allow(unsafe_code)]
 mod ffi;
 mod irq;
-pub mod lend;
+/// Lending the run loop to Lua callbacks: the core service
+/// [`polyeval_core::lend`], re-exported under its old path.
+pub use polyeval_core::lend;
 mod memory;
 mod runtime;
 

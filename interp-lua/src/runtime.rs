@@ -17,7 +17,7 @@ use mlua::{
 use polyeval_core::{Capture, FrameInfo, Ident, Interp, Reply, ScriptError, Value};
 
 use crate::convert::{self, LuaObject};
-use crate::lend::{lend, with_rt};
+use polyeval_core::lend::{lend, with_rt};
 
 /// Which standard libraries Lua code gets (docs/design.md §7).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -387,6 +387,9 @@ impl LuaRuntime {
     /// A script error when the Lua state cannot be set up (for instance a
     /// memory limit too small for the standard libraries).
     pub fn install(rt: &mut Interp, config: LuaConfig) -> Result<Rc<LuaRuntime>, ScriptError> {
+        // Lua puts the position it wants (the `level` of `error`) into its
+        // messages itself.
+        polyeval_core::error::messages_carry_positions("lua");
         // The debug library is always loaded: polyeval keeps `debug.getinfo`
         // to read where suspended Lua threads stand (for backtraces) only
         // when it needs to, instead of recording it at every crossing.
@@ -418,7 +421,7 @@ impl LuaRuntime {
             }
             HookMode::Armed => match crate::ffi::waker(&shared.arm) {
                 Some(w) => {
-                    rt.set_interrupt_waker(w);
+                    rt.add_interrupt_waker(w);
                 }
                 None => {
                     set_counting_hook(&lua, rt.interrupt_handle(), config.quantum, false)

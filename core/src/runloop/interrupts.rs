@@ -215,11 +215,13 @@ impl Interp {
         true
     }
 
-    /// Installs the loop's [`Waker`], called after every raise through an
-    /// [`InterruptHandle`] (once per loop; later calls are ignored and
-    /// answer false).
-    pub fn set_interrupt_waker(&mut self, waker: Waker) -> bool {
-        self.irq.waker.set(waker).is_ok()
+    /// Adds a [`Waker`], called after every raise through an
+    /// [`InterruptHandle`], from the raising thread. Every interpreter that
+    /// runs long stretches without polling may add its own; all of them
+    /// are called, in the order they were added.
+    pub fn add_interrupt_waker(&mut self, waker: Waker) {
+        let mut wakers = self.irq.wakers.write().unwrap_or_else(|e| e.into_inner());
+        wakers.push(waker);
     }
 
     /// Asks interpreters to count their work into steps exactly (Lua's

@@ -37,7 +37,7 @@ use polyeval_core::{ChainKey, Interp};
 use slotmap::{Key, SlotMap};
 
 use super::outcome::{conclude, Outcome, NO_LOOP};
-use crate::lend::with_rt;
+use polyeval_core::lend::with_rt;
 
 /// Where a coroutine is.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]

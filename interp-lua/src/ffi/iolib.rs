@@ -227,7 +227,7 @@ unsafe extern "C-unwind" fn f_write_c(l: *mut lua_State) -> c_int {
 /// `io.flush()`: the loop's output, then Lua's own `io.flush`.
 unsafe extern "C-unwind" fn io_flush_c(l: *mut lua_State) -> c_int {
     let _ = polyeval_core::panics::catch(|| {
-        crate::lend::with_rt(|rt| std::io::Write::flush(rt.out()));
+        polyeval_core::lend::with_rt(|rt| std::io::Write::flush(rt.out()));
     });
     // SAFETY: as `call_original`.
     unsafe { call_original(l, 3) }

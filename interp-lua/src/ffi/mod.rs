@@ -101,7 +101,7 @@ const STOP_MSG: &std::ffi::CStr =
 /// Plain Rust: every destructor has run when it returns.
 fn serve_here() -> bool {
     polyeval_core::panics::catch(|| {
-        crate::lend::with_rt(|rt| {
+        polyeval_core::lend::with_rt(|rt| {
             let stop = rt.serve_in_place().is_err();
             signal_again(rt);
             stop
@@ -135,7 +135,7 @@ unsafe fn raise_stop(l: *mut lua_State, hook: ffi::lua_Hook) -> ! {
 /// which takes it). Plain Rust: every destructor has run when it returns.
 fn sigint_here() -> bool {
     polyeval_core::panics::catch(|| {
-        crate::lend::with_rt(|rt| {
+        polyeval_core::lend::with_rt(|rt| {
             let taken = rt.take_unhandled_sigint();
             if taken {
                 signal_again(rt);
@@ -393,7 +393,7 @@ fn on_sigurg() {
 pub(super) fn write_output(bytes: &[u8]) -> bool {
     use std::io::Write;
     let r = polyeval_core::panics::catch(|| {
-        match crate::lend::with_rt(|rt| rt.out().write_all(bytes)) {
+        match polyeval_core::lend::with_rt(|rt| rt.out().write_all(bytes)) {
             Some(r) => r,
             None => std::io::stdout().write_all(bytes),
         }
@@ -498,7 +498,7 @@ unsafe extern "C-unwind" fn os_exit_c(l: *mut lua_State) -> c_int {
 /// no loop lent, after flushing stdout).
 fn exit_now(status: i32) -> ! {
     let _ = polyeval_core::panics::catch(|| {
-        crate::lend::with_rt(|rt| rt.exit_process(status));
+        polyeval_core::lend::with_rt(|rt| rt.exit_process(status));
     });
     let _ = std::io::Write::flush(&mut std::io::stdout());
     std::process::exit(status)

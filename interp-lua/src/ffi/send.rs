@@ -29,8 +29,8 @@ use polyeval_core::{Args, Capture, ContKey, Ident, ObjRef, Reply, ScriptError, V
 
 use super::outcome::{conclude, Outcome, NO_LOOP};
 use super::set_in_flight;
-use crate::lend::with_rt;
 use crate::runtime::Shared;
+use polyeval_core::lend::with_rt;
 
 /// What a proxy userdata holds.
 type Payload = Option<ObjRef>;

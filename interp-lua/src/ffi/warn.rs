@@ -87,7 +87,7 @@ unsafe extern "C-unwind" fn warnf(ud: *mut c_void, msg: *const c_char, tocont: c
 fn deliver(msg: Vec<u8>, on: bool) {
     use std::io::Write;
     let origin = ORIGIN.with(|o| o.borrow().clone());
-    let handled = crate::lend::with_rt(|rt| {
+    let handled = polyeval_core::lend::with_rt(|rt| {
         if rt.has_handler(Ident::WARNING) {
             rt.raise_local(Ident::WARNING, Value::str(&msg), origin);
             return true;
@@ -160,7 +160,7 @@ unsafe extern "C-unwind" fn warn_c(l: *mut lua_State) -> c_int {
         }
         ffi::lua_warning(l, ffi::lua_tolstring(l, n, std::ptr::null_mut()), 0);
         ORIGIN.with(|o| o.borrow_mut().take());
-        let due = crate::lend::with_rt(|rt| rt.should_yield()).unwrap_or(false);
+        let due = polyeval_core::lend::with_rt(|rt| rt.should_yield()).unwrap_or(false);
         if due && super::ccalls::may_preempt(l) {
             ffi::lua_settop(l, 0);
             return ffi::lua_yieldk(l, 0, 0, Some(warn_k));

@@ -1,8 +1,9 @@
-//! Lending the run loop to Lua callbacks.
+//! Lending the run loop to callbacks: a core service for every
+//! callback-based engine (Lua through mlua is one).
 //!
-//! While a Lua step runs, Rust functions that Lua calls (sending a message
-//! to a SMOP object, `print`, the count hook) need the run loop, but the
-//! loop's `&mut Interp` belongs to the step. [`lend`] moves the loop's
+//! While such an engine's step runs, Rust functions that the engine calls
+//! (a send to another interpreter's object, `print`, a hook) need the run
+//! loop, but the loop's `&mut Interp` belongs to the step. [`lend`] moves the loop's
 //! state into a thread-local slot for the duration of a Lua call, leaving a
 //! spare, empty `Interp` behind; [`with_rt`] borrows it from there. Both
 //! nest: a callback that runs a nested loop lends it again. No pointer to
@@ -10,10 +11,10 @@
 
 use std::cell::{Cell, RefCell};
 
-use polyeval_core::Interp;
+use crate::runloop::Interp;
 
 thread_local! {
-    /// The lent run loop, while Lua code runs.
+    /// The lent run loop, while the engine's code runs.
     static ACTIVE: Cell<Option<Box<Interp>>> = const { Cell::new(None) };
     /// Empty run loops to stand in while the real one is lent; boxed so
     /// that lending moves a pointer into `ACTIVE`, not the whole loop.
@@ -21,7 +22,7 @@ thread_local! {
     static SPARE: RefCell<Vec<Box<Interp>>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Runs `f` with the run loop `rt` lent to Lua callbacks (see
+/// Runs `f` with the run loop `rt` lent to callbacks (see
 /// [`with_rt`]). `rt` holds an empty stand-in meanwhile and gets its state
 /// back afterwards, also when `f` panics.
 pub fn lend<R>(rt: &mut Interp, f: impl FnOnce() -> R) -> R {
@@ -52,7 +53,7 @@ pub fn lend<R>(rt: &mut Interp, f: impl FnOnce() -> R) -> R {
 }
 
 /// Runs `f` on the lent run loop, or returns `None` when no loop is lent
-/// (Lua code running outside any step, such as a finalizer during a
+/// (engine code running outside any step, such as a Lua finalizer during a
 /// collection the host started).
 pub fn with_rt<R>(f: impl FnOnce(&mut Interp) -> R) -> Option<R> {
     struct PutBack(Option<Box<Interp>>);
