@@ -46,17 +46,20 @@ pub(crate) fn install(lua: &Lua) -> mlua::Result<()> {
     }
 }
 
-/// Makes the mode argument at `mode` text-only (see the module header);
-/// `chunk` is the index of `load`'s chunk, 0 for `loadfile`.
+/// Makes the mode argument at `mode` text-only (see the module header),
+/// first padding the stack to `mode` slots; `chunk` is the index of
+/// `load`'s chunk, 0 for `loadfile`.
 ///
 /// # Safety
 ///
-/// As a C function's body, with `mode` a valid index (the stack was set to
-/// at least `mode` slots).
+/// As a C function's body.
 unsafe fn text_only(l: *mut lua_State, mode: c_int, chunk: c_int) {
     // SAFETY: reads of stack slots and one push; a pushed string may raise
     // only for memory, with no Rust value alive.
     unsafe {
+        if ffi::lua_gettop(l) < mode {
+            ffi::lua_settop(l, mode);
+        }
         let t = ffi::lua_type(l, mode);
         if t != ffi::LUA_TNIL && t != ffi::LUA_TSTRING && t != ffi::LUA_TNUMBER {
             return; // Lua reports the bad argument.
@@ -102,9 +105,6 @@ unsafe extern "C-unwind" fn load_c(l: *mut lua_State) -> c_int {
     // SAFETY: Lua calls this with a valid state; no Rust value with a
     // destructor exists while Lua may raise.
     unsafe {
-        if ffi::lua_gettop(l) < 3 {
-            ffi::lua_settop(l, 3);
-        }
         text_only(l, 3, 1);
         call_original(l, 1)
     }
@@ -113,9 +113,6 @@ unsafe extern "C-unwind" fn load_c(l: *mut lua_State) -> c_int {
 unsafe extern "C-unwind" fn loadfile_c(l: *mut lua_State) -> c_int {
     // SAFETY: as `load_c`.
     unsafe {
-        if ffi::lua_gettop(l) < 2 {
-            ffi::lua_settop(l, 2);
-        }
         text_only(l, 2, 0);
         call_original(l, 2)
     }
