@@ -143,11 +143,7 @@ enum Cmd {
 }
 
 fn parse_lang(s: &str) -> Result<run::Lang, String> {
-    match s {
-        "lua" => Ok(run::Lang::Lua),
-        "m0ld" => Ok(run::Lang::M0ld),
-        other => Err(format!("expected lua or m0ld, got `{other}`")),
-    }
+    run::Lang::named(s).ok_or_else(|| format!("expected one of {}, got `{s}`", run::Lang::known()))
 }
 
 fn parse_quantum(s: &str) -> Result<u32, String> {

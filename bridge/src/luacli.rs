@@ -41,8 +41,8 @@ pub enum UsageError {
     /// `-e`, `-l` or `--lang` without its argument.
     #[error("'{0}' needs argument")]
     NeedsArgument(String),
-    /// `--lang` with something other than `lua` or `m0ld`.
-    #[error("--lang takes lua or m0ld, got '{0}'")]
+    /// `--lang` with a name no language of the command line has.
+    #[error("--lang takes one of {known}, got '{0}'", known = crate::run::Lang::known())]
     BadLang(String),
 }
 
@@ -115,11 +115,7 @@ pub fn parse(words: &[String]) -> Result<LuaArgs, UsageError> {
                 let l = words
                     .get(i)
                     .ok_or_else(|| UsageError::NeedsArgument(w.to_owned()))?;
-                a.lang = Some(match l.as_str() {
-                    "lua" => Lang::Lua,
-                    "m0ld" => Lang::M0ld,
-                    other => return Err(UsageError::BadLang(other.to_owned())),
-                });
+                a.lang = Some(Lang::named(l).ok_or_else(|| UsageError::BadLang(l.to_owned()))?);
             }
             _ if w.starts_with("-e") || w.starts_with("-l") => {
                 let flag = &w[..2];

@@ -94,7 +94,7 @@ impl Lines {
 }
 
 /// The m0ld REPL's line reader: [`Lines`], each line added to the history.
-pub(crate) fn m0ld_reader() -> polyeval_smop::repl::LineReader {
+pub(crate) fn line_reader() -> polyeval_core::LineReader {
     let mut lines = Lines::new();
     Box::new(move |rt, prompt| {
         let line = String::from_utf8_lossy(&lines.read(rt, prompt)?).into_owned();

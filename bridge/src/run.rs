@@ -9,7 +9,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
-use polyeval_core::{DefaultAction, Ident, Interp, Value};
+use polyeval_core::{
+    CallValue, DefaultAction, ErrorKind, Ident, Interp, Language, ScriptError, Value,
+};
 use polyeval_lua::LuaConfig;
 use polyeval_smop::repl::Repl;
 use polyeval_smop::{asm, prelude};
@@ -214,22 +216,73 @@ impl Write for SharedBuf {
     }
 }
 
-/// The kinds of program file polyeval runs.
+/// The languages the command line runs, in the order their file
+/// extensions are tried. Each is registered in every loop [`new_loop`]
+/// makes.
+pub fn cli_languages() -> Vec<Rc<dyn Language>> {
+    vec![
+        Rc::new(polyeval_smop::lang::M0ldLanguage),
+        Rc::new(polyeval_lua::LuaLanguage),
+    ]
+}
+
+/// A program's language. Lua and m0ld have command-line features of their
+/// own (Lua's `arg`, `-e`, `-l` and REPL; m0ld's REPL that keeps its
+/// registers); any other registered language runs through the generic
+/// [`Language`] interface.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Lang {
     /// m0ld source.
     M0ld,
     /// Lua 5.4 source.
     Lua,
+    /// Another language of [`cli_languages`], by name.
+    Other(&'static str),
 }
 
-/// Picks the language from the file extension: `.m0ld` is m0ld, anything
-/// else Lua (as the stand-alone `lua` runs any file).
-pub fn lang_of(path: &Path) -> Lang {
-    match path.extension().and_then(|e| e.to_str()) {
-        Some("m0ld") => Lang::M0ld,
-        _ => Lang::Lua,
+impl Lang {
+    /// The language named `name` (or one of its aliases) among
+    /// [`cli_languages`].
+    pub fn named(name: &str) -> Option<Lang> {
+        cli_languages()
+            .into_iter()
+            .find(|l| l.name() == name || l.aliases().contains(&name))
+            .map(|l| Lang::of_name(l.name()))
     }
+
+    fn of_name(name: &'static str) -> Lang {
+        match name {
+            "lua" => Lang::Lua,
+            "m0ld" => Lang::M0ld,
+            other => Lang::Other(other),
+        }
+    }
+
+    /// The registered name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Lang::M0ld => "m0ld",
+            Lang::Lua => "lua",
+            Lang::Other(n) => n,
+        }
+    }
+
+    /// The names `--lang` accepts, for its error message.
+    pub fn known() -> String {
+        let names: Vec<&str> = cli_languages().iter().map(|l| l.name()).collect();
+        names.join(", ")
+    }
+}
+
+/// Picks the language from the file extension, among [`cli_languages`];
+/// a file no language claims is Lua (as the stand-alone `lua` runs any
+/// file).
+pub fn lang_of(path: &Path) -> Lang {
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+    cli_languages()
+        .into_iter()
+        .find(|l| l.extensions().contains(&ext))
+        .map_or(Lang::Lua, |l| Lang::of_name(l.name()))
 }
 
 /// Lua source as `luaL_loadfile` reads it: a first line starting with `#`
@@ -283,12 +336,23 @@ pub fn check(path: &Path, err: &mut dyn Write) -> i32 {
                 EXIT_USAGE
             }
         },
-        Lang::Lua => {
-            let mut rt = Interp::hollow();
-            match polyeval_lua::LuaRuntime::install(&mut rt, LuaConfig::default())
-                .and_then(|l| l.load(&src, &path.display().to_string()))
-            {
-                Ok(_) => EXIT_OK,
+        Lang::Lua | Lang::Other(_) => {
+            let file = path.display().to_string();
+            let checked = new_loop(
+                &Options::new(path),
+                Box::new(std::io::sink()),
+                Box::new(std::io::sink()),
+            )
+            .map_err(ScriptError::runtime)
+            .and_then(|mut rt| match rt.language(lang.name()) {
+                Some(l) => l.check(&mut rt, &src, &file),
+                None => Err(ScriptError::runtime(format!(
+                    "{} is not installed",
+                    lang.name()
+                ))),
+            });
+            match checked {
+                Ok(()) => EXIT_OK,
                 Err(e) => {
                     let _ = writeln!(err, "error: {}", e.message);
                     EXIT_USAGE
@@ -410,14 +474,31 @@ pub fn execute(opts: &Options, out: Box<dyn Write>, mut err: Box<dyn Write>) -> 
         src
     };
     let file = opts.file.display().to_string();
-    if lang == Lang::M0ld && !opts.lua_steps.is_empty() {
+    if lang != Lang::Lua && !opts.lua_steps.is_empty() {
         let _ = writeln!(
             err,
-            "error: -e, -l and LUA_INIT run Lua code; {file} is an m0ld program"
+            "error: -e, -l and LUA_INIT run Lua code; {file} is an {} program",
+            lang.name()
         );
         return EXIT_USAGE;
     }
     match lang {
+        Lang::Other(name) => {
+            let Some(mut rt) = loop_or_report(opts, out, err) else {
+                return EXIT_USAGE;
+            };
+            match start_generic(&mut rt, name, opts, &src, &file) {
+                Ok(()) => finish(&mut rt, &opts.irq),
+                Err(e) => {
+                    let _ = writeln!(rt.err(), "error: {}", e.message);
+                    if e.kind == ErrorKind::Compile {
+                        EXIT_USAGE
+                    } else {
+                        EXIT_RUNTIME
+                    }
+                }
+            }
+        }
         Lang::M0ld => {
             let Some(src) = m0ld_text(&opts.file, src, &mut *err) else {
                 return EXIT_USAGE;
@@ -435,7 +516,7 @@ pub fn execute(opts: &Options, out: Box<dyn Write>, mut err: Box<dyn Write>) -> 
             if opts.interactive {
                 // The REPL is the root; the script, if any, runs as its
                 // first line, so its registers are the session's.
-                let repl = Repl::new(&mut rt, crate::repl::m0ld_reader(), "stdin");
+                let repl = Repl::new(&mut rt, crate::repl::line_reader(), "stdin");
                 let first = (!opts.empty_main).then(|| repl.first_frame(&mut rt, mold));
                 rt.start(Box::new(repl));
                 if let Some(first) = first {
@@ -505,6 +586,41 @@ pub fn execute(opts: &Options, out: Box<dyn Write>, mut err: Box<dyn Write>) -> 
             finish(&mut rt, &opts.irq)
         }
     }
+}
+
+/// Starts a program of a language with no command-line features of its
+/// own: its [`Language::load`]ed function called with the arguments, or
+/// its REPL hook (after the script, with `-i`).
+fn start_generic(
+    rt: &mut Interp,
+    name: &str,
+    opts: &Options,
+    src: &[u8],
+    file: &str,
+) -> Result<(), ScriptError> {
+    let lang = rt
+        .language(name)
+        .ok_or_else(|| ScriptError::runtime(format!("{name} is not installed")))?;
+    let main = if opts.empty_main {
+        None
+    } else {
+        Some(lang.load(rt, src, file)?)
+    };
+    let args: Vec<Value> = opts.args.iter().map(Value::str).collect();
+    if opts.interactive {
+        let repl = lang
+            .repl(rt, crate::repl::line_reader())?
+            .ok_or_else(|| ScriptError::runtime(format!("{name} has no REPL")))?;
+        rt.start(repl);
+        if let Some(f) = main {
+            rt.call_into(Box::new(CallValue::new(f, args)))?;
+        }
+        rt.set_default_action(Ident::SIGINT, DefaultAction::Raise);
+    } else {
+        let f = main.unwrap_or_default();
+        rt.start(Box::new(CallValue::new(f, args)));
+    }
+    Ok(())
 }
 
 /// Lua's `arg` table, as the stand-alone `lua` builds it: the script name

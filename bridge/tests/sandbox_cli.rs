@@ -320,7 +320,7 @@ print("secret global: " .. tostring(secret))
                 Lua:loadfile: false\n\
                 $interpreter.require: false\n\
                 collectgarbage: float 0\n\
-                polyeval: on_interrupt pending raise sleep timer without_interrupts\n\
+                polyeval: lang languages on_interrupt pending raise sleep timer without_interrupts\n\
                 coroutine: true\n\
                 secret global: nil\n";
     assert_eq!((r.code, r.stdout.as_str()), (0, want), "{r:?}");

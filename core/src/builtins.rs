@@ -4,8 +4,9 @@
 use crate::capture::Capture;
 use crate::cont::ContKey;
 use crate::error::ScriptError;
-use crate::ident::Ident;
+use crate::ident::{Ident, LazyIdent};
 use crate::irqconts::{Sleep, WithoutInterrupts};
+use crate::language::LanguageObject;
 use crate::object::{answer_plain, Object, Reply};
 use crate::runloop::Interp;
 use crate::timer::seconds;
@@ -86,6 +87,8 @@ impl Object for ContObject {
     }
 }
 
+static LANG: LazyIdent = LazyIdent::new("lang");
+
 /// The run loop as scripts see it (`$interpreter` in m0ld).
 pub struct InterpObject;
 
@@ -162,6 +165,13 @@ impl Object for InterpObject {
                 return rt.call_into(Box::new(WithoutInterrupts::new(code)));
             }
             Ident::FETCH => cap.invocant.clone(),
+            _ if method == LANG.get() => {
+                let v = cap.pos(0)?;
+                let name = v.as_bytes().ok_or_else(|| {
+                    ScriptError::wrong_type("lang's name", "a string", v.type_name())
+                })?;
+                LanguageObject::lookup(rt, name)?
+            }
             _ => return Err(ScriptError::unknown_method("Interpreter", method)),
         };
         Ok(Reply::Value(v))

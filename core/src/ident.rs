@@ -185,6 +185,32 @@ impl Ident {
     }
 }
 
+/// A well-known identifier an interpreter declares for itself, interned on
+/// first use: `static EVAL: LazyIdent = LazyIdent::new("eval");` then
+/// `EVAL.get()`. Core's own well-known names are the constants on
+/// [`Ident`]; interpreters declare theirs this way, so core lists no
+/// interpreter's vocabulary.
+pub struct LazyIdent {
+    name: &'static str,
+    id: OnceLock<Ident>,
+}
+
+impl LazyIdent {
+    /// Declares the identifier `name`.
+    pub const fn new(name: &'static str) -> Self {
+        LazyIdent {
+            name,
+            id: OnceLock::new(),
+        }
+    }
+
+    /// The identifier, interned on the first call.
+    #[inline]
+    pub fn get(&self) -> Ident {
+        *self.id.get_or_init(|| Ident::new(self.name))
+    }
+}
+
 impl fmt::Debug for Ident {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Ident({:?})", self.name())

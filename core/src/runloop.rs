@@ -44,7 +44,9 @@ pub const DEFAULT_QUANTUM: u32 = 1000;
 pub const DEFAULT_MAX_NESTED: u32 = 40;
 
 /// Answers messages sent to immediate values (integers, strings, ...).
-/// Interpreters install one; see [`Interp::set_immediate_responder`].
+/// The default is [`crate::immediates::respond`], the semantics every
+/// interpreter shares; a host may replace it with
+/// [`Interp::set_immediate_responder`].
 pub type ImmediateResponder = fn(&mut Interp, Ident, Capture<'_>) -> Result<Reply, ScriptError>;
 
 struct Slot {
@@ -127,7 +129,7 @@ impl InterpName {
 }
 
 /// The rarely used part of the run loop's state.
-struct Cold {
+pub(crate) struct Cold {
     /// An error that unwound to a continuation running a step, for the
     /// nested run loop waiting on it.
     nested_error: Option<(ContKey, ScriptError)>,
@@ -158,6 +160,8 @@ struct Cold {
     /// The step count of the next periodic memory check (`u64::MAX`
     /// without a memory limit).
     memory_next: u64,
+    /// The registered languages (see [`crate::language`]).
+    pub(crate) languages: crate::language::Languages,
 }
 
 /// The script error that tells a nested caller the program is stopping.
@@ -195,7 +199,7 @@ pub struct Interp {
     max_nested: u32,
     /// What the loop touches rarely, boxed so that the loop itself is
     /// small (a Lua step moves it in and out of a thread-local slot).
-    cold: Box<Cold>,
+    pub(crate) cold: Box<Cold>,
     pub(crate) irq: Interrupts,
     immediate: ImmediateResponder,
     /// A running continuation that must split before its code goes on
@@ -210,13 +214,6 @@ impl Default for Interp {
     fn default() -> Self {
         Self::new()
     }
-}
-
-fn no_immediates(_: &mut Interp, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
-    Err(ScriptError::unknown_method(
-        cap.invocant.type_name(),
-        method,
-    ))
 }
 
 impl Interp {
@@ -252,9 +249,10 @@ impl Interp {
                 memory_hooks: Vec::new(),
                 memory_next: u64::MAX,
                 chains: SlotMap::with_key(),
+                languages: Default::default(),
             }),
             irq: Interrupts::new(),
-            immediate: no_immediates,
+            immediate: crate::immediates::respond,
             expose_wanted: None,
             no_segments: false,
         }
@@ -342,7 +340,9 @@ impl Interp {
         &mut *self.cold.err
     }
 
-    /// Installs the responder for messages sent to immediate values.
+    /// Replaces the responder for messages sent to immediate values (by
+    /// default [`crate::immediates::respond`], shared by every
+    /// interpreter).
     pub fn set_immediate_responder(&mut self, f: ImmediateResponder) {
         self.immediate = f;
     }

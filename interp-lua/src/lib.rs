@@ -13,6 +13,7 @@ mod convert;
 #[allow(unsafe_code)]
 mod ffi;
 mod irq;
+mod lang;
 /// Lending the run loop to Lua callbacks: the core service
 /// [`polyeval_core::lend`], re-exported under its old path.
 pub use polyeval_core::lend;
@@ -26,6 +27,7 @@ pub use convert::LuaObject;
 #[cfg(target_os = "linux")]
 pub use ffi::cstdio::CStdout;
 pub use ffi::traceback_function;
+pub use lang::LuaLanguage;
 pub use runtime::{lua_error, LuaConfig, LuaRuntime, Preempt, Stdlib, DEFAULT_LUA_QUANTUM};
 
 use polyeval_core::{Interp, Reply, ScriptError, Value};

@@ -439,12 +439,14 @@ impl LuaRuntime {
             config,
         });
         rt.set_ext(runtime.clone());
+        rt.register_language(Rc::new(crate::lang::LuaLanguage));
         let make: Function = runtime
             .lua
             .named_registry_value(RUNTIME_KEY)
             .and_then(|t: Table| t.get("interrupts"))
             .map_err(|e| lua_error(&e))?;
         crate::irq::install(rt, &runtime, &make).map_err(|e| lua_error(&e))?;
+        crate::lang::install_table(&runtime)?;
         Ok(runtime)
     }
 

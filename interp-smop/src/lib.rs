@@ -5,8 +5,11 @@
 
 pub mod asm;
 pub mod frame;
+pub mod lang;
 pub mod mold;
-pub mod natives;
+/// Methods of immediates: the shared semantics in core, under the name
+/// the VM has always used.
+pub use polyeval_core::immediates as natives;
 pub mod ops;
 pub mod prelude;
 pub mod repl;

@@ -29,7 +29,7 @@ use crate::prelude;
 
 /// Reads one line of input after showing `prompt`; `None` at the end of
 /// input. The REPL calls it inside its step, with the loop at hand.
-pub type LineReader = Box<dyn FnMut(&mut Interp, &str) -> Option<String>>;
+pub use polyeval_core::LineReader;
 
 /// The persistent registers: names (without `$`) in declaration order, and
 /// their values.

@@ -30,7 +30,7 @@ fn no_dependency_needs_a_newer_rust_than_the_workspace_declares() {
     let ours = declared();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let out = Command::new(cargo)
-        .args(["metadata", "--format-version", "1", "--offline"])
+        .args(["metadata", "--format-version", "1"])
         .current_dir(ROOT)
         .output()
         .expect("cargo metadata runs");

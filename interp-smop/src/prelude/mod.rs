@@ -22,13 +22,13 @@ pub struct SmopState {
     pub prelude: Rc<ScopeObj>,
 }
 
-/// Installs SMOP into `rt` (once): the immediate responder and the prelude.
+/// Installs SMOP into `rt` (once): the prelude and the m0ld language.
 /// Returns the state.
 pub fn install(rt: &mut Interp) -> Rc<SmopState> {
     if let Some(s) = rt.ext::<SmopState>() {
         return s;
     }
-    rt.set_immediate_responder(crate::natives::respond);
+    rt.register_language(Rc::new(crate::lang::M0ldLanguage));
     let prelude = ScopeObj::new_rc(Value::Nil);
     prelude.bind("$OUT", Value::obj(out::OutObj));
     for (name, kind) in [

@@ -1,5 +1,7 @@
-//! Methods of immediate values (undef, booleans, integers, floats and
-//! strings) as m0ld sees them, plus the arithmetic fast path the VM uses.
+//! Methods of immediate values (nil, booleans, integers, floats and
+//! strings): the value semantics every interpreter shares when it sends a
+//! method to an immediate (the loop's default immediate responder,
+//! [`respond`]), plus the arithmetic fast path a VM may inline.
 //!
 //! Arithmetic and comparison follow Lua 5.4, so both sides of the bridge
 //! agree: integer arithmetic wraps, `/` always gives a float, `%` floors,
@@ -7,7 +9,13 @@
 
 use std::cmp::Ordering;
 
-use polyeval_core::{memory, Capture, ErrorKind, Ident, Interp, Reply, ScriptError, Value};
+use crate::capture::Capture;
+use crate::error::{ErrorKind, ScriptError};
+use crate::ident::Ident;
+use crate::memory;
+use crate::object::Reply;
+use crate::runloop::Interp;
+use crate::value::Value;
 
 /// A number after Lua's string-to-number conversion.
 #[derive(Clone, Copy, Debug)]
@@ -129,7 +137,7 @@ fn cmp_int_float(i: i64, f: f64) -> Option<Ordering> {
     if f.is_nan() {
         return None;
     }
-    if polyeval_core::value::int_float_eq(i, f) {
+    if crate::value::int_float_eq(i, f) {
         return Some(Ordering::Equal);
     }
     (i as f64).partial_cmp(&f).map(|o| {

@@ -1,0 +1,2 @@
+//! A small Scheme for polyeval (work in progress).
+#![forbid(unsafe_code)]
