@@ -90,6 +90,9 @@ pub enum ErrorKind {
     /// A request for memory past the memory limit, or one the system
     /// refused (see [`crate::memory`]).
     OutOfMemory,
+    /// A nested run loop was asked for past [`crate::Interp::set_max_nested`]
+    /// (an interpreter that could not end its step waited too deep).
+    NestingLimit,
     /// Any other run-time failure (division by zero, bad conversion, ...).
     Runtime,
 }
@@ -302,6 +305,17 @@ pub enum HostError {
     /// Lua table of another loop's Lua, say) was passed to this one.
     #[error("a value from another run loop's interpreter state cannot be used in this one")]
     ForeignValue,
+    /// No language of that name is registered.
+    #[error("no language named '{0}' is registered")]
+    NoLanguage(String),
+    /// A result could not be converted to the Rust type asked for.
+    #[error("expected {want}, got {got}")]
+    Conversion {
+        /// The Rust-side type asked for.
+        want: &'static str,
+        /// The value's type.
+        got: &'static str,
+    },
 }
 
 impl HostError {

@@ -148,8 +148,8 @@ pub(crate) struct Queued {
 }
 
 /// The run loop's interrupt state. What the loop tests at every step is
-/// inline; the rest is boxed (and reached through `Deref`), so that the
-/// loop stays small enough to move cheaply (a Lua step lends it out).
+/// inline; the rest ([`IrqState`]) is boxed, so that the loop stays small
+/// enough to move cheaply (a Lua step lends it out).
 pub(crate) struct Interrupts {
     pub flag: Arc<AtomicBool>,
     /// True when the queue holds something deliverable now. Kept in sync by
@@ -160,11 +160,13 @@ pub(crate) struct Interrupts {
     /// No handler runs and delivery is not deferred: an interrupt raised
     /// now could be delivered at the next safe point.
     pub accepting: bool,
-    cold: Box<IrqCold>,
+    pub state: Box<IrqState>,
 }
 
-/// The rarely touched part of [`Interrupts`].
-pub(crate) struct IrqCold {
+/// The queue, the handler and default tables, the raising side (channel,
+/// wakers) and the bookkeeping of the handler now running: the part of
+/// [`Interrupts`] the loop reads only when something is pending.
+pub(crate) struct IrqState {
     pub tx: Sender<Interrupt>,
     pub rx: Receiver<Interrupt>,
     pub wakers: Arc<RwLock<Vec<Waker>>>,
@@ -195,19 +197,6 @@ pub(crate) struct IrqCold {
     pub delivered: u64,
 }
 
-impl std::ops::Deref for Interrupts {
-    type Target = IrqCold;
-    fn deref(&self) -> &IrqCold {
-        &self.cold
-    }
-}
-
-impl std::ops::DerefMut for Interrupts {
-    fn deref_mut(&mut self) -> &mut IrqCold {
-        &mut self.cold
-    }
-}
-
 impl Interrupts {
     pub fn new() -> Self {
         let (tx, rx) = crossbeam_channel::unbounded();
@@ -225,7 +214,7 @@ impl Interrupts {
             ready: false,
             needs_origin: false,
             accepting: true,
-            cold: Box::new(IrqCold {
+            state: Box::new(IrqState {
                 tx,
                 rx,
                 wakers: Arc::new(RwLock::new(Vec::new())),
@@ -247,18 +236,18 @@ impl Interrupts {
 
     pub fn handle(&self) -> InterruptHandle {
         InterruptHandle {
-            tx: self.tx.clone(),
+            tx: self.state.tx.clone(),
             flag: self.flag.clone(),
-            wakers: self.wakers.clone(),
-            accepting: self.accepting_shared.clone(),
-            watch: self.watch.clone(),
+            wakers: self.state.wakers.clone(),
+            accepting: self.state.accepting_shared.clone(),
+            watch: self.state.watch.clone(),
         }
     }
 
     /// Moves everything raised from other threads into the queue.
     pub fn drain(&mut self) {
         if self.flag.swap(false, Ordering::Acquire) {
-            while let Ok(i) = self.rx.try_recv() {
+            while let Ok(i) = self.state.rx.try_recv() {
                 self.push_plain(i.kind, i.payload.into_value());
             }
         }
@@ -269,7 +258,7 @@ impl Interrupts {
     pub fn push_local(&mut self, kind: Ident, payload: Value, origin: Option<FrameInfo>) {
         let needs_origin = origin.is_none();
         self.needs_origin |= needs_origin;
-        self.queue.push_back(Queued {
+        self.state.queue.push_back(Queued {
             kind,
             payload,
             origin,
@@ -281,7 +270,7 @@ impl Interrupts {
     /// Waits until an interrupt arrives from another thread or `deadline`
     /// passes, and queues what arrived. Returns whether anything did.
     pub fn wait_until(&mut self, deadline: std::time::Instant) -> bool {
-        match self.rx.recv_deadline(deadline) {
+        match self.state.rx.recv_deadline(deadline) {
             Ok(i) => {
                 self.push_plain(i.kind, i.payload.into_value());
                 self.drain();
@@ -294,7 +283,7 @@ impl Interrupts {
     /// Queues an interrupt that needs no origin (one from another thread,
     /// a report of a failed handler, a scheduled probe).
     pub fn push_plain(&mut self, kind: Ident, payload: Value) {
-        self.queue.push_back(Queued {
+        self.state.queue.push_back(Queued {
             kind,
             payload,
             origin: None,
@@ -306,20 +295,25 @@ impl Interrupts {
     /// Whether an interrupt of `kind` waits in the queue or is being
     /// handled.
     pub fn has(&self, kind: Ident) -> bool {
-        self.active_kind == Some(kind) || self.queue.iter().any(|q| q.kind == kind)
+        self.state.active_kind == Some(kind) || self.state.queue.iter().any(|q| q.kind == kind)
     }
 
     pub fn refresh(&mut self) {
-        let accepting = self.active.is_none() && self.deferred == 0 && self.deferring.is_empty();
-        self.ready = accepting && !self.queue.is_empty();
+        let accepting = self.state.active.is_none()
+            && self.state.deferred == 0
+            && self.state.deferring.is_empty();
+        self.ready = accepting && !self.state.queue.is_empty();
         if accepting != self.accepting {
             self.accepting = accepting;
-            self.accepting_shared.store(accepting, Ordering::SeqCst);
+            self.state
+                .accepting_shared
+                .store(accepting, Ordering::SeqCst);
         }
     }
 
     pub fn default_action(&self, kind: Ident) -> DefaultAction {
-        self.defaults
+        self.state
+            .defaults
             .get(&kind)
             .copied()
             .unwrap_or(DefaultAction::Ignore)

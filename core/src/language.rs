@@ -69,6 +69,22 @@ pub trait Language: 'static {
         rt.send(Ident::CALL, Capture::new(&f, args))
     }
 
+    /// Makes `value` visible to this language's code as the global `name`
+    /// (a Lua global, an m0ld prelude name, a Scheme top-level binding):
+    /// how a host shares one function or object with every language.
+    ///
+    /// # Errors
+    ///
+    /// A script error when the language cannot bind it (out of memory),
+    /// or has no globals (the default).
+    fn define_global(&self, rt: &mut Interp, name: &str, value: Value) -> Result<(), ScriptError> {
+        let _ = (rt, value);
+        Err(ScriptError::runtime(format!(
+            "{} has no globals to bind {name} in",
+            self.name()
+        )))
+    }
+
     /// A REPL for the language as a root continuation that reads lines
     /// with `read`, or `None` when the language has none.
     ///
@@ -120,22 +136,22 @@ impl Languages {
 impl Interp {
     /// Registers `lang`, replacing a language of the same name.
     pub fn register_language(&mut self, lang: Rc<dyn Language>) {
-        self.cold.languages.register(lang);
+        self.services.languages.register(lang);
     }
 
     /// The language registered under `name` or one of its aliases.
     pub fn language(&self, name: &str) -> Option<Rc<dyn Language>> {
-        self.cold.languages.by_name(name)
+        self.services.languages.by_name(name)
     }
 
     /// The language whose files end in `.ext`.
     pub fn language_for_extension(&self, ext: &str) -> Option<Rc<dyn Language>> {
-        self.cold.languages.by_extension(ext)
+        self.services.languages.by_extension(ext)
     }
 
     /// Every registered language, in registration order.
     pub fn languages(&self) -> Vec<Rc<dyn Language>> {
-        self.cold.languages.all()
+        self.services.languages.all()
     }
 }
 

@@ -44,3 +44,8 @@ pub use runloop::{
 };
 pub use timer::TimerObject;
 pub use value::{format_float, Bytes, SendValue, Value};
+
+/// `docs/bridges.md`, whose worked example runs as this crate's doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/bridges.md")]
+pub struct BridgeGuide;

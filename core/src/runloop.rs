@@ -19,7 +19,9 @@ use tracing::{debug, trace_span};
 use crate::builtins::{ErrorObject, InterpObject};
 use crate::capture::Capture;
 use crate::cont::{ChainKey, ContKey, Continuation, Step};
-use crate::error::{Backtrace, FrameInfo, HostError, InternalError, RunError, ScriptError};
+use crate::error::{
+    Backtrace, ErrorKind, FrameInfo, HostError, InternalError, RunError, ScriptError,
+};
 use crate::ident::Ident;
 use crate::interrupt::Interrupts;
 use crate::object::Reply;
@@ -66,6 +68,10 @@ struct Slot {
     catching: bool,
     /// A detour (interrupt handler): it returns to `back` without `setr`.
     detour: bool,
+    /// A `setr` reached this continuation since its last step began: only
+    /// the first per pending point counts, so later ones are dropped
+    /// here, for every interpreter.
+    answered: bool,
     /// The coroutine chain this continuation belongs to (see
     /// `runloop/chains.rs`): inherited from `back` on insertion.
     chain: Option<ChainKey>,
@@ -128,8 +134,12 @@ impl InterpName {
     }
 }
 
-/// The rarely used part of the run loop's state.
-pub(crate) struct Cold {
+/// What the loop provides besides stepping: the host's output and error
+/// streams, interpreters' state (`ext`) and languages, the probe
+/// schedule, timers, the hand-off recorder, exit and memory hooks,
+/// coroutine chains, and what nested loops hand to the outermost one.
+/// Boxed, since the loop touches it rarely.
+pub(crate) struct Services {
     /// An error that unwound to a continuation running a step, for the
     /// nested run loop waiting on it.
     nested_error: Option<(ContKey, ScriptError)>,
@@ -197,9 +207,9 @@ pub struct Interp {
     nested: u32,
     /// The most nested run loops allowed at once.
     max_nested: u32,
-    /// What the loop touches rarely, boxed so that the loop itself is
-    /// small (a Lua step moves it in and out of a thread-local slot).
-    pub(crate) cold: Box<Cold>,
+    /// See [`Services`]; boxed so that the loop itself is small (a Lua
+    /// step moves it in and out of a thread-local slot).
+    pub(crate) services: Box<Services>,
     pub(crate) irq: Interrupts,
     immediate: ImmediateResponder,
     /// A running continuation that must split before its code goes on
@@ -232,7 +242,7 @@ impl Interp {
             parked_setr: Vec::new(),
             nested: 0,
             max_nested: DEFAULT_MAX_NESTED,
-            cold: Box::new(Cold {
+            services: Box::new(Services {
                 nested_error: None,
                 fatal: None,
                 result: Value::Nil,
@@ -262,8 +272,8 @@ impl Interp {
     /// is lent out for a while (see [`crate::lend`]).
     pub fn hollow() -> Self {
         let mut rt = Self::new();
-        rt.cold.out = Output::new(Box::new(std::io::sink()));
-        rt.cold.err = Box::new(std::io::sink());
+        rt.services.out = Output::new(Box::new(std::io::sink()));
+        rt.services.err = Box::new(std::io::sink());
         rt
     }
 
@@ -295,49 +305,49 @@ impl Interp {
 
     /// Redirects program output (`$OUT`, Lua `print`).
     pub fn set_output(&mut self, out: Box<dyn Write>) {
-        self.cold.out = Output::new(out);
+        self.services.out = Output::new(out);
     }
 
     /// Redirects diagnostics (warnings).
     pub fn set_errput(&mut self, err: Box<dyn Write>) {
-        self.cold.err = err;
+        self.services.err = err;
     }
 
     /// Registers `hook` to run before [`Interp::exit_process`] ends the
     /// process (a CLI's end-of-run reports, say).
     pub fn on_exit(&mut self, hook: ExitHook) {
-        self.cold.exit_hooks.push(hook);
+        self.services.exit_hooks.push(hook);
     }
 
     /// Ends the process with `status` at a script's request (Lua's
     /// `os.exit`): runs the exit hooks, flushes output, and exits.
     pub fn exit_process(&mut self, status: i32) -> ! {
-        for hook in std::mem::take(&mut self.cold.exit_hooks) {
+        for hook in std::mem::take(&mut self.services.exit_hooks) {
             hook(self, status);
         }
-        let _ = self.cold.out.flush();
-        let _ = self.cold.err.flush();
+        let _ = self.services.out.flush();
+        let _ = self.services.err.flush();
         std::process::exit(status)
     }
 
     /// Runs and removes the exit hooks, for a host that ends the program
     /// itself after [`Interp::run`].
     pub fn run_exit_hooks(&mut self, status: i32) {
-        for hook in std::mem::take(&mut self.cold.exit_hooks) {
+        for hook in std::mem::take(&mut self.services.exit_hooks) {
             hook(self, status);
         }
     }
 
     /// The program output stream.
     pub fn out(&mut self) -> &mut dyn Write {
-        &mut self.cold.out
+        &mut self.services.out
     }
 
     /// The diagnostics stream. Program output is flushed first, so that
     /// the two interleave in order on a terminal.
     pub fn err(&mut self) -> &mut dyn Write {
-        let _ = self.cold.out.flush();
-        &mut *self.cold.err
+        let _ = self.services.out.flush();
+        &mut *self.services.err
     }
 
     /// Replaces the responder for messages sent to immediate values (by
@@ -349,12 +359,12 @@ impl Interp {
 
     /// Stores interpreter-specific state, one value per type.
     pub fn set_ext<T: Any>(&mut self, value: Rc<T>) {
-        self.cold.ext.insert(TypeId::of::<T>(), value);
+        self.services.ext.insert(TypeId::of::<T>(), value);
     }
 
     /// The interpreter-specific state of type `T`, if installed.
     pub fn ext<T: Any>(&self) -> Option<Rc<T>> {
-        self.cold
+        self.services
             .ext
             .get(&TypeId::of::<T>())
             .and_then(|v| v.clone().downcast::<T>().ok())
@@ -363,7 +373,7 @@ impl Interp {
     /// The loop's `$interpreter` object (one per loop).
     #[inline]
     pub fn interp_value(&self) -> Value {
-        self.cold.interp_obj.clone()
+        self.services.interp_obj.clone()
     }
 
     // ----- docs/design.md §1: continuation(), goto(k), setr(v), run() -----
@@ -449,6 +459,7 @@ impl Interp {
                 catch: None,
                 catching: false,
                 detour: false,
+                answered: false,
                 chain,
             });
             first.get_or_insert(nk);
@@ -463,8 +474,8 @@ impl Interp {
             if let Some(s) = self.slots.get_mut(f) {
                 s.detour = detour;
             }
-            if self.irq.active == Some(k) {
-                self.irq.active = Some(f);
+            if self.irq.state.active == Some(k) {
+                self.irq.state.active = Some(f);
             }
         }
     }
@@ -481,7 +492,7 @@ impl Interp {
 
     fn refresh_segments(&mut self) {
         self.no_segments = self.quantum == u32::MAX
-            || self.cold.record.is_some()
+            || self.services.record.is_some()
             || tracing::enabled!(tracing::Level::DEBUG);
     }
 
@@ -520,6 +531,7 @@ impl Interp {
             catch: None,
             catching: false,
             detour: false,
+            answered: false,
             chain,
         }))
     }
@@ -614,10 +626,17 @@ impl Interp {
         let Some(slot) = self.slots.get_mut(k) else {
             return Err(ScriptError::stale_continuation("setr's target"));
         };
+        if slot.answered {
+            debug!(to = slot.interp.name(), "setr dropped: not the first");
+            return Ok(());
+        }
         slot.catching = false;
         debug!(to = slot.interp.name(), "setr");
         match slot.cont.as_mut() {
-            Some(c) => c.setr(v),
+            Some(c) => {
+                slot.answered = true;
+                c.setr(v);
+            }
             None => {
                 if !self.parked_setr.iter().any(|(pk, _)| *pk == k) {
                     self.parked_setr.push((k, v));
@@ -773,7 +792,7 @@ impl Interp {
         // A stop met where the program could not end its step at once
         // (inside a nested loop, or served in place) is what ended it,
         // whatever error the unwinding raised on its way out.
-        if self.cold.sigint_raised {
+        if self.services.sigint_raised {
             if let Err(RunError::Script(e)) = &r {
                 if e.message.ends_with("interrupted!") {
                     r = Err(RunError::Interrupted {
@@ -784,13 +803,13 @@ impl Interp {
                 }
             }
         }
-        if let Some(mut f) = self.cold.fatal.take() {
+        if let Some(mut f) = self.services.fatal.take() {
             if let Err(RunError::Script(e)) = &r {
                 f.adopt_backtrace(&e.backtrace);
             }
             r = Err(f);
         }
-        let _ = self.cold.out.flush();
+        let _ = self.services.out.flush();
         r
     }
 
@@ -815,10 +834,10 @@ impl Interp {
             ));
         }
         if self.nested >= self.max_nested {
-            return Err(ScriptError::runtime(format!(
-                "nested run loop depth limit ({}) reached",
-                self.max_nested
-            )));
+            return Err(ScriptError::new(
+                ErrorKind::NestingLimit,
+                format!("nested run loop depth limit ({}) reached", self.max_nested),
+            ));
         }
         self.nested += 1;
         debug!(depth = self.nested, "nested run loop");
@@ -829,8 +848,8 @@ impl Interp {
             Err(RunError::Script(e)) => Err(e),
             Err(other) => {
                 let msg = format!("the run loop stopped: {}", other.report().trim_end());
-                if self.cold.fatal.is_none() {
-                    self.cold.fatal = Some(other);
+                if self.services.fatal.is_none() {
+                    self.services.fatal = Some(other);
                 }
                 Err(ScriptError::runtime(msg))
             }
@@ -852,7 +871,7 @@ impl Interp {
     /// kept for the outermost loop, which reports it, and the caller must
     /// unwind to a place where it can end its step.
     pub fn serve_in_place(&mut self) -> Result<(), ScriptError> {
-        if let Some(f) = &self.cold.fatal {
+        if let Some(f) = &self.services.fatal {
             return Err(stopping(f));
         }
         let Some(k) = self.current.filter(|&k| self.is_running(k)) else {
@@ -869,7 +888,7 @@ impl Interp {
             if self.steps >= self.max_steps {
                 let f = self.budget_stop(k);
                 let e = stopping(&f);
-                self.cold.fatal = Some(f);
+                self.services.fatal = Some(f);
                 return Err(e);
             }
             return Ok(());
@@ -880,7 +899,7 @@ impl Interp {
     /// Whether a stop that must end the program waits for the outermost
     /// loop (see [`Interp::serve_in_place`]).
     pub fn is_stopping(&self) -> bool {
-        self.cold.fatal.is_some()
+        self.services.fatal.is_some()
     }
 
     /// Sets how many run loops may nest (see [`Interp::run_nested`]).
@@ -920,13 +939,13 @@ impl Interp {
         // the loop pays one predictable branch a step without one.
         let trace_steps = tracing::enabled!(tracing::Level::TRACE);
         loop {
-            if let Some(f) = &self.cold.fatal {
+            if let Some(f) = &self.services.fatal {
                 if stop.is_some() {
                     // Leave it for the outermost loop.
                     let msg = f.report();
                     return Err(RunError::Script(ScriptError::runtime(msg.trim_end())));
                 }
-                if let Some(f) = self.cold.fatal.take() {
+                if let Some(f) = self.services.fatal.take() {
                     return Err(f);
                 }
             }
@@ -942,25 +961,28 @@ impl Interp {
                         "the program ended while a nested run loop waited for a result",
                     )));
                 }
-                return Ok(std::mem::take(&mut self.cold.result));
+                return Ok(std::mem::take(&mut self.services.result));
             };
             if Some(k) == stop {
-                if let Some((ek, e)) = self.cold.nested_error.take() {
+                if let Some((ek, e)) = self.services.nested_error.take() {
                     if ek == k {
                         return Err(RunError::Script(e));
                     }
-                    self.cold.nested_error = Some((ek, e));
+                    self.services.nested_error = Some((ek, e));
                 }
                 return Ok(self.take_parked(k).unwrap_or(Value::Nil));
             }
-            let recording = if self.cold.record.is_some() {
+            let recording = if self.services.record.is_some() {
                 Some(self.record_info(k))
             } else {
                 None
             };
             let steps_before = self.steps;
             self.steps += 1;
-            let Some(mut cont) = self.slots.get_mut(k).and_then(|s| s.cont.take()) else {
+            let Some(mut cont) = self.slots.get_mut(k).and_then(|s| {
+                s.answered = false;
+                s.cont.take()
+            }) else {
                 if stop.is_some() && self.slots.contains_key(k) {
                     // Control went to a continuation an outer nested loop
                     // is running: hand this loop's caller an error.
@@ -986,13 +1008,16 @@ impl Interp {
             if let Some((interp, depth)) = recording {
                 self.record(k, interp, depth, self.steps - steps_before, &step);
             }
-            if let Some(v) = self.take_parked(k) {
+            let parked = self.take_parked(k);
+            let answered = parked.is_some();
+            if let Some(v) = parked {
                 cont.setr(v);
             }
             let Some(slot) = self.slots.get_mut(k) else {
                 return Err(InternalError::new("a running continuation was freed").into());
             };
             slot.cont = Some(cont);
+            slot.answered = answered;
             let ran = slot.interp;
             if self.irq.needs_origin {
                 self.fill_origins(k);
@@ -1055,7 +1080,7 @@ impl Interp {
     fn fill_origins(&mut self, k: ContKey) {
         self.irq.needs_origin = false;
         let origin = self.backtrace_from(k).frames.into_iter().next();
-        for q in self.irq.queue.iter_mut().filter(|q| q.needs_origin) {
+        for q in self.irq.state.queue.iter_mut().filter(|q| q.needs_origin) {
             q.needs_origin = false;
             q.origin = origin.clone();
         }
@@ -1067,7 +1092,7 @@ impl Interp {
         let Some(slot) = self.slots.remove(k) else {
             return (None, false);
         };
-        if self.irq.active == Some(k) || !self.irq.deferring.is_empty() {
+        if self.irq.state.active == Some(k) || !self.irq.state.deferring.is_empty() {
             self.handler_or_section_freed(k);
         }
         if let Some(b) = slot.back {
@@ -1117,7 +1142,7 @@ impl Interp {
             None => {
                 self.current = None;
                 if !detour {
-                    self.cold.result = v;
+                    self.services.result = v;
                 }
             }
         }
@@ -1140,7 +1165,7 @@ impl Interp {
                 // A continuation running a step waits in a nested run loop:
                 // the error is its call's result.
                 self.current = Some(k);
-                self.cold.nested_error = Some((k, err));
+                self.services.nested_error = Some((k, err));
                 return Ok(());
             }
             let handler = self
@@ -1176,7 +1201,11 @@ impl Interp {
                     Err(e) => err = e,
                 }
             }
-            let handler_kind = self.irq.active_kind.filter(|_| self.irq.active == Some(k));
+            let handler_kind = self
+                .irq
+                .state
+                .active_kind
+                .filter(|_| self.irq.state.active == Some(k));
             let (back, detour) = self.remove(k);
             if detour {
                 self.report_handler_error(handler_kind, &err);

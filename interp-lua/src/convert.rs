@@ -181,7 +181,7 @@ fn lua_fail(e: &mlua::Error) -> ScriptError {
 /// `elems` directly (metamethods included), and any other message `m` as
 /// the method call `t:m(...)`, again by hand-off.
 pub struct LuaObject {
-    shared: Rc<Shared>,
+    pub(crate) shared: Rc<Shared>,
     pub(crate) value: mlua::Value,
     key: usize,
 }

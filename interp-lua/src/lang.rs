@@ -41,6 +41,10 @@ impl Language for LuaLanguage {
         let f = lua.load(src, file)?;
         Ok(lua.from_lua(mlua::Value::Function(f)))
     }
+
+    fn define_global(&self, rt: &mut Interp, name: &str, value: Value) -> Result<(), ScriptError> {
+        runtime(rt)?.set_global(name, &value)
+    }
 }
 
 /// Adds to the `polyeval` global (which [`crate::irq`] made):

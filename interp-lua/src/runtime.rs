@@ -541,6 +541,13 @@ impl LuaRuntime {
         self.lua.globals().set(name, lv).map_err(|e| lua_error(&e))
     }
 
+    /// Whether `v` may be used with this Lua state: false only for a Lua
+    /// table, function, userdata or thread of another state.
+    pub fn owns(&self, v: &Value) -> bool {
+        v.downcast::<crate::convert::LuaObject>()
+            .is_none_or(|lo| Rc::ptr_eq(&lo.shared, &self.shared))
+    }
+
     pub(crate) fn shared(&self) -> &Rc<Shared> {
         &self.shared
     }
@@ -779,7 +786,7 @@ pub(crate) fn tostring_of(
 /// and gives it the Lua caller's position (`here`, as `file:line: `) when
 /// it has none of its own, as Lua's own errors have.
 pub(crate) fn explain_nested(e: &mut ScriptError, here: impl FnOnce() -> String) {
-    if e.message.starts_with("nested run loop depth limit") {
+    if e.kind == polyeval_core::ErrorKind::NestingLimit {
         e.message = format!(
             "cannot wait for a call into another interpreter from a place where \
              Lua cannot yield (a table.sort comparator, a string.gsub callback, a \

@@ -69,6 +69,11 @@ impl Language for M0ldLanguage {
         rt.call_into(Box::new(frame))
     }
 
+    fn define_global(&self, rt: &mut Interp, name: &str, value: Value) -> Result<(), ScriptError> {
+        prelude::bind(rt, name, value);
+        Ok(())
+    }
+
     fn repl(
         &self,
         rt: &mut Interp,

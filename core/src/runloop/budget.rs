@@ -75,7 +75,7 @@ impl Interp {
     /// Registers `hook` for memory events: the periodic check while a
     /// memory limit is in force, and a failed [`Interp::reserve_memory`].
     pub fn on_memory_event(&mut self, hook: MemoryHook) {
-        self.cold.memory_hooks.push(hook);
+        self.services.memory_hooks.push(hook);
     }
 
     /// Checks that `bytes` more fit under the memory limit before a script's
@@ -107,7 +107,7 @@ impl Interp {
         } else {
             e
         };
-        let _ = self.cold.out.flush();
+        let _ = self.services.out.flush();
         Err(e.into())
     }
 
@@ -116,11 +116,11 @@ impl Interp {
     /// hooks ([`MemoryEvent::Check`]). Does nothing without a limit.
     pub fn check_memory(&mut self) {
         if !memory::active() {
-            self.cold.memory_next = u64::MAX;
+            self.services.memory_next = u64::MAX;
             return;
         }
-        self.cold.memory_next = self.steps.saturating_add(MEMORY_CHECK_STEPS);
-        let _ = self.cold.out.flush();
+        self.services.memory_next = self.steps.saturating_add(MEMORY_CHECK_STEPS);
+        let _ = self.services.out.flush();
         self.memory_event(MemoryEvent::Check);
     }
 
@@ -149,11 +149,11 @@ impl Interp {
         // Taken out while they run, so that a hook that needs memory
         // checked (a Lua finalizer during a collection) finds none to call
         // again.
-        let mut hooks = std::mem::take(&mut self.cold.memory_hooks);
+        let mut hooks = std::mem::take(&mut self.services.memory_hooks);
         for hook in &mut hooks {
             hook(self, event);
         }
-        hooks.append(&mut self.cold.memory_hooks);
-        self.cold.memory_hooks = hooks;
+        hooks.append(&mut self.services.memory_hooks);
+        self.services.memory_hooks = hooks;
     }
 }

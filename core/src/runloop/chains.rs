@@ -41,7 +41,7 @@ impl Interp {
     /// record), answered by [`Interp::chain_tag`].
     pub fn chain_new(&mut self, base: Box<dyn Continuation>, tag: u64) -> ChainKey {
         let interp = super::InterpName::of(base.interpreter());
-        let c = self.cold.chains.insert(Chain {
+        let c = self.services.chains.insert(Chain {
             base: ContKey::default(),
             tag,
             top: None,
@@ -54,9 +54,10 @@ impl Interp {
             catch: None,
             catching: false,
             detour: false,
+            answered: false,
             chain: Some(c),
         });
-        if let Some(ch) = self.cold.chains.get_mut(c) {
+        if let Some(ch) = self.services.chains.get_mut(c) {
             ch.base = k;
             ch.top = Some(k);
         }
@@ -70,7 +71,7 @@ impl Interp {
 
     /// The tag chain `c` was made with, while it exists.
     pub fn chain_tag(&self, c: ChainKey) -> Option<u64> {
-        self.cold.chains.get(c).map(|ch| ch.tag)
+        self.services.chains.get(c).map(|ch| ch.tag)
     }
 
     /// The chain of the current continuation.
@@ -81,7 +82,7 @@ impl Interp {
 
     /// Whether chain `c` is suspended (or not started) and can be resumed.
     pub fn chain_is_suspended(&self, c: ChainKey) -> bool {
-        self.cold
+        self.services
             .chains
             .get(c)
             .and_then(|ch| ch.top)
@@ -102,7 +103,7 @@ impl Interp {
             return Err(ScriptError::runtime("resuming a coroutine needs a resumer"));
         };
         let Some((base, top)) = self
-            .cold
+            .services
             .chains
             .get_mut(c)
             .and_then(|ch| ch.top.take().map(|t| (ch.base, t)))
@@ -146,7 +147,7 @@ impl Interp {
                 "attempt to yield from outside a coroutine",
             ));
         };
-        let Some(base) = self.cold.chains.get(c).map(|ch| ch.base) else {
+        let Some(base) = self.services.chains.get(c).map(|ch| ch.base) else {
             return Err(ScriptError::runtime("the coroutine is gone"));
         };
         let Some(resumer) = self.slots.get_mut(base).and_then(|s| s.back.take()) else {
@@ -155,7 +156,7 @@ impl Interp {
         if let Some(ks) = self.slots.get_mut(k) {
             ks.refs += 1;
         }
-        if let Some(ch) = self.cold.chains.get_mut(c) {
+        if let Some(ch) = self.services.chains.get_mut(c) {
             ch.top = Some(k);
         }
         self.current = Some(resumer);
@@ -171,13 +172,13 @@ impl Interp {
     /// gives nothing.
     pub fn chain_take(&mut self, c: ChainKey) -> Vec<Box<dyn Continuation>> {
         let mut out = Vec::new();
-        let Some(ch) = self.cold.chains.get(c) else {
+        let Some(ch) = self.services.chains.get(c) else {
             return out;
         };
         let (Some(top), base) = (ch.top, ch.base) else {
             return out;
         };
-        self.cold.chains.remove(c);
+        self.services.chains.remove(c);
         let mut next = Some(top);
         while let Some(k) = next {
             let Some(cont) = self.slots.get_mut(k).and_then(|s| s.cont.take()) else {
@@ -193,7 +194,7 @@ impl Interp {
     /// Forgets chain `c`: a suspended chain's frames are freed (a collected
     /// coroutine), with no interpreter finishing them.
     pub fn chain_release(&mut self, c: ChainKey) {
-        let Some(ch) = self.cold.chains.remove(c) else {
+        let Some(ch) = self.services.chains.remove(c) else {
             return;
         };
         if let Some(t) = ch.top {
@@ -206,8 +207,13 @@ impl Interp {
 
     /// Forgets chain `c` once its base has finished (its record only).
     pub fn chain_finished(&mut self, c: ChainKey) {
-        if self.cold.chains.get(c).is_some_and(|ch| ch.top.is_none()) {
-            self.cold.chains.remove(c);
+        if self
+            .services
+            .chains
+            .get(c)
+            .is_some_and(|ch| ch.top.is_none())
+        {
+            self.services.chains.remove(c);
         }
     }
 }

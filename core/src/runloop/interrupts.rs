@@ -62,25 +62,29 @@ impl Interp {
         if let Some(i) = crate::signals::index_of(kind) {
             let bit = 1u32 << i;
             if handler.is_some() {
-                self.irq.watch.handled.fetch_or(bit, Ordering::SeqCst);
+                self.irq.state.watch.handled.fetch_or(bit, Ordering::SeqCst);
             } else {
-                self.irq.watch.handled.fetch_and(!bit, Ordering::SeqCst);
+                self.irq
+                    .state
+                    .watch
+                    .handled
+                    .fetch_and(!bit, Ordering::SeqCst);
             }
         }
         match handler {
-            Some(h) => self.irq.handlers.insert(kind, h),
-            None => self.irq.handlers.remove(&kind),
+            Some(h) => self.irq.state.handlers.insert(kind, h),
+            None => self.irq.state.handlers.remove(&kind),
         }
     }
 
     /// Whether a handler is installed for `kind`.
     pub fn has_handler(&self, kind: Ident) -> bool {
-        self.irq.handlers.contains_key(&kind)
+        self.irq.state.handlers.contains_key(&kind)
     }
 
     /// Sets what happens to `kind` when no handler is installed.
     pub fn set_default_action(&mut self, kind: Ident, action: DefaultAction) {
-        self.irq.defaults.insert(kind, action);
+        self.irq.state.defaults.insert(kind, action);
     }
 
     /// Queues an interrupt raised on the loop's own thread (a warning from a
@@ -92,20 +96,20 @@ impl Interp {
 
     /// Defers interrupt delivery (nesting); see [`Interp::allow_interrupts`].
     pub fn defer_interrupts(&mut self) {
-        self.irq.deferred += 1;
+        self.irq.state.deferred += 1;
         self.irq.refresh();
     }
 
     /// Ends one [`Interp::defer_interrupts`]; queued interrupts are then
     /// delivered at the next safe point.
     pub fn allow_interrupts(&mut self) {
-        self.irq.deferred = self.irq.deferred.saturating_sub(1);
+        self.irq.state.deferred = self.irq.state.deferred.saturating_sub(1);
         self.irq.refresh();
     }
 
     /// How many interrupts were delivered so far.
     pub fn interrupts_delivered(&self) -> u64 {
-        self.irq.delivered
+        self.irq.state.delivered
     }
 
     pub(super) fn poll_interrupts(&mut self) -> Result<(), RunError> {
@@ -116,15 +120,15 @@ impl Interp {
         // With no current continuation (the program just finished), a
         // handler continuation runs as a detour with no back.
         let interrupted = self.current;
-        let Some(q) = self.irq.queue.pop_front() else {
+        let Some(q) = self.irq.state.queue.pop_front() else {
             return Ok(());
         };
         self.irq.refresh();
-        self.irq.delivered += 1;
-        SignalWatch::note(&self.irq.watch.taken, q.kind);
+        self.irq.state.delivered += 1;
+        SignalWatch::note(&self.irq.state.watch.taken, q.kind);
         debug!(kind = %q.kind, at = interrupted.and_then(|k| self.interpreter_of(k)).unwrap_or("-"), "interrupt");
-        let Some(h) = self.irq.handlers.get(&q.kind).cloned() else {
-            SignalWatch::note(&self.irq.watch.finished, q.kind);
+        let Some(h) = self.irq.state.handlers.get(&q.kind).cloned() else {
+            SignalWatch::note(&self.irq.state.watch.finished, q.kind);
             return match self.irq.default_action(q.kind) {
                 DefaultAction::Ignore => Ok(()),
                 DefaultAction::Warn => {
@@ -147,7 +151,7 @@ impl Interp {
                 DefaultAction::Raise => match interrupted {
                     Some(k) => {
                         if q.kind == Ident::SIGINT {
-                            self.cold.sigint_raised = true;
+                            self.services.sigint_raised = true;
                         }
                         debug!(kind = %q.kind, "raised as an error in running code");
                         self.unwind(k, ScriptError::runtime("interrupted!"))
@@ -175,11 +179,11 @@ impl Interp {
                 if let Some(hk) = self.current.filter(|&hk| Some(hk) != interrupted) {
                     self.handler_started(hk, q.kind);
                 } else {
-                    SignalWatch::note(&self.irq.watch.finished, q.kind);
+                    SignalWatch::note(&self.irq.state.watch.finished, q.kind);
                 }
             }
             Err(e) => {
-                SignalWatch::note(&self.irq.watch.finished, q.kind);
+                SignalWatch::note(&self.irq.state.watch.finished, q.kind);
                 self.report_handler_error(Some(q.kind), &e);
                 self.current = interrupted;
             }
@@ -196,8 +200,8 @@ impl Interp {
     pub fn take_unhandled_sigint(&mut self) -> bool {
         self.irq.drain();
         if !self.irq.ready
-            || self.irq.queue.front().map(|q| q.kind) != Some(Ident::SIGINT)
-            || self.irq.handlers.contains_key(&Ident::SIGINT)
+            || self.irq.state.queue.front().map(|q| q.kind) != Some(Ident::SIGINT)
+            || self.irq.state.handlers.contains_key(&Ident::SIGINT)
             || !matches!(
                 self.irq.default_action(Ident::SIGINT),
                 DefaultAction::Exit(_)
@@ -205,12 +209,12 @@ impl Interp {
         {
             return false;
         }
-        self.irq.queue.pop_front();
+        self.irq.state.queue.pop_front();
         self.irq.refresh();
-        self.irq.delivered += 1;
-        SignalWatch::note(&self.irq.watch.taken, Ident::SIGINT);
-        SignalWatch::note(&self.irq.watch.finished, Ident::SIGINT);
-        self.cold.sigint_raised = true;
+        self.irq.state.delivered += 1;
+        SignalWatch::note(&self.irq.state.watch.taken, Ident::SIGINT);
+        SignalWatch::note(&self.irq.state.watch.finished, Ident::SIGINT);
+        self.services.sigint_raised = true;
         debug!(kind = "SIGINT", "raised as an error in running code");
         true
     }
@@ -220,7 +224,12 @@ impl Interp {
     /// runs long stretches without polling may add its own; all of them
     /// are called, in the order they were added.
     pub fn add_interrupt_waker(&mut self, waker: Waker) {
-        let mut wakers = self.irq.wakers.write().unwrap_or_else(|e| e.into_inner());
+        let mut wakers = self
+            .irq
+            .state
+            .wakers
+            .write()
+            .unwrap_or_else(|e| e.into_inner());
         wakers.push(waker);
     }
 
@@ -229,13 +238,15 @@ impl Interp {
     /// without it an interpreter may run a stretch of pure code as one step
     /// and be preempted on demand instead.
     pub fn set_exact_step_counting(&mut self, on: bool) {
-        self.cold.exact_steps = on;
+        self.services.exact_steps = on;
     }
 
     /// Whether steps must be counted exactly: asked for, or a budget or a
     /// probe schedule is set.
     pub fn exact_step_counting(&self) -> bool {
-        self.cold.exact_steps || self.max_steps != u64::MAX || self.cold.probes.next() != u64::MAX
+        self.services.exact_steps
+            || self.max_steps != u64::MAX
+            || self.services.probes.next() != u64::MAX
     }
 
     /// Installs a Rust closure as the handler of `kind`; it gets the
@@ -260,7 +271,7 @@ impl Interp {
         points.sort_unstable();
         points.dedup();
         let every = every.unwrap_or(0);
-        self.cold.probes = Probes {
+        self.services.probes = Probes {
             every,
             next_every: self.steps.saturating_add(every),
             at: points.into(),
@@ -271,7 +282,7 @@ impl Interp {
     /// How many steps interrupt handlers ran (not counted in
     /// [`Interp::steps`]).
     pub fn handler_steps(&self) -> u64 {
-        self.irq.handler_steps
+        self.irq.state.handler_steps
     }
 
     /// Arms a timer that raises `kind` with `payload` after `after`, then
@@ -288,10 +299,10 @@ impl Interp {
         kind: Ident,
         payload: SendValue,
     ) -> Result<Value, ScriptError> {
-        if self.cold.timers.is_none() {
-            self.cold.timers = Some(Timers::start(self.irq.handle())?);
+        if self.services.timers.is_none() {
+            self.services.timers = Some(Timers::start(self.irq.handle())?);
         }
-        match self.cold.timers.as_mut() {
+        match self.services.timers.as_mut() {
             Some(t) => Ok(t.add(after, every, kind, payload)),
             None => Err(ScriptError::runtime("the timer thread is not running")),
         }
@@ -311,20 +322,20 @@ impl Interp {
         if let Some(k) = self.current {
             // The section lasts while this frame lives, not a whole segment.
             self.expose(k);
-            self.irq.deferring.push(k);
+            self.irq.state.deferring.push(k);
             self.irq.refresh();
         }
     }
 
     /// Starts (or stops) recording hand-offs for a diagram.
     pub fn set_recording(&mut self, on: bool) {
-        self.cold.record = on.then(|| Box::new(Recorder::new()));
+        self.services.record = on.then(|| Box::new(Recorder::new()));
         self.refresh_segments();
     }
 
     /// The hand-off record so far (empty when not recording).
     pub fn take_record(&mut self) -> Vec<Segment> {
-        self.cold
+        self.services
             .record
             .as_mut()
             .map(|r| r.take())
@@ -332,11 +343,11 @@ impl Interp {
     }
 
     pub(super) fn recompute_limit(&mut self) {
-        let limit = self.max_steps.min(self.cold.memory_next);
-        self.limit = if self.irq.active.is_some() {
+        let limit = self.max_steps.min(self.services.memory_next);
+        self.limit = if self.irq.state.active.is_some() {
             limit
         } else {
-            limit.min(self.cold.probes.next())
+            limit.min(self.services.probes.next())
         };
     }
 
@@ -359,11 +370,11 @@ impl Interp {
             }
             return Ok(());
         }
-        if self.steps >= self.cold.memory_next {
+        if self.steps >= self.services.memory_next {
             self.check_memory();
         }
         let steps = self.steps;
-        let p = &mut self.cold.probes;
+        let p = &mut self.services.probes;
         let mut due = false;
         while p.at.front().is_some_and(|&a| a <= steps) {
             p.at.pop_front();
@@ -387,30 +398,30 @@ impl Interp {
         if let Some(s) = self.slots.get_mut(hk) {
             s.detour = true;
         }
-        self.irq.active = Some(hk);
-        self.irq.active_kind = Some(kind);
-        self.irq.steps_at_handler = self.steps;
+        self.irq.state.active = Some(hk);
+        self.irq.state.active_kind = Some(kind);
+        self.irq.state.steps_at_handler = self.steps;
         self.irq.refresh();
         self.recompute_limit();
-        if let Some(r) = self.cold.record.as_mut() {
+        if let Some(r) = self.services.record.as_mut() {
             r.handler_started(kind.name());
         }
     }
 
     /// `k` is being freed and is the running handler or defers delivery.
     pub(super) fn handler_or_section_freed(&mut self, k: ContKey) {
-        if self.irq.active == Some(k) {
-            self.irq.active = None;
-            if let Some(kind) = self.irq.active_kind.take() {
-                SignalWatch::note(&self.irq.watch.finished, kind);
+        if self.irq.state.active == Some(k) {
+            self.irq.state.active = None;
+            if let Some(kind) = self.irq.state.active_kind.take() {
+                SignalWatch::note(&self.irq.state.watch.finished, kind);
             }
-            let ran = self.steps.saturating_sub(self.irq.steps_at_handler);
-            self.irq.handler_steps += ran;
-            self.steps = self.irq.steps_at_handler;
+            let ran = self.steps.saturating_sub(self.irq.state.steps_at_handler);
+            self.irq.state.handler_steps += ran;
+            self.steps = self.irq.state.steps_at_handler;
             self.recompute_limit();
         }
-        if let Some(i) = self.irq.deferring.iter().position(|&d| d == k) {
-            self.irq.deferring.swap_remove(i);
+        if let Some(i) = self.irq.state.deferring.iter().position(|&d| d == k) {
+            self.irq.state.deferring.swap_remove(i);
         }
         self.irq.refresh();
     }
@@ -436,7 +447,7 @@ impl Interp {
     /// `k`'s depth of hand-off, memoised in the recorder: walk `back` up to
     /// a continuation of known depth (or the root), then fill in.
     fn depth_for_record(&mut self, k: ContKey) -> u32 {
-        let Some(rec) = self.cold.record.as_mut() else {
+        let Some(rec) = self.services.record.as_mut() else {
             return 0;
         };
         let mut chain = Vec::new();
@@ -467,7 +478,7 @@ impl Interp {
         ran: u64,
         step: &Step,
     ) {
-        if let Some(r) = self.cold.record.as_mut() {
+        if let Some(r) = self.services.record.as_mut() {
             r.note(k, interp, depth, ran, matches!(step, Step::Fail(_)));
         }
     }
