@@ -292,7 +292,13 @@ impl Interp {
         self.quantum
     }
 
-    /// Stops `run` with [`RunError::StepBudget`] after `max` steps.
+    /// Stops `run` with [`RunError::StepBudget`] once the loop's step
+    /// count (over its whole life, see [`Interp::steps`]) reaches `max`.
+    ///
+    /// Set it before installing interpreters: an interpreter that runs
+    /// long stretches inside one step (Lua) decides when it is installed
+    /// whether it must count its work exactly
+    /// ([`Interp::exact_step_counting`]).
     pub fn set_max_steps(&mut self, max: Option<u64>) {
         self.max_steps = max.unwrap_or(u64::MAX);
         self.recompute_limit();
