@@ -1,8 +1,9 @@
-//! The script-test runner: every file under `tests/scripts/{smop,lua,cross}`
-//! becomes named tests, one per step quantum, through libtest-mimic.
+//! The script-test runner: every file under
+//! `tests/scripts/{smop,lua,scheme,cross}` becomes named tests, one per step
+//! quantum, through libtest-mimic.
 //!
 //! A script states what it expects in its leading comment block (`#` for
-//! m0ld, `--` for Lua):
+//! m0ld, `--` for Lua, `;` for Scheme):
 //!
 //! ```text
 //! # expect-exit: 1                 (default 0)
@@ -187,13 +188,16 @@ fn run_one(
 
 fn scripts(root: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
-    for dir in ["smop", "lua", "cross"] {
+    for dir in ["smop", "lua", "scheme", "cross"] {
         let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
             continue;
         };
         for e in entries.flatten() {
             let p = e.path();
-            if matches!(p.extension().and_then(|x| x.to_str()), Some("m0ld" | "lua")) {
+            if matches!(
+                p.extension().and_then(|x| x.to_str()),
+                Some("m0ld" | "lua" | "scm")
+            ) {
                 files.push(p);
             }
         }
@@ -209,10 +213,10 @@ fn main() {
     let mut trials = Vec::new();
     for path in scripts(&root) {
         let src = std::fs::read_to_string(&path).unwrap_or_default();
-        let prefix = if path.extension().is_some_and(|x| x == "lua") {
-            "--"
-        } else {
-            "#"
+        let prefix = match path.extension().and_then(|x| x.to_str()) {
+            Some("lua") => "--",
+            Some("scm") => ";",
+            _ => "#",
         };
         let exp = parse_header(&src, prefix);
         let rel = path

@@ -9,7 +9,7 @@ use std::rc::Rc;
 
 use mlua::Function;
 use polyeval_core::{
-    answer_plain, Capture, ErrorKind, Ident, Interp, Object, Reply, ScriptError, Value,
+    answer_plain, Capture, ErrorKind, Ident, Interp, LazyIdent, Object, Reply, ScriptError, Value,
 };
 use polyeval_lua::{lua_error, LuaConfig, LuaRuntime, Stdlib};
 use polyeval_smop::{asm, prelude};
@@ -122,6 +122,9 @@ return function(path)
 end
 "#;
 
+static REQUIRE: LazyIdent = LazyIdent::new("require");
+static GLOBAL: LazyIdent = LazyIdent::new("global");
+
 /// The `Lua` object of the m0ld prelude.
 struct LuaPrelude {
     lua: Rc<LuaRuntime>,
@@ -134,31 +137,28 @@ impl Object for LuaPrelude {
     }
 
     fn send(&self, rt: &mut Interp, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
-        match method {
-            Ident::EVAL => {
-                let src = string_arg(&cap, 0, "Lua.eval's source")?;
-                let f = self.lua.load(src.as_bytes(), "<Lua.eval>")?;
-                polyeval_lua::call(
-                    rt,
-                    &self.lua,
-                    mlua::Value::Function(f),
-                    &cap.positional[1..],
-                )
-            }
-            Ident::REQUIRE => {
-                let path = cap.pos(0)?.clone();
-                polyeval_lua::call(
-                    rt,
-                    &self.lua,
-                    mlua::Value::Function(self.require.clone()),
-                    &[path],
-                )
-            }
-            Ident::GLOBAL => {
-                let name = string_arg(&cap, 0, "Lua.global's name")?;
-                self.lua.global(rt, name.as_bytes()).map(Reply::Value)
-            }
-            _ => answer_plain("Lua", method, cap),
+        if method == Ident::EVAL {
+            let src = string_arg(&cap, 0, "Lua.eval's source")?;
+            let f = self.lua.load(src.as_bytes(), "<Lua.eval>")?;
+            polyeval_lua::call(
+                rt,
+                &self.lua,
+                mlua::Value::Function(f),
+                &cap.positional[1..],
+            )
+        } else if method == REQUIRE.get() {
+            let path = cap.pos(0)?.clone();
+            polyeval_lua::call(
+                rt,
+                &self.lua,
+                mlua::Value::Function(self.require.clone()),
+                &[path],
+            )
+        } else if method == GLOBAL.get() {
+            let name = string_arg(&cap, 0, "Lua.global's name")?;
+            self.lua.global(rt, name.as_bytes()).map(Reply::Value)
+        } else {
+            answer_plain("Lua", method, cap)
         }
     }
 }

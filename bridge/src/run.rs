@@ -220,10 +220,13 @@ impl Write for SharedBuf {
 /// extensions are tried. Each is registered in every loop [`new_loop`]
 /// makes.
 pub fn cli_languages() -> Vec<Rc<dyn Language>> {
-    vec![
+    let mut langs: Vec<Rc<dyn Language>> = vec![
         Rc::new(polyeval_smop::lang::M0ldLanguage),
         Rc::new(polyeval_lua::LuaLanguage),
-    ]
+    ];
+    #[cfg(feature = "scheme")]
+    langs.push(Rc::new(polyeval_scheme::Scheme));
+    langs
 }
 
 /// A program's language. Lua and m0ld have command-line features of their
@@ -437,6 +440,8 @@ pub fn new_loop(
                 mlua::prelude::LuaGcGenParams::default(),
             ));
     }
+    #[cfg(feature = "scheme")]
+    polyeval_scheme::install(&mut rt);
     crate::memory::install(&mut rt, opts.memory_limit)?;
     Ok(rt)
 }

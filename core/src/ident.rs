@@ -108,8 +108,6 @@ numbered_idents! {
     LUA_AT_KEY = "at_key",
     LUA_STORE = "store",
     EVAL = "eval",
-    REQUIRE = "require",
-    GLOBAL = "global",
 }
 
 fn interner() -> &'static RwLock<Interner> {
