@@ -165,6 +165,7 @@ impl Object for InterpObject {
                 return rt.call_into(Box::new(WithoutInterrupts::new(code)));
             }
             Ident::FETCH => cap.invocant.clone(),
+            Ident::STR => Value::str("Interpreter"),
             _ if method == LANG.get() => {
                 let v = cap.pos(0)?;
                 let name = v.as_bytes().ok_or_else(|| {

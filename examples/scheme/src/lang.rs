@@ -49,6 +49,11 @@ impl Language for Scheme {
         Ok(Value::obj(Program { forms }))
     }
 
+    fn define_global(&self, rt: &mut Interp, name: &str, value: Value) -> Result<(), ScriptError> {
+        crate::define(rt, name, value);
+        Ok(())
+    }
+
     fn repl(
         &self,
         _rt: &mut Interp,
