@@ -1,58 +1,20 @@
-//! Lua as a registered [`Language`]: `check` and `load` compile text
-//! chunks as `load` does, the loaded function is a run-loop value any
-//! language calls, and the `polyeval` table gives Lua code the registry
-//! (`polyeval.lang("m0ld"):eval(src)`).
+//! Lua code's side of the language registry: `polyeval.lang(name)` and
+//! `polyeval.languages()` in the `polyeval` table
+//! (`polyeval.lang("m0ld"):eval(src)`). Lua as a registered language
+//! itself is `LuaLanguage`, in `runtime.rs`.
 
-use std::rc::Rc;
+use mlua::{Lua, Table};
+use polyeval_core::{LanguageObject, NativeFn, ScriptError, Value};
 
-use mlua::Table;
-use polyeval_core::{Interp, Language, LanguageObject, NativeFn, ScriptError, Value};
-
-use crate::runtime::{lua_error, LuaRuntime};
-
-/// The Lua language of a run loop that has Lua installed
-/// ([`LuaRuntime::install`] registers it).
-pub struct LuaLanguage;
-
-#[cold]
-fn not_installed() -> ScriptError {
-    ScriptError::runtime("Lua is not installed in this run loop")
-}
-
-fn runtime(rt: &Interp) -> Result<Rc<LuaRuntime>, ScriptError> {
-    LuaRuntime::of(rt).ok_or_else(not_installed)
-}
-
-impl Language for LuaLanguage {
-    fn name(&self) -> &'static str {
-        "lua"
-    }
-
-    fn extensions(&self) -> &'static [&'static str] {
-        &["lua"]
-    }
-
-    fn check(&self, rt: &mut Interp, src: &[u8], file: &str) -> Result<(), ScriptError> {
-        runtime(rt)?.load(src, file).map(drop)
-    }
-
-    fn load(&self, rt: &mut Interp, src: &[u8], file: &str) -> Result<Value, ScriptError> {
-        let lua = runtime(rt)?;
-        let f = lua.load(src, file)?;
-        Ok(lua.from_lua(mlua::Value::Function(f)))
-    }
-
-    fn define_global(&self, rt: &mut Interp, name: &str, value: Value) -> Result<(), ScriptError> {
-        runtime(rt)?.set_global(name, &value)
-    }
-}
+use crate::driver::host_function;
+use crate::error::LuaFailure;
+use crate::state::Shared;
 
 /// Adds to the `polyeval` global (which [`crate::irq`] made):
 /// `polyeval.lang(name)` answers the language registered under `name`,
 /// and `polyeval.languages()` the names of all, space-separated.
-pub(crate) fn install_table(lua_rt: &LuaRuntime) -> Result<(), ScriptError> {
-    let fail = |e: mlua::Error| lua_error(&e);
-    let lua = lua_rt.lua();
+pub(crate) fn install_table(lua: &Lua, shared: &Shared) -> Result<(), ScriptError> {
+    let fail = |e: mlua::Error| LuaFailure::Host.of(&e);
     let t: Table = match lua
         .globals()
         .raw_get::<Option<Table>>("polyeval")
@@ -72,8 +34,12 @@ pub(crate) fn install_table(lua_rt: &LuaRuntime) -> Result<(), ScriptError> {
         let names = rt.languages().iter().map(|l| l.name()).collect::<Vec<_>>();
         Ok(Value::str(names.join(" ")))
     });
-    t.set("lang", lua_rt.host_function(&lang)?).map_err(fail)?;
-    t.set("languages", lua_rt.host_function(&languages)?)
+    t.set("lang", host_function(lua, shared, &lang).map_err(fail)?)
         .map_err(fail)?;
+    t.set(
+        "languages",
+        host_function(lua, shared, &languages).map_err(fail)?,
+    )
+    .map_err(fail)?;
     lua.globals().set("polyeval", t).map_err(fail)
 }

@@ -3,15 +3,25 @@
 //! Every running piece of Lua is a [`LuaCont`]: a pooled Lua thread with a
 //! `back`. Calls into other interpreters hand off through the run loop
 //! (the thread yields; the result comes back by `setr`), so no interpreter
-//! nests on the native stack. User coroutines are native Lua coroutines
-//! whose `coroutine.*` functions pass such waits up to the driver thread
-//! (`runtime.lua`). Start at [`LuaRuntime::install`] and [`start_main`].
+//! nests on the native stack (the protocol: `driver/mod.rs`). User
+//! coroutines are native Lua coroutines whose `coroutine.*` functions pass
+//! such waits up to the driver thread. Start at [`LuaRuntime::install`]
+//! and [`start_main`].
+//!
+//! Modules, lowest first; each imports only from lower ones: `config`,
+//! `state`, `error`; `ffi` (the only unsafe code) and the value mapping
+//! (`convert`, `memory`), which meet at the proxies: `convert` uses
+//! `ffi/proxy.rs`, and only `ffi/send.rs` uses `convert`; `frames`;
+//! `irq`; `driver`; `stdlib`, `sandbox`, `lang`; `runtime` on top.
 #![deny(unsafe_code)]
 
-mod cont;
+mod config;
 mod convert;
+mod driver;
+mod error;
 #[allow(unsafe_code)]
 mod ffi;
+mod frames;
 mod irq;
 mod lang;
 /// Lending the run loop to Lua callbacks: the core service
@@ -19,16 +29,20 @@ mod lang;
 pub use polyeval_core::lend;
 mod memory;
 mod runtime;
+mod sandbox;
+mod state;
+mod stdlib;
 
 use std::rc::Rc;
 
-pub use cont::LuaCont;
-pub use convert::LuaObject;
+pub use config::{LuaConfig, Preempt, Stdlib, DEFAULT_LUA_QUANTUM};
+pub use driver::LuaCont;
+pub use error::lua_error;
 #[cfg(target_os = "linux")]
 pub use ffi::cstdio::CStdout;
 pub use ffi::traceback_function;
-pub use lang::LuaLanguage;
-pub use runtime::{lua_error, LuaConfig, LuaRuntime, Preempt, Stdlib, DEFAULT_LUA_QUANTUM};
+pub use runtime::{LuaLanguage, LuaRuntime};
+pub use state::LuaObject;
 
 use polyeval_core::{Interp, Reply, ScriptError, Value};
 
@@ -44,7 +58,7 @@ pub fn start_main(
     f: mlua::Function,
     args: &[Value],
 ) -> Result<(), ScriptError> {
-    let cont = convert::driver(lua.shared(), mlua::Value::Function(f), None, args)?;
+    let cont = driver::continuation(lua.shared(), mlua::Value::Function(f), None, args)?;
     rt.start(Box::new(cont));
     Ok(())
 }
@@ -62,5 +76,5 @@ pub fn call(
     f: mlua::Value,
     args: &[Value],
 ) -> Result<Reply, ScriptError> {
-    convert::call_lua(rt, lua.shared(), f, None, args)
+    driver::call_lua(rt, lua.shared(), f, None, args)
 }

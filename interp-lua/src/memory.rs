@@ -8,7 +8,7 @@ use std::rc::Rc;
 use polyeval_core::{Interp, ScriptError, Value};
 
 use crate::convert::from_lua;
-use crate::runtime::Shared;
+use crate::state::Shared;
 
 /// The bytes that the Rust copies of the strings among `values` take.
 fn string_bytes<'a>(values: impl IntoIterator<Item = &'a mlua::Value>) -> usize {

@@ -71,6 +71,30 @@ thread_local! {
     /// The count of the innermost thread the driver resumed, right after
     /// the resume (see `resume.rs`).
     static BASE: Cell<u32> = const { Cell::new(1) };
+    /// The driver thread being resumed on this OS thread (innermost), the
+    /// `from` of a nested resume, so Lua counts C calls across them.
+    static RESUMING: Cell<*mut lua_State> = const { Cell::new(std::ptr::null_mut()) };
+}
+
+/// The thread the driver resumed last and that has not stopped yet.
+#[inline]
+pub(crate) fn resuming() -> *mut lua_State {
+    RESUMING.with(Cell::get)
+}
+
+/// Notes that the driver resumes `l` (see [`resuming`]): answers the
+/// thread to resume it from and the previous base, for [`resumed`].
+#[inline]
+pub(crate) fn resume_from(l: *mut lua_State) -> (*mut lua_State, u32) {
+    let from = RESUMING.with(|r| r.replace(l));
+    (from, set_base(from))
+}
+
+/// Undoes [`resume_from`] once the resume returned.
+#[inline]
+pub(crate) fn resumed((from, base): (*mut lua_State, u32)) {
+    RESUMING.with(|r| r.set(from));
+    restore_base(base);
 }
 
 /// Reads `l`'s count at the mirrored offset.
@@ -139,7 +163,7 @@ pub(crate) fn count(l: *mut lua_State) -> Option<u32> {
 
 /// Notes the count a resume of a thread from `from` starts with, and
 /// answers the previous one (give it back to [`restore_base`]).
-pub(crate) fn set_base(from: *mut lua_State) -> u32 {
+fn set_base(from: *mut lua_State) -> u32 {
     let base = if from.is_null() {
         1
     } else {
@@ -149,7 +173,7 @@ pub(crate) fn set_base(from: *mut lua_State) -> u32 {
 }
 
 /// Gives back the base [`set_base`] answered.
-pub(crate) fn restore_base(prev: u32) {
+fn restore_base(prev: u32) {
     BASE.with(|b| b.set(prev));
 }
 
@@ -157,7 +181,7 @@ pub(crate) fn restore_base(prev: u32) {
 /// call above its resume, so that a preemption yield would lose Lua's
 /// count of it.
 pub(crate) fn above_base(l: *mut lua_State) -> bool {
-    super::resume::resuming() == l && count(l).is_some_and(|n| n > BASE.with(Cell::get))
+    resuming() == l && count(l).is_some_and(|n| n > BASE.with(Cell::get))
 }
 
 /// Whether a preemption may yield `l` here: Lua can yield, and no C call

@@ -150,7 +150,7 @@ unsafe fn write_values(l: *mut lua_State, from: c_int, top: c_int) -> bool {
             }
         }
     }
-    super::write_output(&buf)
+    super::baselib::write_output(&buf)
 }
 
 /// Calls Lua's own function `which` (see `ORIGINALS_KEY`) with the whole

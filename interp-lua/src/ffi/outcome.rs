@@ -4,10 +4,13 @@
 //! an [`Outcome`] (plain data) with every Rust value dropped, and an
 //! `extern "C-unwind"` shell that hands it to [`conclude`], which returns,
 //! raises (`lua_error`) or yields (`lua_yieldk`) holding no Rust value.
+//! A `PENDING` yield resumes in [`send_k`].
 
 use std::ffi::{c_int, CStr};
 
-use mlua::ffi::{self, lua_State};
+use mlua::ffi::{self, lua_KContext, lua_State};
+
+use crate::state::Marker;
 
 /// How a C function's shell ends.
 pub(super) enum Outcome {
@@ -59,18 +62,32 @@ pub(super) unsafe fn conclude(l: *mut lua_State, out: Outcome) -> c_int {
                 // The arguments go, so the continuation finds only what
                 // the resume passed, whoever resumes.
                 ffi::lua_settop(l, 0);
-                ffi::lua_pushlightuserdata(l, crate::runtime::marker(1).0);
-                ffi::lua_yieldk(l, 1, 0, Some(super::send::send_k))
+                ffi::lua_pushlightuserdata(l, Marker::Pending.ptr());
+                ffi::lua_yieldk(l, 1, 0, Some(send_k))
             }
             Outcome::YieldResume(k) => {
-                ffi::lua_pushlightuserdata(l, super::coro::resume_marker());
+                ffi::lua_pushlightuserdata(l, Marker::Resume.ptr());
                 ffi::lua_yieldk(l, 1, 0, Some(k))
             }
             Outcome::YieldUser(n) => {
-                ffi::lua_pushlightuserdata(l, super::coro::yield_marker());
+                ffi::lua_pushlightuserdata(l, Marker::Yield.ptr());
                 ffi::lua_rotate(l, -(n + 1), 1);
                 ffi::lua_yield(l, n + 1)
             }
         }
+    }
+}
+
+/// Where a pending send resumes: with the result, or `ERR, error`.
+unsafe extern "C-unwind" fn send_k(l: *mut lua_State, _status: c_int, _ctx: lua_KContext) -> c_int {
+    // SAFETY: Lua calls this on the resumed thread, whose stack holds
+    // what the resume passed (the yield emptied it).
+    unsafe {
+        let top = ffi::lua_gettop(l);
+        if top > 0 && ffi::lua_touserdata(l, 1) == Marker::Err.ptr() {
+            ffi::lua_settop(l, 2);
+            ffi::lua_error(l);
+        }
+        top
     }
 }

@@ -1,4 +1,4 @@
-//! Driver threads resumed with raw `lua_resume`.
+//! Driver threads (`state::Driver`) resumed with raw `lua_resume`.
 //!
 //! A driver thread is a plain Lua thread: its function and arguments are
 //! pushed on its empty stack and it is resumed, with no `xpcall` under the
@@ -14,54 +14,18 @@
 //! `lua_xmove`), so that running out of memory is an error, never a raise
 //! on a thread with no protected frame.
 
-use std::cell::Cell;
 use std::ffi::{c_int, CStr};
 
 use mlua::ffi::{self, lua_State};
-use mlua::{Lua, Thread};
+use mlua::Lua;
 use polyeval_core::Value;
 
-thread_local! {
-    /// The driver thread being resumed on this OS thread (innermost), the
-    /// `from` of a nested resume, so Lua counts C calls across them.
-    static RESUMING: Cell<*mut lua_State> = const { Cell::new(std::ptr::null_mut()) };
-}
+use super::ccalls;
+use crate::state::Driver;
 
-/// The thread the driver resumed last and that has not stopped yet.
-pub(crate) fn resuming() -> *mut lua_State {
-    RESUMING.with(Cell::get)
-}
-
-/// A driver thread and its `lua_State` (read once: mlua answers it by a
-/// call into Lua each time). A user coroutine's own thread is held by no
-/// `Thread` (see [`Driver::coroutine`]).
-pub(crate) struct Driver {
-    thread: Option<Thread>,
-    l: *mut lua_State,
-}
-
-impl Driver {
-    /// The thread, for mlua's own uses (`None` for a coroutine's thread).
-    pub(crate) fn thread(&self) -> Option<&Thread> {
-        self.thread.as_ref()
-    }
-
-    /// A user coroutine's thread, which the run loop resumes as it resumes
-    /// driver threads but does not keep alive: Lua collects it when user
-    /// code drops it (the coroutine library then releases its chain), and
-    /// while it runs it is on its resumer's stack.
-    pub(crate) fn coroutine(l: *mut lua_State) -> Driver {
-        Driver { thread: None, l }
-    }
-
-    /// The thread's `lua_State`.
-    pub(crate) fn state(&self) -> *mut lua_State {
-        self.l
-    }
-}
-
+#[inline]
 fn state_of(t: &Driver) -> *mut lua_State {
-    t.l
+    t.state()
 }
 
 /// How a resume ended.
@@ -77,30 +41,24 @@ pub(crate) enum Resumed {
 
 /// A new, empty driver thread.
 pub(crate) fn new_thread(lua: &Lua, any: &mlua::Function) -> mlua::Result<Driver> {
-    let thread = lua.create_thread(any.clone())?;
-    let l = thread.to_pointer().cast_mut().cast::<lua_State>();
+    let t = Driver::new(lua.create_thread(any.clone())?);
     // SAFETY: a new thread that never ran: emptying its stack leaves a
     // thread ready to get a function pushed, as after `lua_newthread`.
-    unsafe { ffi::lua_settop(l, 0) };
-    Ok(Driver {
-        thread: Some(thread),
-        l,
-    })
+    unsafe { ffi::lua_settop(t.state(), 0) };
+    Ok(t)
 }
 
 /// Resumes `t` with the `nargs` values on top of its stack.
 pub(crate) fn resume(t: &Driver, nargs: c_int) -> Resumed {
     let l = state_of(t);
-    let from = RESUMING.with(|r| r.replace(l));
-    let base = super::ccalls::set_base(from);
+    let (from, base) = ccalls::resume_from(l);
     let mut nres: c_int = 0;
     // SAFETY: `t` is held (alive) and is a fresh, finished or suspended
     // driver thread of the Lua state of this OS thread, with its
     // arguments pushed; `from` is null or a thread being resumed further
     // out on this OS thread.
     let status = unsafe { ffi::lua_resume(l, from, nargs, &mut nres) };
-    RESUMING.with(|r| r.set(from));
-    super::ccalls::restore_base(base);
+    ccalls::resumed((from, base));
     match status {
         ffi::LUA_OK => Resumed::Returned(nres),
         ffi::LUA_YIELD => Resumed::Yielded(nres),
@@ -240,7 +198,7 @@ pub(crate) fn dead_frames(
 /// for the error value, which it answers, so that it can be reused.
 pub(crate) fn close_dead(lua: &Lua, t: &Driver) -> mlua::Result<mlua::Value> {
     let l = state_of(t);
-    let from = RESUMING.with(Cell::get);
+    let from = ccalls::resuming();
     // SAFETY: `t` failed and is not running; `lua_closethread` unwinds
     // it, calling its `__close` metamethods protected, and leaves the
     // error value at index 1 (or nothing when all went well).

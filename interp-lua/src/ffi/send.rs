@@ -1,48 +1,35 @@
-//! Sends from Lua to run-loop objects as raw C functions, and the proxies
-//! of run-loop objects as raw userdata.
+//! Sends from Lua to run-loop objects as raw C functions.
 //!
-//! A proxy is a full userdata holding an `Option<ObjRef>` (`None` once
-//! finalized), with one metatable per Lua state. A proxy is told from
-//! other userdata by its block being in the set of live proxies (`LIVE`),
-//! and in its own metamethods by its metatable's identity.
 //! Every method is a C closure ([`method_c`], or [`bound_c`] for a fixed
 //! invocant) whose upvalues are the message identifier, the proxy
-//! metatable and the proxy cache. The values only mlua can hold (tables,
-//! functions, threads, foreign userdata, Lua-valued errors) go through
-//! mlua's own stack (`ffi::values`), never through an mlua callback.
+//! metatable and the proxy cache (`proxy.rs`). The values only mlua can
+//! hold (tables, functions, threads, foreign userdata, Lua-valued errors)
+//! go through mlua's own stack (`ffi::values`), never through an mlua
+//! callback.
 //!
 //! Every C function here is split in two. The body is plain Rust under a
-//! panic guard: it converts, sends, and pushes the results, calling Lua
-//! only where Lua cannot raise or under `lua_pcall` (allocating pushes);
-//! it returns an [`Outcome`] (`outcome.rs`), plain data, with every Rust
-//! value dropped. The `extern "C-unwind"` shell then returns, raises
-//! (`lua_error`) or yields (`lua_yieldk`), holding no Rust value.
-//! Only raw ffi is used on the `lua_State` Lua passes: mlua's idea of the
-//! running thread is stale inside a C function.
+//! panic guard, the one of a send from Lua (a native method's panic is a
+//! script error raised here): it converts, sends, and pushes the results,
+//! calling Lua only where Lua cannot raise or under `lua_pcall`
+//! (allocating pushes); it returns an [`Outcome`] (`outcome.rs`), plain
+//! data, with every Rust value dropped. The `extern "C-unwind"` shell then
+//! returns, raises (`lua_error`) or yields (`lua_yieldk`), holding no Rust
+//! value. Only raw ffi is used on the `lua_State` Lua passes: mlua's idea
+//! of the running thread is stale inside a C function.
 
 use std::ffi::{c_int, c_void, CStr};
-use std::rc::{Rc, Weak};
+use std::rc::Rc;
 
-use mlua::ffi::{self, lua_KContext, lua_State};
+use mlua::ffi::{self, lua_State};
 use mlua::Lua;
 use polyeval_core::{Args, Capture, ContKey, Ident, ObjRef, Reply, ScriptError, Value};
 
+use super::hooks::set_in_flight;
 use super::outcome::{conclude, Outcome, NO_LOOP};
-use super::set_in_flight;
-use crate::runtime::Shared;
+use super::proxy::{cached_proxy, live, make_proxy_c, Payload};
+use super::values::runtime_of;
+use crate::state::{LuaObject, SendLayer};
 use polyeval_core::lend::with_rt;
-
-/// What a proxy userdata holds.
-type Payload = Option<ObjRef>;
-
-/// Registry keys (their addresses) of the proxy metatable and the proxy
-/// cache (weak values, keyed by the object's address).
-static MT_KEY: u8 = 0;
-static PROXIES_KEY: u8 = 1;
-
-fn key_of(p: &'static u8) -> *const c_void {
-    std::ptr::from_ref(p).cast::<c_void>()
-}
 
 /// Upvalues of the send closures.
 const UP_ID: c_int = 1;
@@ -53,40 +40,9 @@ const UP_SELF: c_int = 4;
 
 /// The identifier value that stands for `tostring` (`__tostring`): `Str`,
 /// with a fallback for objects that do not answer it.
-pub(crate) const TOSTRING_ID: i64 = -1;
-
-thread_local! {
-    /// The payload addresses of the live proxies of this OS thread's Lua
-    /// states (addresses of live objects are unique), so that telling a
-    /// proxy from other userdata takes no call into Lua.
-    static LIVE: std::cell::RefCell<std::collections::HashSet<usize, crate::runtime::AddrHash>> =
-        std::cell::RefCell::new(std::collections::HashSet::default());
-}
-
-fn live(p: *const Payload) -> bool {
-    LIVE.with(|s| s.borrow().contains(&(p as usize)))
-}
-
-/// The mlua handles the layer is built from, kept by `Shared`.
-pub(crate) struct SendLayer {
-    pub mt: mlua::Table,
-    pub proxies: mlua::Table,
-}
+const TOSTRING_ID: i64 = -1;
 
 impl SendLayer {
-    /// Registers the metatable and the cache where the raw code finds
-    /// them outside the send closures.
-    pub(crate) fn register(&self, lua: &Lua) -> mlua::Result<()> {
-        // SAFETY: `exec_raw` runs the closure protected, with the two
-        // tables on the stack; each `lua_rawsetp` pops one.
-        unsafe {
-            lua.exec_raw::<()>((self.mt.clone(), self.proxies.clone()), |l| {
-                ffi::lua_rawsetp(l, ffi::LUA_REGISTRYINDEX, key_of(&PROXIES_KEY));
-                ffi::lua_rawsetp(l, ffi::LUA_REGISTRYINDEX, key_of(&MT_KEY));
-            })
-        }
-    }
-
     /// A method: a C function sending message `id` (an identifier index,
     /// or [`TOSTRING_ID`]) to its first argument.
     pub(crate) fn method(&self, lua: &Lua, id: i64) -> mlua::Result<mlua::Function> {
@@ -94,6 +50,11 @@ impl SendLayer {
         // SAFETY: the three upvalues are on the stack; `lua_pushcclosure`
         // pops them and pushes the closure, the one result.
         unsafe { lua.exec_raw(up, |l| ffi::lua_pushcclosure(l, method_c, 3)) }
+    }
+
+    /// `tostring` of proxies (`__tostring`): sends [`TOSTRING_ID`].
+    pub(crate) fn tostring(&self, lua: &Lua) -> mlua::Result<mlua::Function> {
+        self.method(lua, TOSTRING_ID)
     }
 
     /// A C function sending message `id` to `target` with its arguments.
@@ -106,133 +67,6 @@ impl SendLayer {
         let up = (id, self.mt.clone(), self.proxies.clone(), target);
         // SAFETY: as in `method`, with four upvalues.
         unsafe { lua.exec_raw(up, |l| ffi::lua_pushcclosure(l, bound_c, 4)) }
-    }
-
-    /// `__eq` and `__gc` of proxies (their upvalue: the metatable).
-    pub(crate) fn meta_functions(
-        &self,
-        lua: &Lua,
-    ) -> mlua::Result<(mlua::Function, mlua::Function)> {
-        // SAFETY: the metatable is on the stack; `lua_pushcclosure` pops it
-        // as the upvalue and pushes the closure.
-        unsafe {
-            Ok((
-                lua.exec_raw(self.mt.clone(), |l| ffi::lua_pushcclosure(l, eq_c, 1))?,
-                lua.exec_raw(self.mt.clone(), |l| ffi::lua_pushcclosure(l, gc_c, 1))?,
-            ))
-        }
-    }
-}
-
-/// The payload of the proxy at `idx` (an absolute or pseudo index), or
-/// null if that value is no proxy. `mt` is where the proxy metatable is.
-///
-/// # Safety
-///
-/// `l` is a live thread with one free stack slot; `idx` and `mt` are
-/// valid indices that stay valid after a push.
-unsafe fn proxy_at(l: *mut lua_State, idx: c_int, mt: c_int) -> *mut Payload {
-    // SAFETY: as the caller guarantees; none of these calls raises.
-    unsafe {
-        if ffi::lua_type(l, idx) != ffi::LUA_TUSERDATA || ffi::lua_getmetatable(l, idx) == 0 {
-            return std::ptr::null_mut();
-        }
-        let same = ffi::lua_rawequal(l, -1, mt) != 0;
-        ffi::lua_pop(l, 1);
-        if same {
-            ffi::lua_touserdata(l, idx).cast::<Payload>()
-        } else {
-            std::ptr::null_mut()
-        }
-    }
-}
-
-/// The run-loop object proxy `ud` stands for, if it is a live proxy.
-pub(crate) fn proxy_object(ud: &mlua::AnyUserData) -> Option<ObjRef> {
-    let p = ud.to_pointer().cast::<Payload>();
-    if !live(p) {
-        return None;
-    }
-    // SAFETY: `p` is the block of a live proxy (listed from its making
-    // to its `__gc`), kept alive by `ud`; the payload is only read.
-    unsafe { (*p).clone() }
-}
-
-/// The proxy of `o` in `lua`: the cached one while it lives, or a new one.
-pub(crate) fn proxy_value(lua: &Lua, o: &ObjRef) -> mlua::Result<mlua::Value> {
-    let op = std::ptr::from_ref(o);
-    // SAFETY: `exec_raw` runs the closure protected (a raise in the
-    // allocation unwinds to it; the closure then holds no Rust value:
-    // `op` borrows the caller's `o`). It pushes the metatable and the
-    // cache and leaves the proxy alone on the stack.
-    unsafe {
-        lua.exec_raw::<mlua::Value>((), |l| {
-            ffi::luaL_checkstack(l, 6, std::ptr::null());
-            ffi::lua_rawgetp(l, ffi::LUA_REGISTRYINDEX, key_of(&MT_KEY));
-            let mt = ffi::lua_gettop(l);
-            ffi::lua_rawgetp(l, ffi::LUA_REGISTRYINDEX, key_of(&PROXIES_KEY));
-            let proxies = mt + 1;
-            if !cached_proxy(l, &*op, proxies) {
-                make_proxy(l, &*op, mt, proxies);
-            }
-            ffi::lua_replace(l, mt);
-            ffi::lua_settop(l, mt);
-        })
-    }
-}
-
-/// Pushes the cached live proxy of `o` and answers true, or pushes
-/// nothing and answers false.
-///
-/// # Safety
-///
-/// `l` has two free slots; `proxies` is the cache's absolute index.
-unsafe fn cached_proxy(l: *mut lua_State, o: &ObjRef, proxies: c_int) -> bool {
-    let key = Rc::as_ptr(o).cast::<c_void>();
-    // SAFETY: a raw get neither raises nor allocates; a userdata in the
-    // cache is a proxy (only `make_proxy` stores there).
-    unsafe {
-        if ffi::lua_rawgetp(l, proxies, key) == ffi::LUA_TUSERDATA
-            && (*ffi::lua_touserdata(l, -1).cast::<Payload>()).is_some()
-        {
-            return true;
-        }
-        ffi::lua_pop(l, 1);
-        false
-    }
-}
-
-/// Pushes a new proxy of `o` and caches it. Raises on out of memory.
-///
-/// # Safety
-///
-/// Raises: the caller is protected and holds no Rust value with a
-/// destructor. `mt` and `proxies` are absolute indices.
-unsafe fn make_proxy(l: *mut lua_State, o: &ObjRef, mt: c_int, proxies: c_int) {
-    // SAFETY: the userdata's block is fresh, aligned for any Lua value
-    // (so for the payload) and of the payload's size; it owns its clone
-    // from here on, and the metatable's `__gc` drops it. A raise in the
-    // cache's store leaves an uncached proxy, collected as any.
-    unsafe {
-        let ud = ffi::lua_newuserdatauv(l, std::mem::size_of::<Payload>(), 0).cast::<Payload>();
-        ud.write(Some(o.clone()));
-        LIVE.with(|s| s.borrow_mut().insert(ud as usize));
-        ffi::lua_pushvalue(l, mt);
-        ffi::lua_setmetatable(l, -2);
-        ffi::lua_pushvalue(l, -1);
-        ffi::lua_rawsetp(l, proxies, Rc::as_ptr(o).cast::<c_void>());
-    }
-}
-
-/// `make_proxy` under `lua_pcall`: arguments the object (light userdata
-/// pointing to an `ObjRef`), the metatable and the cache.
-unsafe extern "C-unwind" fn make_proxy_c(l: *mut lua_State) -> c_int {
-    // SAFETY: called only by `push_proxy`, with those arguments; the
-    // pointer borrows a value the caller keeps alive meanwhile.
-    unsafe {
-        let o = &*ffi::lua_touserdata(l, 1).cast::<ObjRef>();
-        make_proxy(l, o, 2, 3);
-        1
     }
 }
 
@@ -287,24 +121,6 @@ unsafe fn push_proxy(l: *mut lua_State, o: &ObjRef) -> bool {
 
 const OUT_OF_MEMORY: &CStr = c"not enough memory";
 
-/// Where a pending send resumes: with the result, or `ERR, error`.
-pub(super) unsafe extern "C-unwind" fn send_k(
-    l: *mut lua_State,
-    _status: c_int,
-    _ctx: lua_KContext,
-) -> c_int {
-    // SAFETY: Lua calls this on the resumed thread, whose stack holds
-    // what the resume passed (the yield emptied it).
-    unsafe {
-        let top = ffi::lua_gettop(l);
-        if top > 0 && ffi::lua_touserdata(l, 1) == crate::runtime::marker(2).0 {
-            ffi::lua_settop(l, 2);
-            ffi::lua_error(l);
-        }
-        top
-    }
-}
-
 /// `obj:m(...)`: sends upvalue `UP_ID` to the first argument.
 unsafe extern "C-unwind" fn method_c(l: *mut lua_State) -> c_int {
     let out = body(l, false);
@@ -319,46 +135,23 @@ unsafe extern "C-unwind" fn bound_c(l: *mut lua_State) -> c_int {
     unsafe { conclude(l, out) }
 }
 
-/// `__eq` of proxies: the same run-loop object.
-unsafe extern "C-unwind" fn eq_c(l: *mut lua_State) -> c_int {
-    let mt = ffi::lua_upvalueindex(1);
-    // SAFETY: Lua calls this with two operands; the checks raise nothing,
-    // and a payload is only read.
-    unsafe {
-        ffi::lua_settop(l, 2);
-        let a = proxy_at(l, 1, mt);
-        let b = proxy_at(l, 2, mt);
-        let same = !a.is_null()
-            && !b.is_null()
-            && matches!((&*a, &*b), (Some(x), Some(y)) if polyeval_core::same_object(x, y));
-        ffi::lua_pushboolean(l, c_int::from(same));
-        1
-    }
-}
-
-/// `__gc` of proxies: drops the reference (once).
-unsafe extern "C-unwind" fn gc_c(l: *mut lua_State) -> c_int {
-    // SAFETY: only a proxy's payload is taken; dropping it runs Rust code
-    // only (under the panic guard), which never calls into this thread.
-    unsafe {
-        let p = proxy_at(l, 1, ffi::lua_upvalueindex(1));
-        if !p.is_null() {
-            LIVE.with(|s| s.borrow_mut().remove(&(p as usize)));
-            let old = (*p).take();
-            let _ = polyeval_core::panics::catch(move || drop(old));
-        }
-        0
-    }
-}
-
-/// The body of `method_c` and `bound_c`, as plain Rust.
+/// The body of `method_c` and `bound_c`, as plain Rust, under the panic
+/// guard of a send from Lua: a panic of the native method (or of the send
+/// itself) is a script error, raised where the send was as any error the
+/// method answers.
 fn body(l: *mut lua_State, bound: bool) -> Outcome {
-    polyeval_core::panics::catch(|| {
+    match polyeval_core::panics::catch(|| {
         // SAFETY: Lua called the shell with `l` running one of the send
         // closures.
         unsafe { send(l, bound) }
-    })
-    .unwrap_or(Outcome::RaiseStatic(c"polyeval: a native method panicked"))
+    }) {
+        Ok(out) => out,
+        // SAFETY: as above. The unwinding dropped what `send` held, and
+        // `send` pushes only within the room it checked, which leaves
+        // `push_bytes` its four slots; a message without a position is
+        // formatted and pushed, which does not panic.
+        Err(p) => unsafe { raise_error(l, ScriptError::from_panic(&*p)) },
+    }
 }
 
 /// The value at `idx` if it converts without mlua. A proxy is known by
@@ -404,19 +197,6 @@ unsafe fn string_bytes(l: *mut lua_State, idxs: impl Iterator<Item = c_int>) -> 
             .map(|i| ffi::lua_rawlen(l, i))
             .fold(0, usize::saturating_add)
     }
-}
-
-/// The Lua state of `l` and polyeval's state for it.
-///
-/// # Safety
-///
-/// `l` is the running thread, with a free stack slot.
-unsafe fn runtime_of(l: *mut lua_State) -> Option<(&'static Lua, Rc<Shared>)> {
-    // SAFETY: `l` belongs to a state mlua made; the `Lua` it answers lives
-    // as long as the state, which outlives this C call.
-    let lua: &'static Lua = unsafe { Lua::get_or_init_from_ptr(l) };
-    let sh = lua.app_data_ref::<Weak<Shared>>()?.upgrade()?;
-    Some((lua, sh))
 }
 
 /// Converts the values at `idxs` with mlua.
@@ -482,10 +262,7 @@ unsafe fn push_converted(
 ///
 /// As `send`.
 unsafe fn push_results(l: *mut lua_State, vals: &[Value]) -> Outcome {
-    if vals
-        .iter()
-        .any(|v| v.downcast::<crate::LuaObject>().is_some())
-    {
+    if vals.iter().any(|v| v.downcast::<LuaObject>().is_some()) {
         // SAFETY: as the caller guarantees.
         return match unsafe { push_converted(l, vals, None) } {
             Some(n) => Outcome::Return(n),
@@ -575,16 +352,42 @@ unsafe fn raise_error(l: *mut lua_State, e: ScriptError) -> Outcome {
                 push_converted(l, &[], Some((&e, false)));
                 Outcome::Raise
             }
-            Some(fr) if fr.line > 0 => {
-                push_bytes(l, e.located_message().as_bytes());
-                Outcome::Raise
-            }
+            Some(fr) if fr.line > 0 => raise_message(l, e.located_message(), &e),
             _ => {
                 let msg = format!("{}{}", position(l), e.message);
-                push_bytes(l, msg.as_bytes());
-                Outcome::Raise
+                raise_message(l, msg, &e)
             }
         }
+    }
+}
+
+/// Pushes `msg`, the message Lua code sees for `e`, and notes that it
+/// stands for `e`: if it leaves Lua uncaught, `e` goes on with its kind
+/// (and with `msg`, positioned as Lua positions errors).
+///
+/// # Safety
+///
+/// As `send`.
+unsafe fn raise_message(l: *mut lua_State, msg: String, e: &ScriptError) -> Outcome {
+    // SAFETY: as the caller guarantees; `push_mlua` and `push_bytes` push
+    // under a protected call.
+    unsafe {
+        if let Some((lua, sh)) = runtime_of(l) {
+            if let Ok(s) = lua.create_string(&msg) {
+                let ev = mlua::Value::String(s);
+                let mut noted = e.clone();
+                if noted.payload.as_bytes() == Some(noted.message.as_bytes()) {
+                    noted.payload = Value::str(&msg);
+                }
+                noted.message = msg;
+                sh.note_reraised(&ev, &noted);
+                if super::values::push_mlua(lua, l, &[ev]) {
+                    return Outcome::Raise;
+                }
+            }
+        }
+        push_bytes(l, e.message.as_bytes());
+        Outcome::Raise
     }
 }
 
@@ -658,8 +461,8 @@ unsafe fn send(l: *mut lua_State, bound: bool) -> Outcome {
         }
         let reply = with_rt(|rt| {
             let r = match method {
-                Some(m) => crate::runtime::guarded_send(rt, m, Capture::new(&invocant, &args)),
-                None => crate::runtime::tostring_of(rt, &invocant, &args),
+                Some(m) => rt.send(m, Capture::new(&invocant, &args)),
+                None => tostring_of(rt, &invocant, &args),
             };
             let waiter = match r {
                 Ok(Reply::Pending) => rt.continuation().and_then(|k| rt.back(k).ok().flatten()),
@@ -701,7 +504,7 @@ unsafe fn wait_nested(l: *mut lua_State, waiter: Option<ContKey>) -> Outcome {
         // SAFETY: as the caller guarantees.
         Some(Ok(v)) => unsafe { push_results(l, std::slice::from_ref(&v)) },
         Some(Err(mut e)) => {
-            crate::runtime::explain_nested(&mut e, || {
+            explain_nested(&mut e, || {
                 // SAFETY: as the caller guarantees.
                 unsafe { position(l) }
             });
@@ -710,5 +513,46 @@ unsafe fn wait_nested(l: *mut lua_State, waiter: Option<ContKey>) -> Outcome {
             Outcome::Raise
         }
         None => Outcome::RaiseStatic(NO_LOOP),
+    }
+}
+
+/// `tostring(obj)`: `Str`, or `TypeName: 0x...` for objects that do not
+/// answer `Str` (Lua prints any userdata).
+fn tostring_of(
+    rt: &mut polyeval_core::Interp,
+    invocant: &Value,
+    argv: &[Value],
+) -> Result<Reply, ScriptError> {
+    match rt.send(Ident::STR, Capture::new(invocant, argv)) {
+        Err(e) if e.kind == polyeval_core::ErrorKind::UnknownMethod => {
+            let addr = invocant
+                .as_obj()
+                .map_or(std::ptr::null(), |o| Rc::as_ptr(o).cast::<()>());
+            Ok(Reply::Value(Value::str(format!(
+                "{}: {addr:p}",
+                invocant.type_name()
+            ))))
+        }
+        other => other,
+    }
+}
+
+/// Makes a nested wait's error say why it failed where Lua cannot yield,
+/// and gives it the Lua caller's position (`here`, as `file:line: `) when
+/// it has none of its own, as Lua's own errors have.
+fn explain_nested(e: &mut ScriptError, here: impl FnOnce() -> String) {
+    if e.kind == polyeval_core::ErrorKind::NestingLimit {
+        e.message = format!(
+            "cannot wait for a call into another interpreter from a place where \
+             Lua cannot yield (a table.sort comparator, a string.gsub callback, a \
+             metamethod or finalizer called from C): {}",
+            e.message
+        );
+    }
+    if e.origin().is_none() {
+        e.message = format!("{}{}", here(), e.message);
+    }
+    if e.payload.as_bytes().is_some() {
+        e.payload = Value::str(&e.message);
     }
 }

@@ -17,7 +17,7 @@ use std::ffi::c_int;
 
 use mlua::ffi::{self, lua_Debug, lua_State};
 
-use super::{in_flight, raise_stop, serve_here, PREEMPT};
+use super::hooks::{in_flight, raise_stop, serve_here, PREEMPT};
 
 /// Where the user hooks are kept (thread -> function, weak keys), under
 /// the stock `debug` library's own registry name.
@@ -96,7 +96,7 @@ pub(crate) unsafe fn set_user_hook(l: *mut lua_State, mask: c_int, count: c_int)
             let h = ffi::lua_gethook(l);
             // A one-shot armed hook is a pending request, not the thread's
             // own hook: `PREEMPT` carries it from now on.
-            let armed: ffi::lua_Hook = super::armed_hook;
+            let armed: ffi::lua_Hook = super::hooks::armed_hook;
             if h.map(|f| f as usize) == Some(armed as usize) {
                 (None, 0, 0)
             } else {
@@ -265,12 +265,12 @@ unsafe fn perform(l: *mut lua_State, ar: *mut lua_Debug, a: Action) {
         match a {
             Action::Orig(h) => h(l, ar),
             Action::Preempt => {
-                if super::sigint_here() {
-                    super::raise_interrupted(l);
+                if super::hooks::sigint_here(l) {
+                    super::hooks::raise_interrupted(l);
                 }
                 if super::ccalls::may_preempt(l) {
                     ffi::lua_yield(l, 0);
-                } else if serve_here() {
+                } else if serve_here(l) {
                     raise_stop(l, combined_hook);
                 }
             }

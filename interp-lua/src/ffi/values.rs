@@ -4,13 +4,31 @@
 //! `lua_xmove` and becomes an mlua reference there, or the other way.
 //! Neither direction allocates on the raw thread (room is checked with
 //! `lua_checkstack`, which does not raise) or runs Lua code. [`plain`]
-//! reads the values that need neither mlua nor an allocation.
+//! reads the values that need neither mlua nor an allocation, and
+//! [`runtime_of`] finds mlua's handle and polyeval's state from a raw
+//! thread.
 
 use std::ffi::c_int;
+use std::rc::Rc;
 
 use mlua::ffi::{self, lua_State};
 use mlua::Lua;
 use polyeval_core::Value;
+
+use crate::state::Shared;
+
+/// The Lua state of `l` and polyeval's state for it.
+///
+/// # Safety
+///
+/// `l` is the running thread, with a free stack slot.
+pub(super) unsafe fn runtime_of(l: *mut lua_State) -> Option<(&'static Lua, Rc<Shared>)> {
+    // SAFETY: `l` belongs to a state mlua made; the `Lua` it answers lives
+    // as long as the state, which outlives this C call.
+    let lua: &'static Lua = unsafe { Lua::get_or_init_from_ptr(l) };
+    let sh = Shared::of(lua)?;
+    Some((lua, sh))
+}
 
 /// The values at `idxs` of thread `l` as mlua values; `None` when there
 /// is no room on either stack.

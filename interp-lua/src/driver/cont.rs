@@ -1,21 +1,24 @@
 //! [`LuaCont`]: a running piece of Lua as a run-loop continuation.
 //!
 //! It is a pooled driver thread running one function call, resumed with
-//! raw `lua_resume` (`ffi::resume`). A step resumes the thread with what is
-//! due (the function and the arguments; the result `setr` delivered; an
-//! error to raise; nothing after a preemption) and reads how it stopped: it
-//! returned (the thread goes back to the pool as it is), it yielded
-//! `PENDING` or was preempted (see `runtime.lua` for the protocol), or it
-//! failed (its frames are read from its own stack, then it is closed).
+//! raw `lua_resume` (`ffi::resume`), or a user coroutine's own thread. A
+//! step resumes the thread with what is due (the function and the
+//! arguments; the result `setr` delivered; an error to raise; nothing
+//! after a preemption; a coroutine's values) and reads how it stopped
+//! (see the protocol in `driver/mod.rs`): it returned (the thread goes
+//! back to the pool as it is), it yielded a marker or was preempted, or
+//! it failed (its frames are read from its own stack, then it is closed).
 
 use std::rc::Rc;
 
-use crate::ffi::resume::Driver;
 use polyeval_core::{Continuation, FrameInfo, Interp, ScriptError, Step, Value};
 
+use super::pool;
 use crate::convert::{self, error_message, from_lua};
-use crate::runtime::HookMode;
-use crate::runtime::Shared;
+use crate::error::LuaFailure;
+use crate::ffi::ThreadCont;
+use crate::frames;
+use crate::state::{Driver, HookMode, Marker, Shared};
 use polyeval_core::lend::lend;
 
 enum Input {
@@ -72,29 +75,6 @@ impl LuaCont {
             frames: None,
             kind: Kind::Driver,
         }
-    }
-
-    /// The base of user coroutine `id`'s chain: its thread `co`, whose
-    /// function and first arguments are on its stack when first resumed.
-    pub(crate) fn coroutine(shared: Rc<Shared>, co: *mut mlua::ffi::lua_State, id: u64) -> Self {
-        LuaCont {
-            shared,
-            thread: Some(Driver::coroutine(co)),
-            input: Input::FromChain(id),
-            waiting: false,
-            frames: None,
-            kind: Kind::Coroutine(id),
-        }
-    }
-
-    /// Takes the thread out (a closed coroutine's frames).
-    pub(crate) fn take_thread(&mut self) -> Option<Driver> {
-        self.thread.take()
-    }
-
-    /// Gives a thread taken out and emptied back to the pool.
-    pub(crate) fn give_back(&self, t: Driver) {
-        self.shared.give_thread(t);
     }
 
     /// A coroutine's thread ended (`ok`: returned `n` values; else failed,
@@ -232,11 +212,11 @@ impl Continuation for LuaCont {
                 } else {
                     match raw::value_at(&lua, &thread, first) {
                         Ok(lv) => crate::memory::from_lua_fitted(rt, sh, lv),
-                        Err(e) => Err(ScriptError::runtime(e.to_string())),
+                        Err(e) => Err(LuaFailure::Driver.of(&e)),
                     }
                 };
                 raw::set_top(&thread, 0);
-                sh.give_thread(thread);
+                pool::give(sh, thread);
                 v.map_or_else(Step::Fail, Step::Done)
             }
             (Resumed::Yielded(0), _) => {
@@ -250,18 +230,10 @@ impl Continuation for LuaCont {
                     self.thread = Some(thread);
                     self.waiting = true;
                     Step::Continue
-                } else if raw::is_marker_at(
-                    &thread,
-                    first,
-                    mlua::LightUserData(crate::ffi::coro::yield_marker()),
-                ) {
+                } else if raw::is_marker_at(&thread, first, Marker::Yield.light()) {
                     raw::remove(&thread, first);
                     self.user_yield(rt, thread, n - 1)
-                } else if raw::is_marker_at(
-                    &thread,
-                    first,
-                    mlua::LightUserData(crate::ffi::coro::resume_marker()),
-                ) {
+                } else if raw::is_marker_at(&thread, first, Marker::Resume.light()) {
                     raw::set_top(&thread, first - 1);
                     let id = crate::ffi::coro::take_request();
                     self.thread = Some(thread);
@@ -279,13 +251,13 @@ impl Continuation for LuaCont {
                 }
             }
             (Resumed::Failed, Kind::Driver) => {
-                self.frames = Some(Box::new(sh.dead_frames(&thread)));
+                self.frames = Some(Box::new(frames::dead_frames(sh, &thread)));
                 match raw::close_dead(&lua, &thread) {
                     Ok(err) => {
-                        sh.give_thread(thread);
+                        pool::give(sh, thread);
                         Step::Fail(self.fail_from_lua(&lua, &err))
                     }
-                    Err(e) => Step::Fail(ScriptError::runtime(e.to_string())),
+                    Err(e) => Step::Fail(LuaFailure::Driver.of(&e)),
                 }
             }
         }
@@ -317,11 +289,32 @@ impl Continuation for LuaCont {
         match &self.thread {
             Some(t) if self.frames.is_none() && !matches!(self.input, Input::Start(_)) => {
                 match t.thread() {
-                    Some(th) => self.shared.thread_frames(th, 8, out),
-                    None => out.extend(self.shared.dead_frames(t).into_iter().take(8)),
+                    Some(th) => frames::thread_frames(&self.shared, th, 8, out),
+                    None => out.extend(frames::dead_frames(&self.shared, t).into_iter().take(8)),
                 }
             }
             _ => out.extend(self.frames.iter().flat_map(|f| f.iter().cloned())),
         }
+    }
+}
+
+impl ThreadCont for LuaCont {
+    fn coroutine(shared: Rc<Shared>, co: *mut mlua::ffi::lua_State, id: u64) -> Self {
+        LuaCont {
+            shared,
+            thread: Some(Driver::coroutine(co)),
+            input: Input::FromChain(id),
+            waiting: false,
+            frames: None,
+            kind: Kind::Coroutine(id),
+        }
+    }
+
+    fn take_thread(&mut self) -> Option<Driver> {
+        self.thread.take()
+    }
+
+    fn give_back(&self, t: Driver) {
+        pool::give(&self.shared, t);
     }
 }
