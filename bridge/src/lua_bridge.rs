@@ -58,7 +58,7 @@ fn run_m0ld(rt: &mut Interp, src: &str, file: &str) -> Result<Reply, ScriptError
     let mold = asm::compile(src, file)
         .map_err(|d| ScriptError::new(ErrorKind::Compile, d.render().trim_end().to_owned()))?;
     let frame = prelude::top_frame(rt, mold);
-    rt.call_into(Box::new(frame))
+    Ok(Reply::Call(Box::new(frame)))
 }
 
 fn smop_table(lua_rt: &LuaRuntime, files: &Rc<Files>) -> Result<mlua::Table, ScriptError> {
@@ -140,16 +140,10 @@ impl Object for LuaPrelude {
         if method == Ident::EVAL {
             let src = string_arg(&cap, 0, "Lua.eval's source")?;
             let f = self.lua.load(src.as_bytes(), "<Lua.eval>")?;
-            polyeval_lua::call(
-                rt,
-                &self.lua,
-                mlua::Value::Function(f),
-                &cap.positional[1..],
-            )
+            polyeval_lua::call(&self.lua, mlua::Value::Function(f), &cap.positional[1..])
         } else if method == REQUIRE.get() {
             let path = cap.pos(0)?.clone();
             polyeval_lua::call(
-                rt,
                 &self.lua,
                 mlua::Value::Function(self.require.clone()),
                 &[path],

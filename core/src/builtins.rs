@@ -158,11 +158,11 @@ impl Object for InterpObject {
             }
             Ident::SLEEP => {
                 let d = seconds(cap.pos(0)?, "sleep's duration")?;
-                return rt.call_into(Box::new(Sleep::new(Instant::now() + d)));
+                return Ok(Reply::Call(Box::new(Sleep::new(Instant::now() + d))));
             }
             Ident::WITHOUT_INTERRUPTS => {
                 let code = cap.pos(0)?.clone();
-                return rt.call_into(Box::new(WithoutInterrupts::new(code)));
+                return Ok(Reply::Call(Box::new(WithoutInterrupts::new(code))));
             }
             Ident::FETCH => cap.invocant.clone(),
             Ident::STR => Value::str("Interpreter"),

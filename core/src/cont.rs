@@ -18,11 +18,15 @@ slotmap::new_key_type! {
 }
 
 /// What the run loop does after a step.
-#[derive(Debug)]
 pub enum Step {
     /// The loop evaluates the current continuation next. That is this one
     /// again unless the step made another current with `goto`.
     Continue,
+    /// This continuation calls another: the loop inserts the callee with
+    /// `back` = this continuation and makes it current. The callee's
+    /// result reaches this continuation by `setr` before its next step.
+    /// What a step returns when a send answered [`crate::Reply::Call`].
+    Call(Box<dyn Continuation>),
     /// This continuation has nothing left to do. The loop frees it. If it
     /// has a `back`, the loop delivers the value there with `setr` (not for a
     /// detour, which resumes its `back` untouched) and makes `back` current;
@@ -32,6 +36,17 @@ pub enum Step {
     /// along `back`, starting with this one, that has a catch handler or
     /// handles the error itself resumes; the others are freed.
     Fail(ScriptError),
+}
+
+impl std::fmt::Debug for Step {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Step::Continue => f.write_str("Continue"),
+            Step::Call(c) => write!(f, "Call({})", c.interpreter()),
+            Step::Done(v) => f.debug_tuple("Done").field(v).finish(),
+            Step::Fail(e) => f.debug_tuple("Fail").field(e).finish(),
+        }
+    }
 }
 
 /// The suspended state of one interpreter at one moment.

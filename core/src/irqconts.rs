@@ -107,9 +107,10 @@ impl Continuation for WithoutInterrupts {
         rt.defer_interrupts_while_current();
         match rt.send(Ident::CALL, Capture::new(&code, &[])) {
             Ok(Reply::Value(v)) if rt.continuation() == me => Step::Done(v),
-            // Control went to a callee (whatever the reply said): its
-            // result comes back by `setr`.
-            Ok(_) => Step::Continue,
+            Ok(Reply::Call(callee)) => Step::Call(callee),
+            // Control already went elsewhere (a `goto` answers a value and
+            // moves it); the answer comes by `setr`.
+            Ok(Reply::Value(_) | Reply::Pending) => Step::Continue,
             Err(e) => Step::Fail(e),
         }
     }

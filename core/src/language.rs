@@ -271,11 +271,16 @@ impl Continuation for CallValue {
 
     fn eval(&mut self, rt: &mut Interp) -> Step {
         match std::mem::replace(&mut self.state, CallState::Waiting) {
-            CallState::Start => match rt.send(Ident::CALL, Capture::new(&self.f, &self.args)) {
-                Ok(Reply::Value(v)) => Step::Done(v),
-                Ok(Reply::Pending) => Step::Continue,
-                Err(e) => Step::Fail(e),
-            },
+            CallState::Start => {
+                let me = rt.continuation();
+                match rt.send(Ident::CALL, Capture::new(&self.f, &self.args)) {
+                    Ok(Reply::Value(v)) if rt.continuation() == me => Step::Done(v),
+                    Ok(Reply::Call(callee)) => Step::Call(callee),
+                    // Control moved (a `goto` answers a value and moves it).
+                    Ok(Reply::Value(_) | Reply::Pending) => Step::Continue,
+                    Err(e) => Step::Fail(e),
+                }
+            }
             CallState::Got(v) => Step::Done(v),
             CallState::Waiting => Step::Done(Value::Nil),
         }

@@ -13,15 +13,31 @@ use crate::value::Value;
 /// A shared reference to an object. Identity is pointer identity.
 pub type ObjRef = Rc<dyn Object>;
 
-/// How a method call answered.
-#[derive(Debug)]
+/// How a method call answered, said by what the sender does next.
 pub enum Reply {
-    /// The method finished and this is its result.
+    /// The method finished and this is its result. The sender is still
+    /// the current continuation and goes on.
     Value(Value),
-    /// The method made another continuation current (with `back` = the
-    /// caller); that continuation will `setr` the caller later. The caller's
-    /// step must return to the run loop now.
+    /// The answer needs a callee run first: the sender ends its step with
+    /// [`crate::Step::Call`] of it (the loop runs it with `back` = the
+    /// sender, and its result comes back by `setr`). A sender that cannot
+    /// end its step where it stands hands it to [`Interp::enter`] instead.
+    Call(Box<dyn crate::cont::Continuation>),
+    /// The method already moved control: it made another continuation
+    /// current (a `goto`, or a callee entered with [`Interp::call_into`]).
+    /// The sender ends its step with [`crate::Step::Continue`]; an answer,
+    /// if one comes, arrives by `setr`.
     Pending,
+}
+
+impl std::fmt::Debug for Reply {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Reply::Value(v) => f.debug_tuple("Value").field(v).finish(),
+            Reply::Call(c) => write!(f, "Call({})", c.interpreter()),
+            Reply::Pending => f.write_str("Pending"),
+        }
+    }
 }
 
 /// An object in SMOP's sense: it answers messages through a responder

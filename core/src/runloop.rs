@@ -572,7 +572,9 @@ impl Interp {
     }
 
     /// Inserts `cont` with `back` = the current continuation and makes it
-    /// current: the hand-off half of a pending method call.
+    /// current now, and answers [`Reply::Pending`]: the hand-off half of a
+    /// pending method call, for a caller that cannot return
+    /// [`Reply::Call`] (a host starting a callee under a root it made).
     ///
     /// # Errors
     ///
@@ -581,6 +583,22 @@ impl Interp {
         let k = self.insert(cont, self.current)?;
         self.goto(k)?;
         Ok(Reply::Pending)
+    }
+
+    /// Carries out a [`Reply::Call`] at once ([`Interp::call_into`]), for a
+    /// sender that cannot end its step where it stands (a C call inside
+    /// Lua, a catch handler called by the loop); other replies pass
+    /// through.
+    ///
+    /// # Errors
+    ///
+    /// A stale-continuation error if the current continuation is gone.
+    #[inline]
+    pub fn enter(&mut self, reply: Reply) -> Result<Reply, ScriptError> {
+        match reply {
+            Reply::Call(c) => self.call_into(c),
+            other => Ok(other),
+        }
     }
 
     /// Inserts `cont` as a detour of the current continuation: it runs with
@@ -1034,6 +1052,12 @@ impl Interp {
                         self.collect(k);
                     }
                 }
+                Step::Call(callee) => match self.insert(callee, Some(k)) {
+                    Ok(nk) => {
+                        let _ = self.goto(nk);
+                    }
+                    Err(e) => self.unwind(k, e)?,
+                },
                 Step::Done(v) => self.finish(k, v)?,
                 Step::Fail(e) => self.unwind(k, e)?,
             }
@@ -1075,10 +1099,10 @@ impl Interp {
     }
 
     /// [`Interp::send`] with panics caught, for calls the loop itself makes
-    /// (handlers) outside any step.
+    /// (handlers) outside any step; a [`Reply::Call`] is entered at once.
     fn send_guarded(&mut self, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
         match catch(|| self.send(method, cap)) {
-            Ok(r) => r,
+            Ok(r) => r.and_then(|r| self.enter(r)),
             Err(p) => Err(ScriptError::from_panic(&*p)),
         }
     }
@@ -1190,7 +1214,7 @@ impl Interp {
                         let _ = self.setr_to(k, v);
                         return Ok(());
                     }
-                    Ok(Reply::Pending) => return Ok(()),
+                    Ok(_) => return Ok(()),
                     Err(mut e2) => {
                         if e2.backtrace.frames.is_empty() {
                             e2.backtrace = self.backtrace_from(k);

@@ -63,18 +63,14 @@ pub fn start_main(
     Ok(())
 }
 
-/// Calls Lua value `f` with `args` by a hand-off from the current
-/// continuation: answers [`Reply::Pending`]; the result comes back by
-/// `setr`.
+/// A call of Lua value `f` with `args`, as [`Reply::Call`] of the Lua
+/// continuation that runs it: an object's `send` answers it as it is (the
+/// sender runs it as its callee, and the result comes back by `setr`); a
+/// host enters it with [`Interp::enter`].
 ///
 /// # Errors
 ///
 /// A script error when Lua is out of memory.
-pub fn call(
-    rt: &mut Interp,
-    lua: &Rc<LuaRuntime>,
-    f: mlua::Value,
-    args: &[Value],
-) -> Result<Reply, ScriptError> {
-    driver::call_lua(rt, lua.shared(), f, None, args)
+pub fn call(lua: &Rc<LuaRuntime>, f: mlua::Value, args: &[Value]) -> Result<Reply, ScriptError> {
+    driver::call_lua(lua.shared(), f, None, args)
 }

@@ -638,6 +638,7 @@ fn call<const POLL: bool>(
             regs[dst as usize] = v;
             *last = dst;
         }
+        Ok(Reply::Call(callee)) => return Some(Exit::Step(Step::Call(callee))),
         Ok(Reply::Pending) => return Some(Exit::Step(Step::Continue)),
         Err(e) => return Some(Exit::Step(Step::Fail(e))),
     }

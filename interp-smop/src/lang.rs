@@ -66,7 +66,7 @@ impl Language for M0ldLanguage {
         _args: &[Value],
     ) -> Result<Reply, ScriptError> {
         let frame = prelude::top_frame(rt, compile(src, file)?);
-        rt.call_into(Box::new(frame))
+        Ok(Reply::Call(Box::new(frame)))
     }
 
     fn define_global(&self, rt: &mut Interp, name: &str, value: Value) -> Result<(), ScriptError> {
@@ -96,7 +96,7 @@ impl Object for Chunk {
     fn send(&self, rt: &mut Interp, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
         if method == Ident::CALL {
             let frame = prelude::top_frame(rt, self.0.clone());
-            rt.call_into(Box::new(frame))
+            Ok(Reply::Call(Box::new(frame)))
         } else {
             answer_plain("Chunk", method, cap)
         }

@@ -185,6 +185,7 @@ pub fn poke(method: Ident, when: When) -> Value {
             When::Now => poke(rt),
             When::Later => rt.call_into(Once::boxed("poking peer", move |rt| match poke(rt) {
                 Ok(Reply::Value(v)) => Step::Done(v),
+                Ok(Reply::Call(callee)) => Step::Call(callee),
                 Ok(Reply::Pending) => Step::Continue,
                 Err(e) => Step::Fail(e),
             })),
@@ -255,6 +256,7 @@ impl Continuation for CallThenAdd {
         match std::mem::replace(&mut self.state, CallState::Waiting) {
             CallState::Start => match rt.send(Ident::CALL, Capture::new(&self.f, &self.args)) {
                 Ok(Reply::Value(v)) => self.finish(v),
+                Ok(Reply::Call(callee)) => Step::Call(callee),
                 Ok(Reply::Pending) => Step::Continue,
                 Err(e) => Step::Fail(e),
             },
@@ -351,6 +353,7 @@ impl Continuation for Catcher {
                 }
                 match rt.send(Ident::CALL, Capture::new(&self.f, &self.args)) {
                     Ok(Reply::Value(v)) => Step::Done(v),
+                    Ok(Reply::Call(callee)) => Step::Call(callee),
                     Ok(Reply::Pending) => Step::Continue,
                     Err(e) => Step::Fail(e),
                 }

@@ -74,9 +74,16 @@ impl Object for Program {
         "SchemeProgram"
     }
 
-    fn send(&self, rt: &mut Interp, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
+    fn send(
+        &self,
+        _rt: &mut Interp,
+        method: Ident,
+        cap: Capture<'_>,
+    ) -> Result<Reply, ScriptError> {
         if method == Ident::CALL {
-            rt.call_into(Box::new(SchemeCont::program(self.forms.clone())))
+            Ok(Reply::Call(Box::new(SchemeCont::program(
+                self.forms.clone(),
+            ))))
         } else {
             answer_plain("SchemeProgram", method, cap)
         }

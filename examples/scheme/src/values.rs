@@ -6,7 +6,7 @@
 //! conditions `error` and `raise` make.
 //!
 //! Every procedure answers [`Ident::CALL`] for other interpreters by
-//! starting a fresh Scheme continuation with `Interp::call_into`, so a
+//! answering `Reply::Call` of a fresh Scheme continuation, so a
 //! call from Lua or m0ld never runs Scheme on the caller's native stack.
 
 use std::rc::Rc;
@@ -117,11 +117,11 @@ pub struct Procedure {
     pub(crate) env: Option<Env>,
 }
 
-/// Starts a Scheme continuation that applies `f` (any Scheme procedure)
-/// to the capture's arguments, as a callee of the current continuation.
-fn call_from_outside(rt: &mut Interp, cap: &Capture<'_>) -> Result<Reply, ScriptError> {
+/// A Scheme continuation that applies `f` (any Scheme procedure) to the
+/// capture's arguments, for the sender to run as its callee.
+fn call_from_outside(cap: &Capture<'_>) -> Result<Reply, ScriptError> {
     let cont = SchemeCont::apply(cap.invocant.clone(), cap.positional.to_vec());
-    rt.call_into(Box::new(cont))
+    Ok(Reply::Call(Box::new(cont)))
 }
 
 impl Object for Procedure {
@@ -129,9 +129,14 @@ impl Object for Procedure {
         "Procedure"
     }
 
-    fn send(&self, rt: &mut Interp, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
+    fn send(
+        &self,
+        _rt: &mut Interp,
+        method: Ident,
+        cap: Capture<'_>,
+    ) -> Result<Reply, ScriptError> {
         if method == Ident::CALL {
-            call_from_outside(rt, &cap)
+            call_from_outside(&cap)
         } else if method == Ident::STR {
             Ok(Reply::Value(Value::str(written(cap.invocant))))
         } else {
@@ -205,7 +210,7 @@ impl Object for Primitive {
                     self.check_arity(cap.positional.len())?;
                     f(rt, cap.positional).map(Reply::Value)
                 }
-                _ => call_from_outside(rt, &cap),
+                _ => call_from_outside(&cap),
             }
         } else if method == Ident::STR {
             Ok(Reply::Value(Value::str(written(cap.invocant))))
@@ -231,9 +236,14 @@ impl Object for ContinuationObject {
         "Continuation"
     }
 
-    fn send(&self, rt: &mut Interp, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
+    fn send(
+        &self,
+        _rt: &mut Interp,
+        method: Ident,
+        cap: Capture<'_>,
+    ) -> Result<Reply, ScriptError> {
         if method == Ident::CALL {
-            call_from_outside(rt, &cap)
+            call_from_outside(&cap)
         } else if method == Ident::STR {
             Ok(Reply::Value(Value::str("#<continuation>")))
         } else {

@@ -91,7 +91,7 @@ fn setup() -> (Interp, common::Buf) {
     let show = NativeFn::value("native-show", |rt, cap| {
         match rt.send(Ident::STR, Capture::new(cap.pos(0)?, &[]))? {
             Reply::Value(v) => Ok(v),
-            Reply::Pending => Err(ScriptError::runtime("unexpected hand-off")),
+            Reply::Pending | Reply::Call(_) => Err(ScriptError::runtime("unexpected hand-off")),
         }
     });
     polyeval_scheme::define(&mut rt, "native-show", show);

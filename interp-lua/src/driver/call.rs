@@ -65,14 +65,13 @@ pub(crate) fn continuation(
 ///
 /// A script error when Lua cannot make the thread (out of memory).
 pub(crate) fn call_lua(
-    rt: &mut Interp,
     shared: &Rc<Shared>,
     f: mlua::Value,
     pre: Option<mlua::Value>,
     args: &[Value],
 ) -> Result<Reply, ScriptError> {
     let cont = continuation(shared, f, pre, args)?;
-    rt.call_into(Box::new(cont))
+    Ok(Reply::Call(Box::new(cont)))
 }
 
 impl Object for LuaObject {
@@ -89,7 +88,7 @@ impl Object for LuaObject {
         let lua = self.shared.lua()?;
         let sh = &self.shared;
         match method {
-            Ident::CALL => call_lua(rt, sh, self.value.clone(), None, cap.positional),
+            Ident::CALL => call_lua(sh, self.value.clone(), None, cap.positional),
             Ident::FETCH | Ident::DEFINED | Ident::TRUE => {
                 answer_plain(self.type_name(), method, cap)
             }
@@ -136,7 +135,7 @@ impl Object for LuaObject {
                         format!("unknown method \"{name}\" for LuaTable (no field of that name)"),
                     ));
                 }
-                call_lua(rt, sh, f, Some(self.value.clone()), cap.positional)
+                call_lua(sh, f, Some(self.value.clone()), cap.positional)
             }
         }
     }

@@ -464,6 +464,9 @@ unsafe fn send(l: *mut lua_State, bound: bool) -> Outcome {
                 Some(m) => rt.send(m, Capture::new(&invocant, &args)),
                 None => tostring_of(rt, &invocant, &args),
             };
+            // A Lua thread inside a C function cannot return a step: a
+            // callee is entered here, and the thread waits for it.
+            let r = r.and_then(|r| rt.enter(r));
             let waiter = match r {
                 Ok(Reply::Pending) => rt.continuation().and_then(|k| rt.back(k).ok().flatten()),
                 _ => None,
@@ -475,7 +478,7 @@ unsafe fn send(l: *mut lua_State, bound: bool) -> Outcome {
         match reply {
             None => Outcome::RaiseWhere(NO_LOOP),
             Some((Ok(Reply::Value(v)), _)) => push_results(l, std::slice::from_ref(&v)),
-            Some((Ok(Reply::Pending), waiter)) => {
+            Some((Ok(Reply::Pending | Reply::Call(_)), waiter)) => {
                 if ffi::lua_isyieldable(l) != 0 {
                     // No preemption may come between this and the yield
                     // reaching the driver thread (see `IN_FLIGHT`).

@@ -80,7 +80,7 @@ impl Object for CodeObj {
         match method {
             Ident::CALL => {
                 let frame = MoldFrame::for_code(rt, self, cap)?;
-                rt.call_into(Box::new(frame))
+                Ok(Reply::Call(Box::new(frame)))
             }
             Ident::STR => ok(Value::str(format!("Code({})", self.mold.name))),
             _ => answer_plain("Code", method, cap),

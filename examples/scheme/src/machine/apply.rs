@@ -221,6 +221,10 @@ impl Machine {
                 // The callee may have moved control elsewhere (a goto).
                 Ok((rt.continuation() != me).then_some(Step::Continue))
             }
+            Ok(Reply::Call(callee)) => {
+                self.waiting = true;
+                Ok(Some(Step::Call(callee)))
+            }
             Ok(Reply::Pending) => {
                 self.waiting = true;
                 Ok(Some(Step::Continue))
