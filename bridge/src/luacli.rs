@@ -159,10 +159,26 @@ fn init_step() -> Option<LuaStep> {
     })
 }
 
-/// The version line `-v` prints.
+/// The version line `-v` prints: the languages of the command line.
 pub fn version() -> String {
+    let others: Vec<String> = crate::run::cli_languages()
+        .iter()
+        .map(|l| l.name())
+        .filter(|n| !matches!(*n, "lua" | "m0ld"))
+        .map(|n| {
+            let mut c = n.chars();
+            c.next()
+                .map(|f| f.to_uppercase().chain(c).collect())
+                .unwrap_or_default()
+        })
+        .collect();
+    let more = if others.is_empty() {
+        String::new()
+    } else {
+        format!(", {}", others.join(", "))
+    };
     format!(
-        "polyeval {}: Lua 5.4 (mlua, vendored) and SMOP/m0ld on one run loop",
+        "polyeval {}: Lua 5.4 (mlua, vendored), SMOP/m0ld{more} on one run loop",
         env!("CARGO_PKG_VERSION")
     )
 }

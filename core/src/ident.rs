@@ -105,8 +105,6 @@ numbered_idents! {
     COLUMN = "column",
     BACKTRACE = "backtrace",
     INTERPRETER = "interpreter",
-    LUA_AT_KEY = "at_key",
-    LUA_STORE = "store",
     EVAL = "eval",
 }
 

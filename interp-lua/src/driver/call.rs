@@ -8,7 +8,7 @@ use std::rc::Rc;
 
 use mlua::Table;
 use polyeval_core::{
-    answer_plain, Capture, ErrorKind, Ident, Interp, Object, Reply, ScriptError, Value,
+    answer_plain, Capture, ErrorKind, Ident, Interp, LazyIdent, Object, Reply, ScriptError, Value,
 };
 
 use super::cont::LuaCont;
@@ -74,6 +74,11 @@ pub(crate) fn call_lua(
     Ok(Reply::Call(Box::new(cont)))
 }
 
+/// The methods a Lua table answers besides the shared ones: `at_key(k)`
+/// reads `t[k]` and `store(k, v)` writes it (with metamethods).
+static AT_KEY: LazyIdent = LazyIdent::new("at_key");
+static STORE: LazyIdent = LazyIdent::new("store");
+
 impl Object for LuaObject {
     fn type_name(&self) -> &'static str {
         match &self.value {
@@ -92,14 +97,14 @@ impl Object for LuaObject {
             Ident::FETCH | Ident::DEFINED | Ident::TRUE => {
                 answer_plain(self.type_name(), method, cap)
             }
-            Ident::LUA_AT_KEY => {
+            _ if method == AT_KEY.get() => {
                 let t = self.table()?;
                 let k = to_lua(&lua, sh, cap.pos(0)?).map_err(|e| LuaFailure::Operation.of(&e))?;
                 let v = lend(rt, || t.get::<mlua::Value>(k))
                     .map_err(|e| LuaFailure::Operation.of(&e))?;
                 Ok(Reply::Value(crate::memory::from_lua_fitted(rt, sh, v)?))
             }
-            Ident::LUA_STORE => {
+            _ if method == STORE.get() => {
                 let t = self.table()?;
                 let k = to_lua(&lua, sh, cap.pos(0)?).map_err(|e| LuaFailure::Operation.of(&e))?;
                 let v = to_lua(&lua, sh, &cap.pos_or_nil(1))
