@@ -183,7 +183,17 @@ impl Builder {
     }
 }
 
-/// One run loop with its languages (see the module header).
+/// One run loop with its languages (see the module header and
+/// `docs/embedding.md`).
+///
+/// ```
+/// use polyeval_bridge::Runtime;
+///
+/// let mut rt = Runtime::new()?;
+/// let f = rt.load("lua", "local a, b = ... return a * b", "mul.lua")?;
+/// assert_eq!(rt.call::<i64>(&f, (6, 7))?, 42);
+/// # Ok::<(), polyeval_core::RunError>(())
+/// ```
 pub struct Runtime {
     rt: Interp,
     lua: Option<Rc<LuaRuntime>>,

@@ -19,7 +19,9 @@ use crate::value::Value;
 /// of input. It may run the loop's interrupt service while it waits.
 pub type LineReader = Box<dyn FnMut(&mut Interp, &str) -> Option<String>>;
 
-/// One interpreter as the registry sees it.
+/// One interpreter as the registry sees it. `docs/bridges.md` implements
+/// one in full (a toy stack language, run as this crate's doctest), and
+/// `examples/scheme` is a larger one.
 ///
 /// Values cross between languages as [`Value`]s: a language's functions
 /// are objects that answer [`Ident::CALL`], so any language calls any

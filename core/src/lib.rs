@@ -1,7 +1,23 @@
 //! polyeval-core: the run loop, the continuation trait, the value and object
 //! model, errors and interrupts. It knows no interpreter and no Lua.
 //!
-//! Start at [`Interp`] (the run loop) and [`Continuation`].
+//! Start at [`Interp`] (the run loop) and [`Continuation`]; an interpreter
+//! joins through [`Language`] (the guide is `docs/bridges.md`, whose toy
+//! interpreter is this crate's doctest), and checks itself with the
+//! conformance kit (`testkit`, behind the feature of that name).
+//!
+//! ```
+//! use polyeval_core::{CallValue, Interp, NativeFn, Value};
+//!
+//! // A native function, called by the loop's root continuation.
+//! let mut rt = Interp::new();
+//! let add = NativeFn::value("add", |_rt, cap| match (cap.pos(0)?, cap.pos(1)?) {
+//!     (Value::Int(a), Value::Int(b)) => Ok(Value::Int(a + b)),
+//!     _ => Ok(Value::Nil),
+//! });
+//! rt.start(Box::new(CallValue::new(add, vec![Value::Int(40), Value::Int(2)])));
+//! assert!(matches!(rt.run(), Ok(Value::Int(42))));
+//! ```
 #![forbid(unsafe_code)]
 
 pub mod builtins;

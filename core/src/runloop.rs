@@ -185,6 +185,28 @@ pub type ExitHook = Box<dyn FnOnce(&mut Interp, i32)>;
 
 /// The run loop (docs/design.md §1): one thread of execution that
 /// holds only the current continuation.
+///
+/// A host makes one, installs languages, starts a root continuation and
+/// runs it; the step budget and interrupts work on any continuation:
+///
+/// ```
+/// use polyeval_core::{CallValue, Interp, NativeFn, RunError, Value};
+///
+/// let mut rt = Interp::new();
+/// rt.set_max_steps(Some(1_000));
+/// // A native function whose value is the step count it sees.
+/// let steps = NativeFn::value("steps", |rt, _cap| Ok(Value::Int(rt.steps() as i64)));
+/// rt.start(Box::new(CallValue::new(steps, vec![])));
+/// assert!(matches!(rt.run(), Ok(Value::Int(_))));
+/// // Running a loop that is already running is a host error.
+/// let rerun = NativeFn::value("rerun", |rt, _cap| match rt.run() {
+///     Err(RunError::Host(e)) => Ok(Value::str(e.to_string())),
+///     _ => Ok(Value::Nil),
+/// });
+/// rt.start(Box::new(CallValue::new(rerun, vec![])));
+/// let Ok(Value::Str(msg)) = rt.run() else { panic!("a message") };
+/// assert!(String::from_utf8_lossy(&msg).contains("already running"));
+/// ```
 pub struct Interp {
     slots: SlotMap<ContKey, Slot>,
     current: Option<ContKey>,
