@@ -103,18 +103,19 @@ impl Builder {
     /// and no file reads from any language unless [`Builder::allow_read`]
     /// names a folder.
     pub fn sandbox(mut self) -> Self {
-        let mut config = self.lua.take().unwrap_or_default();
-        config.stdlib = Stdlib::Sandbox;
-        self.lua = Some(config);
+        self.lua_config().stdlib = Stdlib::Sandbox;
         self
     }
 
     /// Limits Lua's heap to `bytes` (a Lua memory error past it).
     pub fn lua_memory_limit(mut self, bytes: usize) -> Self {
-        let mut config = self.lua.take().unwrap_or_default();
-        config.memory_limit = Some(bytes);
-        self.lua = Some(config);
+        self.lua_config().memory_limit = Some(bytes);
         self
+    }
+
+    /// Lua's configuration, including Lua with defaults if it was not.
+    fn lua_config(&mut self) -> &mut LuaConfig {
+        self.lua.get_or_insert_with(LuaConfig::default)
     }
 
     /// Lets code load files under `dir` (and only there).

@@ -9,10 +9,11 @@ use std::rc::Rc;
 
 use mlua::Function;
 use polyeval_core::{
-    answer_plain, Capture, ErrorKind, Ident, Interp, LazyIdent, Object, Reply, ScriptError, Value,
+    answer_plain, Capture, Ident, Interp, Language, LazyIdent, Object, Reply, ScriptError, Value,
 };
 use polyeval_lua::{lua_error, LuaConfig, LuaRuntime, Stdlib};
-use polyeval_smop::{asm, prelude};
+use polyeval_smop::lang::M0ldLanguage;
+use polyeval_smop::prelude;
 
 use crate::fsaccess::FileAccess;
 
@@ -53,12 +54,10 @@ fn string_arg(cap: &Capture<'_>, i: usize, what: &str) -> Result<String, ScriptE
     }
 }
 
-/// Compiles m0ld source and hands off to its top frame.
+/// Runs m0ld source through the m0ld language: `smop.load` and
+/// `smop.eval` are thin names for it.
 fn run_m0ld(rt: &mut Interp, src: &str, file: &str) -> Result<Reply, ScriptError> {
-    let mold = asm::compile(src, file)
-        .map_err(|d| ScriptError::new(ErrorKind::Compile, d.render().trim_end().to_owned()))?;
-    let frame = prelude::top_frame(rt, mold);
-    Ok(Reply::Call(Box::new(frame)))
+    M0ldLanguage.eval(rt, src.as_bytes(), file, &[])
 }
 
 fn smop_table(lua_rt: &LuaRuntime, files: &Rc<Files>) -> Result<mlua::Table, ScriptError> {
