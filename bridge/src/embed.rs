@@ -13,7 +13,8 @@ use std::path::PathBuf;
 use std::rc::Rc;
 
 use polyeval_core::{
-    CallValue, Capture, HostError, Interp, InterruptHandle, NativeFn, RunError, ScriptError, Value,
+    CallValue, Capture, Cx, HostError, Interp, InterruptHandle, NativeFn, RunError, ScriptError,
+    Value,
 };
 use polyeval_lua::{LuaConfig, LuaRuntime, Stdlib};
 
@@ -239,7 +240,7 @@ impl Runtime {
             .rt
             .language(lang)
             .ok_or_else(|| RunError::Host(HostError::NoLanguage(lang.to_owned())))?;
-        l.load(&mut self.rt, src.as_bytes(), name)
+        l.load(self.rt.cx(), src.as_bytes(), name)
             .map_err(RunError::Script)
     }
 
@@ -271,7 +272,7 @@ impl Runtime {
     /// The script error of a language that cannot bind it.
     pub fn register(&mut self, name: &str, value: Value) -> Result<(), RunError> {
         for l in self.rt.languages() {
-            l.define_global(&mut self.rt, name, value.clone())
+            l.define_global(self.rt.cx(), name, value.clone())
                 .map_err(RunError::Script)?;
         }
         Ok(())
@@ -287,7 +288,7 @@ impl Runtime {
     pub fn register_fn(
         &mut self,
         name: &'static str,
-        f: impl Fn(&mut Interp, Capture<'_>) -> Result<Value, ScriptError> + 'static,
+        f: impl Fn(&mut Cx, Capture<'_>) -> Result<Value, ScriptError> + 'static,
     ) -> Result<(), RunError> {
         self.register(name, NativeFn::value(name, f))
     }

@@ -9,7 +9,8 @@ use std::rc::Rc;
 
 use mlua::Function;
 use polyeval_core::{
-    answer_plain, Capture, Ident, Interp, Language, LazyIdent, Object, Reply, ScriptError, Value,
+    answer_plain, Capture, Cx, Ident, Interp, Language, LazyIdent, Object, Reply, ScriptError,
+    Value,
 };
 use polyeval_lua::{lua_error, LuaConfig, LuaRuntime, Stdlib};
 use polyeval_smop::lang::M0ldLanguage;
@@ -29,7 +30,7 @@ struct Files {
 struct HostFn {
     name: &'static str,
     #[allow(clippy::type_complexity)]
-    f: Box<dyn Fn(&mut Interp, Capture<'_>) -> Result<Reply, ScriptError>>,
+    f: Box<dyn Fn(&mut Cx, Capture<'_>) -> Result<Reply, ScriptError>>,
 }
 
 impl Object for HostFn {
@@ -37,7 +38,7 @@ impl Object for HostFn {
         self.name
     }
 
-    fn send(&self, rt: &mut Interp, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
+    fn send(&self, rt: &mut Cx, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
         if method == Ident::CALL {
             (self.f)(rt, cap)
         } else {
@@ -56,7 +57,7 @@ fn string_arg(cap: &Capture<'_>, i: usize, what: &str) -> Result<String, ScriptE
 
 /// Runs m0ld source through the m0ld language: `smop.load` and
 /// `smop.eval` are thin names for it.
-fn run_m0ld(rt: &mut Interp, src: &str, file: &str) -> Result<Reply, ScriptError> {
+fn run_m0ld(rt: &mut Cx, src: &str, file: &str) -> Result<Reply, ScriptError> {
     M0ldLanguage.eval(rt, src.as_bytes(), file, &[])
 }
 
@@ -135,7 +136,7 @@ impl Object for LuaPrelude {
         "Lua"
     }
 
-    fn send(&self, rt: &mut Interp, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
+    fn send(&self, rt: &mut Cx, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
         if method == Ident::EVAL {
             let src = string_arg(&cap, 0, "Lua.eval's source")?;
             let f = self.lua.load(src.as_bytes(), "<Lua.eval>")?;
@@ -222,7 +223,7 @@ pub fn install_with_access(
         .call((loader, error))
         .map_err(fail)?;
     prelude::bind(
-        rt,
+        rt.cx(),
         "Lua",
         Value::obj(LuaPrelude {
             lua: lua_rt.clone(),

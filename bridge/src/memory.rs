@@ -7,7 +7,7 @@
 //! `--lua-memory-limit`, when that is lower), and collects Lua's garbage
 //! when a request on the Rust side fails.
 
-use polyeval_core::{memory, Interp, MemoryEvent};
+use polyeval_core::{memory, Cx, Interp, MemoryEvent};
 use polyeval_lua::LuaRuntime;
 
 /// Sets the process's memory limit for a run: `explicit`
@@ -38,7 +38,7 @@ pub fn install(rt: &mut Interp, explicit: Option<usize>) -> Result<(), String> {
 
 /// The memory hook: on `Reclaim` collects Lua's garbage, then sets Lua's
 /// own limit to what the memory limit leaves after the rest of the heap.
-fn lua_share(rt: &mut Interp, event: MemoryEvent) {
+fn lua_share(rt: &mut Cx, event: MemoryEvent) {
     let Some(lua) = LuaRuntime::of(rt) else {
         return;
     };

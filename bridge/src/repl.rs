@@ -19,7 +19,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::rc::Rc;
 
 use mlua::{Function, Lua, Value as LuaValue};
-use polyeval_core::Interp;
+use polyeval_core::Cx;
 
 /// Where REPL lines come from: `rustyline` on a terminal (history, line
 /// editing; Ctrl-C at the prompt drops the line), plain reads of stdin
@@ -39,7 +39,7 @@ impl Lines {
 
     /// One line after `prompt`, without its newline; `None` at the end of
     /// input. Output the program wrote so far shows before the prompt.
-    pub(crate) fn read(&mut self, rt: &mut Interp, prompt: &str) -> Option<Vec<u8>> {
+    pub(crate) fn read(&mut self, rt: &mut Cx, prompt: &str) -> Option<Vec<u8>> {
         let _ = rt.out().flush();
         if self.terminal {
             if self.editor.is_none() {
@@ -60,7 +60,7 @@ impl Lines {
 
     /// A line from stdin as it is, the prompt written to the loop's output
     /// (or to stdout, without a loop).
-    pub(crate) fn read_plain(&mut self, rt: Option<&mut Interp>, prompt: &str) -> Option<Vec<u8>> {
+    pub(crate) fn read_plain(&mut self, rt: Option<&mut Cx>, prompt: &str) -> Option<Vec<u8>> {
         match rt {
             Some(rt) => {
                 let _ = rt.out().write_all(prompt.as_bytes());

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use polyeval_core::{
-    CallValue, DefaultAction, ErrorKind, Ident, Interp, Language, ScriptError, Value,
+    CallValue, Cx, DefaultAction, ErrorKind, Ident, Interp, Language, ScriptError, Value,
 };
 use polyeval_lua::LuaConfig;
 use polyeval_smop::repl::Repl;
@@ -348,7 +348,7 @@ pub fn check(path: &Path, err: &mut dyn Write) -> i32 {
             )
             .map_err(ScriptError::runtime)
             .and_then(|mut rt| match rt.language(lang.name()) {
-                Some(l) => l.check(&mut rt, &src, &file),
+                Some(l) => l.check(rt.cx(), &src, &file),
                 None => Err(ScriptError::runtime(format!(
                     "{} is not installed",
                     lang.name()
@@ -420,7 +420,7 @@ pub fn new_loop(
     prelude::install(&mut rt);
     let args = opts.args.iter().map(Value::str).collect();
     prelude::bind(
-        &mut rt,
+        rt.cx(),
         "@ARGS",
         Value::obj(prelude::containers::ArrayObj {
             items: RefCell::new(args),
@@ -433,7 +433,7 @@ pub fn new_loop(
     let _ = access.allow_file(&opts.file);
     crate::lua_bridge::install_with_access(&mut rt, opts.lua.clone(), access)
         .map_err(|e| format!("cannot set up Lua: {}", e.message))?;
-    if let Some(lua) = polyeval_lua::LuaRuntime::of(&rt) {
+    if let Some(lua) = polyeval_lua::LuaRuntime::of(rt.cx_ref()) {
         // As the stand-alone `lua` (lua.c): a generational collector.
         lua.lua()
             .gc_set_mode(mlua::prelude::LuaGcMode::Generational(
@@ -521,11 +521,11 @@ pub fn execute(opts: &Options, out: Box<dyn Write>, mut err: Box<dyn Write>) -> 
             if opts.interactive {
                 // The REPL is the root; the script, if any, runs as its
                 // first line, so its registers are the session's.
-                let repl = Repl::new(&mut rt, crate::repl::line_reader(), "stdin");
-                let first = (!opts.empty_main).then(|| repl.first_frame(&mut rt, mold));
+                let repl = Repl::new(rt.cx(), crate::repl::line_reader(), "stdin");
+                let first = (!opts.empty_main).then(|| repl.first_frame(rt.cx(), mold));
                 rt.start(Box::new(repl));
                 if let Some(first) = first {
-                    if let Err(e) = rt.call_into(Box::new(first)) {
+                    if let Err(e) = rt.cx().call_into(Box::new(first)) {
                         let _ = writeln!(rt.err(), "error: {}", e.message);
                         return EXIT_RUNTIME;
                     }
@@ -533,7 +533,7 @@ pub fn execute(opts: &Options, out: Box<dyn Write>, mut err: Box<dyn Write>) -> 
                 // Ctrl-C ends the running line, not the session.
                 rt.set_default_action(Ident::SIGINT, DefaultAction::Raise);
             } else {
-                let frame = prelude::top_frame(&mut rt, mold);
+                let frame = prelude::top_frame(rt.cx(), mold);
                 rt.start(Box::new(frame));
             }
             finish(&mut rt, &opts.irq)
@@ -542,7 +542,7 @@ pub fn execute(opts: &Options, out: Box<dyn Write>, mut err: Box<dyn Write>) -> 
             let Some(mut rt) = loop_or_report(opts, out, err) else {
                 return EXIT_USAGE;
             };
-            let Some(lua) = polyeval_lua::LuaRuntime::of(&rt) else {
+            let Some(lua) = polyeval_lua::LuaRuntime::of(rt.cx_ref()) else {
                 return EXIT_USAGE;
             };
             let main = match lua.load(&skip_shebang(src), &file) {
@@ -609,16 +609,16 @@ fn start_generic(
     let main = if opts.empty_main {
         None
     } else {
-        Some(lang.load(rt, src, file)?)
+        Some(lang.load(rt.cx(), src, file)?)
     };
     let args: Vec<Value> = opts.args.iter().map(Value::str).collect();
     if opts.interactive {
         let repl = lang
-            .repl(rt, crate::repl::line_reader())?
+            .repl(rt.cx(), crate::repl::line_reader())?
             .ok_or_else(|| ScriptError::runtime(format!("{name} has no REPL")))?;
         rt.start(repl);
         if let Some(f) = main {
-            rt.call_into(Box::new(CallValue::new(f, args)))?;
+            rt.cx().call_into(Box::new(CallValue::new(f, args)))?;
         }
         rt.set_default_action(Ident::SIGINT, DefaultAction::Raise);
     } else {
@@ -744,7 +744,7 @@ fn finish(rt: &mut Interp, irq: &IrqOptions) -> i32 {
 
 /// What `run` prints or writes when the program ends (also through Lua's
 /// `os.exit`): the diagram, the delivered-interrupt count, the step count.
-fn end_reports(rt: &mut Interp, irq: &IrqOptions) {
+fn end_reports(rt: &mut Cx, irq: &IrqOptions) {
     if let Some(target) = &irq.diagram {
         let segments = rt.take_record();
         match target {

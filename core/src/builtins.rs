@@ -8,7 +8,7 @@ use crate::ident::{Ident, LazyIdent};
 use crate::irqconts::{Sleep, WithoutInterrupts};
 use crate::language::LanguageObject;
 use crate::object::{answer_plain, Object, Reply};
-use crate::runloop::Interp;
+use crate::runloop::Cx;
 use crate::timer::seconds;
 use crate::value::{SendValue, Value};
 use std::time::Instant;
@@ -43,7 +43,7 @@ impl Object for ContObject {
         "Continuation"
     }
 
-    fn send(&self, rt: &mut Interp, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
+    fn send(&self, rt: &mut Cx, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
         let k = self.key;
         let v = match method {
             Ident::BACK => match rt.back(k)? {
@@ -104,7 +104,7 @@ impl Object for InterpObject {
         "Interpreter"
     }
 
-    fn send(&self, rt: &mut Interp, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
+    fn send(&self, rt: &mut Cx, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
         let v = match method {
             Ident::CONTINUATION => match rt.continuation() {
                 Some(k) => rt.handle(k),
@@ -203,12 +203,7 @@ impl Object for ErrorObject {
         "Error"
     }
 
-    fn send(
-        &self,
-        _rt: &mut Interp,
-        method: Ident,
-        cap: Capture<'_>,
-    ) -> Result<Reply, ScriptError> {
+    fn send(&self, _rt: &mut Cx, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
         let e = &self.err;
         let origin = e.origin();
         let v = match method {

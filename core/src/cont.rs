@@ -2,7 +2,7 @@
 //! step tells the run loop to do next.
 
 use crate::error::{FrameInfo, ScriptError};
-use crate::runloop::Interp;
+use crate::runloop::Cx;
 use crate::value::Value;
 
 slotmap::new_key_type! {
@@ -13,7 +13,7 @@ slotmap::new_key_type! {
 
 slotmap::new_key_type! {
     /// A generational handle to a coroutine chain of one run loop (see
-    /// [`Interp::chain_new`]).
+    /// [`Cx::chain_new`]).
     pub struct ChainKey;
 }
 
@@ -52,15 +52,15 @@ impl std::fmt::Debug for Step {
 /// The suspended state of one interpreter at one moment.
 ///
 /// `back` and the catch handler are kept by the run loop beside each
-/// continuation (see [`Interp::back`] and [`Interp::catch`]), so that
+/// continuation (see [`Cx::back`] and [`Cx::catch`]), so that
 /// scripts can read and set them while the continuation runs.
 pub trait Continuation: 'static {
     /// The interpreter's name: "smop", "lua", "native", ...
     fn interpreter(&self) -> &'static str;
 
     /// Runs one bounded step. A long computation must return between steps
-    /// (see [`Interp::quantum`] and [`Interp::should_yield`]).
-    fn eval(&mut self, rt: &mut Interp) -> Step;
+    /// (see [`Cx::quantum`] and [`Cx::should_yield`]).
+    fn eval(&mut self, rt: &mut Cx) -> Step;
 
     /// "The result of your current point of evaluation is `value`." A fresh
     /// continuation receives its arguments this way before its first step.
@@ -103,7 +103,7 @@ pub trait Continuation: 'static {
 
     /// The continuation as `Any`, for the interpreter that made it: a
     /// coroutine's `close` gets its frames back from the loop
-    /// ([`Interp::chain_take`]) and finishes those of its own kind (Lua
+    /// ([`Cx::chain_take`]) and finishes those of its own kind (Lua
     /// runs their to-be-closed variables). The default is `None`.
     fn as_any_mut(&mut self) -> Option<&mut dyn std::any::Any> {
         None

@@ -90,7 +90,7 @@ pub enum ErrorKind {
     /// A request for memory past the memory limit, or one the system
     /// refused (see [`crate::memory`]).
     OutOfMemory,
-    /// A nested run loop was asked for past [`crate::Interp::set_max_nested`]
+    /// A nested run loop was asked for past [`crate::Cx::set_max_nested`]
     /// (an interpreter that could not end its step waited too deep).
     NestingLimit,
     /// Any other run-time failure (division by zero, bad conversion, ...).

@@ -14,7 +14,7 @@ use crate::error::{ErrorKind, ScriptError};
 use crate::ident::Ident;
 use crate::memory;
 use crate::object::Reply;
-use crate::runloop::Interp;
+use crate::runloop::Cx;
 use crate::value::Value;
 
 /// A number after Lua's string-to-number conversion.
@@ -355,7 +355,7 @@ pub fn to_float(v: &Value) -> Result<Value, ScriptError> {
 ///
 /// An unknown-method error naming the value's type, or the method's own
 /// failure.
-pub fn respond(rt: &mut Interp, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
+pub fn respond(rt: &mut Cx, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
     let inv = cap.invocant;
     let v = match method {
         Ident::FETCH => inv.clone(),
@@ -399,7 +399,7 @@ pub fn respond(rt: &mut Interp, method: Ident, cap: Capture<'_>) -> Result<Reply
 /// `infix:~`: the renderings of the invocant and the arguments, joined.
 /// With a memory limit, the result's size is checked first: building it
 /// takes a buffer and the string's own copy of it.
-fn concat(rt: &mut Interp, inv: &Value, args: &[Value]) -> Result<Value, ScriptError> {
+fn concat(rt: &mut Cx, inv: &Value, args: &[Value]) -> Result<Value, ScriptError> {
     let mut out = if memory::active() {
         let len = std::iter::once(inv)
             .chain(args)
@@ -440,7 +440,7 @@ mod tests {
     use super::*;
 
     fn call(inv: Value, m: &str, args: Vec<Value>) -> Result<Value, ScriptError> {
-        let mut rt = Interp::new();
+        let mut rt = Cx::new();
         match respond(&mut rt, Ident::new(m), Capture::new(&inv, &args))? {
             Reply::Value(v) => Ok(v),
             other => panic!("an immediate answered {other:?}"),

@@ -12,7 +12,7 @@ use crate::cont::{Continuation, Step};
 use crate::error::FrameInfo;
 use crate::ident::Ident;
 use crate::object::Reply;
-use crate::runloop::Interp;
+use crate::runloop::Cx;
 use crate::value::Value;
 
 fn native_frame(name: &str, out: &mut Vec<FrameInfo>) {
@@ -33,7 +33,7 @@ impl Continuation for NopHandler {
     fn interpreter(&self) -> &'static str {
         "native"
     }
-    fn eval(&mut self, _rt: &mut Interp) -> Step {
+    fn eval(&mut self, _rt: &mut Cx) -> Step {
         Step::Done(Value::Nil)
     }
     fn setr(&mut self, _value: Value) {}
@@ -59,7 +59,7 @@ impl Continuation for Sleep {
     fn interpreter(&self) -> &'static str {
         "native"
     }
-    fn eval(&mut self, rt: &mut Interp) -> Step {
+    fn eval(&mut self, rt: &mut Cx) -> Step {
         if Instant::now() >= self.until {
             return Step::Done(Value::Nil);
         }
@@ -98,7 +98,7 @@ impl Continuation for WithoutInterrupts {
     fn interpreter(&self) -> &'static str {
         "native"
     }
-    fn eval(&mut self, rt: &mut Interp) -> Step {
+    fn eval(&mut self, rt: &mut Cx) -> Step {
         let Some(code) = self.code.take() else {
             // The callee's result arrived by `setr`.
             return Step::Done(std::mem::take(&mut self.result));

@@ -12,12 +12,12 @@ use crate::cont::{Continuation, Step};
 use crate::error::{FrameInfo, ScriptError};
 use crate::ident::{Ident, LazyIdent};
 use crate::object::{answer_plain, Object, Reply};
-use crate::runloop::Interp;
+use crate::runloop::Cx;
 use crate::value::Value;
 
 /// Reads one line for a REPL, showing `prompt` first; `None` at the end
 /// of input. It may run the loop's interrupt service while it waits.
-pub type LineReader = Box<dyn FnMut(&mut Interp, &str) -> Option<String>>;
+pub type LineReader = Box<dyn FnMut(&mut Cx, &str) -> Option<String>>;
 
 /// One interpreter as the registry sees it. `docs/bridges.md` implements
 /// one in full (a toy stack language, run as this crate's doctest), and
@@ -43,7 +43,7 @@ pub trait Language: 'static {
     /// # Errors
     ///
     /// A compile error with the file, line and column of every problem.
-    fn check(&self, rt: &mut Interp, src: &[u8], file: &str) -> Result<(), ScriptError>;
+    fn check(&self, rt: &mut Cx, src: &[u8], file: &str) -> Result<(), ScriptError>;
 
     /// Compiles `src` into a function value: an object that runs it when
     /// sent [`Ident::CALL`] with the chunk's arguments.
@@ -51,7 +51,7 @@ pub trait Language: 'static {
     /// # Errors
     ///
     /// A compile error with positions, as [`Language::check`] reports it.
-    fn load(&self, rt: &mut Interp, src: &[u8], file: &str) -> Result<Value, ScriptError>;
+    fn load(&self, rt: &mut Cx, src: &[u8], file: &str) -> Result<Value, ScriptError>;
 
     /// Compiles and runs `src` with `args`, as a callee of the current
     /// continuation: `Reply::Pending` when it handed off (its result is
@@ -62,7 +62,7 @@ pub trait Language: 'static {
     /// A compile error, or a script error raised before any hand-off.
     fn eval(
         &self,
-        rt: &mut Interp,
+        rt: &mut Cx,
         src: &[u8],
         file: &str,
         args: &[Value],
@@ -79,7 +79,7 @@ pub trait Language: 'static {
     ///
     /// A script error when the language cannot bind it (out of memory),
     /// or has no globals (the default).
-    fn define_global(&self, rt: &mut Interp, name: &str, value: Value) -> Result<(), ScriptError> {
+    fn define_global(&self, rt: &mut Cx, name: &str, value: Value) -> Result<(), ScriptError> {
         let _ = (rt, value);
         Err(ScriptError::runtime(format!(
             "{} has no globals to bind {name} in",
@@ -95,7 +95,7 @@ pub trait Language: 'static {
     /// A script error when the REPL cannot be set up.
     fn repl(
         &self,
-        rt: &mut Interp,
+        rt: &mut Cx,
         read: LineReader,
     ) -> Result<Option<Box<dyn Continuation>>, ScriptError> {
         let _ = (rt, read);
@@ -135,9 +135,9 @@ impl Languages {
     }
 }
 
-impl Interp {
+impl Cx {
     /// Registers `lang`, replacing a language of the same name.
-    pub fn register_language(&mut self, lang: Rc<dyn Language>) {
+    pub(crate) fn register_language(&mut self, lang: Rc<dyn Language>) {
         self.services.languages.register(lang);
     }
 
@@ -177,7 +177,7 @@ impl LanguageObject {
     ///
     /// A runtime error naming the registered languages when none is called
     /// `name`.
-    pub fn lookup(rt: &Interp, name: &[u8]) -> Result<Value, ScriptError> {
+    pub fn lookup(rt: &Cx, name: &[u8]) -> Result<Value, ScriptError> {
         let name = String::from_utf8_lossy(name);
         match rt.language(&name) {
             Some(lang) => Ok(Self::value(lang)),
@@ -187,7 +187,7 @@ impl LanguageObject {
 }
 
 #[cold]
-fn no_language(rt: &Interp, name: &str) -> ScriptError {
+fn no_language(rt: &Cx, name: &str) -> ScriptError {
     let known: Vec<&str> = rt.languages().iter().map(|l| l.name()).collect();
     ScriptError::runtime(format!(
         "no language named '{name}' (registered: {})",
@@ -217,7 +217,7 @@ impl Object for LanguageObject {
         "Language"
     }
 
-    fn send(&self, rt: &mut Interp, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
+    fn send(&self, rt: &mut Cx, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
         let lang = &*self.lang;
         if method == Ident::EVAL {
             let src = source_arg(&cap, "eval's source")?;
@@ -271,7 +271,7 @@ impl Continuation for CallValue {
         "native"
     }
 
-    fn eval(&mut self, rt: &mut Interp) -> Step {
+    fn eval(&mut self, rt: &mut Cx) -> Step {
         match std::mem::replace(&mut self.state, CallState::Waiting) {
             CallState::Start => {
                 let me = rt.continuation();

@@ -3,37 +3,37 @@
 //!
 //! While such an engine's step runs, Rust functions that the engine calls
 //! (a send to another interpreter's object, `print`, a hook) need the run
-//! loop, but the loop's `&mut Interp` belongs to the step. [`lend`] moves the loop's
+//! loop, but the loop's `&mut Cx` belongs to the step. [`lend`] moves the loop's
 //! state into a thread-local slot for the duration of a Lua call, leaving a
-//! spare, empty `Interp` behind; [`with_rt`] borrows it from there. Both
+//! spare, empty `Cx` behind; [`with_rt`] borrows it from there. Both
 //! nest: a callback that runs a nested loop lends it again. No pointer to
 //! the loop is ever stored.
 
 use std::cell::{Cell, RefCell};
 
-use crate::runloop::Interp;
+use crate::runloop::Cx;
 
 thread_local! {
     /// The lent run loop, while the engine's code runs.
-    static ACTIVE: Cell<Option<Box<Interp>>> = const { Cell::new(None) };
+    static ACTIVE: Cell<Option<Box<Cx>>> = const { Cell::new(None) };
     /// Empty run loops to stand in while the real one is lent; boxed so
     /// that lending moves a pointer into `ACTIVE`, not the whole loop.
     #[allow(clippy::vec_box)]
-    static SPARE: RefCell<Vec<Box<Interp>>> = const { RefCell::new(Vec::new()) };
+    static SPARE: RefCell<Vec<Box<Cx>>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Runs `f` with the run loop `rt` lent to callbacks (see
 /// [`with_rt`]). `rt` holds an empty stand-in meanwhile and gets its state
 /// back afterwards, also when `f` panics.
-pub fn lend<R>(rt: &mut Interp, f: impl FnOnce() -> R) -> R {
+pub fn lend<R>(rt: &mut Cx, f: impl FnOnce() -> R) -> R {
     let mut boxed = SPARE
         .with(|s| s.borrow_mut().pop())
-        .unwrap_or_else(|| Box::new(Interp::hollow()));
+        .unwrap_or_else(|| Box::new(Cx::hollow()));
     std::mem::swap(rt, &mut *boxed);
     let prev = ACTIVE.with(|a| a.replace(Some(boxed)));
     struct Restore<'a> {
-        rt: &'a mut Interp,
-        prev: Option<Option<Box<Interp>>>,
+        rt: &'a mut Cx,
+        prev: Option<Option<Box<Cx>>>,
     }
     impl Drop for Restore<'_> {
         fn drop(&mut self) {
@@ -55,8 +55,8 @@ pub fn lend<R>(rt: &mut Interp, f: impl FnOnce() -> R) -> R {
 /// Runs `f` on the lent run loop, or returns `None` when no loop is lent
 /// (engine code running outside any step, such as a Lua finalizer during a
 /// collection the host started).
-pub fn with_rt<R>(f: impl FnOnce(&mut Interp) -> R) -> Option<R> {
-    struct PutBack(Option<Box<Interp>>);
+pub fn with_rt<R>(f: impl FnOnce(&mut Cx) -> R) -> Option<R> {
+    struct PutBack(Option<Box<Cx>>);
     impl Drop for PutBack {
         fn drop(&mut self) {
             if let Some(rt) = self.0.take() {

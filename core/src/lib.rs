@@ -1,7 +1,8 @@
 //! polyeval-core: the run loop, the continuation trait, the value and object
 //! model, errors and interrupts. It knows no interpreter and no Lua.
 //!
-//! Start at [`Interp`] (the run loop) and [`Continuation`]; an interpreter
+//! Start at [`Interp`] (the run loop, as its host holds it), [`Cx`] (what
+//! a step sees of it) and [`Continuation`]; an interpreter
 //! joins through [`Language`] (the guide is `docs/bridges.md`, whose toy
 //! interpreter is this crate's doctest), and checks itself with the
 //! conformance kit (`testkit`, behind the feature of that name).
@@ -25,6 +26,7 @@ pub mod capture;
 pub mod cont;
 pub mod drop;
 pub mod error;
+pub mod host;
 pub mod ident;
 pub mod immediates;
 pub mod interrupt;
@@ -47,6 +49,7 @@ pub use capture::{Args, Capture, OwnedCapture};
 pub use cont::{ChainKey, ContKey, Continuation, Step};
 pub use drop::{drop_values, is_last_ref};
 pub use error::{Backtrace, ErrorKind, FrameInfo, HostError, InternalError, RunError, ScriptError};
+pub use host::{Interp, InterpBuilder};
 pub use ident::{Ident, LazyIdent};
 pub use interrupt::{DefaultAction, Interrupt, InterruptHandle, Waker};
 pub use irqconts::{NopHandler, Sleep, WithoutInterrupts};
@@ -55,8 +58,7 @@ pub use memory::OutOfMemory;
 pub use object::{answer_plain, same_object, NativeFn, ObjRef, Object, Reply};
 pub use record::{Entry, Recorder, Segment};
 pub use runloop::{
-    ExitHook, ImmediateResponder, Interp, MemoryEvent, MemoryHook, DEFAULT_QUANTUM,
-    MEMORY_CHECK_STEPS,
+    Cx, ExitHook, ImmediateResponder, MemoryEvent, MemoryHook, DEFAULT_QUANTUM, MEMORY_CHECK_STEPS,
 };
 pub use timer::TimerObject;
 pub use value::{format_float, Bytes, SendValue, Value};

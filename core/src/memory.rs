@@ -4,7 +4,7 @@
 //! The heap is counted by the host, not here: a binary installs a counting
 //! global allocator (polyeval's uses `cap`) and registers its count with
 //! [`set_usage_source`]; then [`set_limit`] turns the budget on. Library
-//! code calls [`check`] (or [`Interp::reserve_memory`], which can first
+//! code calls [`check`] (or [`Cx::reserve_memory`], which can first
 //! ask interpreters to free memory) before it grows memory on a script's
 //! request: a push onto an Array, a new Hash entry, a string built by
 //! `infix:~`, a string copied across the bridge, a Code call's frame. A
@@ -18,7 +18,7 @@
 //! budget is process-wide, as the allocator is: one limit for every run
 //! loop of the process.
 //!
-//! [`Interp::reserve_memory`]: crate::Interp::reserve_memory
+//! [`Cx::reserve_memory`]: crate::Cx::reserve_memory
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::OnceLock;

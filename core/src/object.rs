@@ -7,7 +7,7 @@ use std::rc::Rc;
 use crate::capture::Capture;
 use crate::error::ScriptError;
 use crate::ident::Ident;
-use crate::runloop::Interp;
+use crate::runloop::Cx;
 use crate::value::Value;
 
 /// A shared reference to an object. Identity is pointer identity.
@@ -21,10 +21,10 @@ pub enum Reply {
     /// The answer needs a callee run first: the sender ends its step with
     /// [`crate::Step::Call`] of it (the loop runs it with `back` = the
     /// sender, and its result comes back by `setr`). A sender that cannot
-    /// end its step where it stands hands it to [`Interp::enter`] instead.
+    /// end its step where it stands hands it to [`Cx::enter`] instead.
     Call(Box<dyn crate::cont::Continuation>),
     /// The method already moved control: it made another continuation
-    /// current (a `goto`, or a callee entered with [`Interp::call_into`]).
+    /// current (a `goto`, or a callee entered with [`Cx::call_into`]).
     /// The sender ends its step with [`crate::Step::Continue`]; an answer,
     /// if one comes, arrives by `setr`.
     Pending,
@@ -52,7 +52,7 @@ pub trait Object: Any {
     ///
     /// A script error, such as an unknown method
     /// ([`ScriptError::unknown_method`]) or a wrong argument.
-    fn send(&self, rt: &mut Interp, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError>;
+    fn send(&self, rt: &mut Cx, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError>;
 }
 
 /// The methods every plain (non-container) object answers: `FETCH` gives
@@ -86,14 +86,14 @@ pub fn same_object(a: &ObjRef, b: &ObjRef) -> bool {
 pub struct NativeFn {
     name: &'static str,
     #[allow(clippy::type_complexity)]
-    f: Box<dyn Fn(&mut Interp, Capture<'_>) -> Result<Value, ScriptError>>,
+    f: Box<dyn Fn(&mut Cx, Capture<'_>) -> Result<Value, ScriptError>>,
 }
 
 impl NativeFn {
     /// Wraps `f` as a callable object named `name`.
     pub fn new(
         name: &'static str,
-        f: impl Fn(&mut Interp, Capture<'_>) -> Result<Value, ScriptError> + 'static,
+        f: impl Fn(&mut Cx, Capture<'_>) -> Result<Value, ScriptError> + 'static,
     ) -> Self {
         NativeFn {
             name,
@@ -104,7 +104,7 @@ impl NativeFn {
     /// Wraps `f` as a callable object value.
     pub fn value(
         name: &'static str,
-        f: impl Fn(&mut Interp, Capture<'_>) -> Result<Value, ScriptError> + 'static,
+        f: impl Fn(&mut Cx, Capture<'_>) -> Result<Value, ScriptError> + 'static,
     ) -> Value {
         Value::obj(NativeFn::new(name, f))
     }
@@ -115,7 +115,7 @@ impl Object for NativeFn {
         self.name
     }
 
-    fn send(&self, rt: &mut Interp, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
+    fn send(&self, rt: &mut Cx, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
         if method == Ident::CALL {
             (self.f)(rt, cap).map(Reply::Value)
         } else {

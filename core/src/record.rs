@@ -2,7 +2,7 @@
 //! ran how many steps, at what depth of hand-off, and how control got there.
 //!
 //! The run loop feeds a [`Recorder`] only when one is installed (see
-//! [`crate::Interp::set_recording`]); otherwise it costs one test per run of
+//! [`crate::Cx::set_recording`]); otherwise it costs one test per run of
 //! steps. Rendering is the CLI's business.
 
 use std::collections::HashMap;

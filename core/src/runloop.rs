@@ -40,7 +40,7 @@ use interrupts::Probes;
 /// The default number of instructions a continuation runs in one step.
 pub const DEFAULT_QUANTUM: u32 = 1000;
 
-/// The default cap on nested run loops (see [`Interp::run_nested`]). Each
+/// The default cap on nested run loops (see [`Cx::run_nested`]). Each
 /// level keeps native frames alive, and Lua counts them against its own
 /// limit of 200 C calls, so the cap is well below that.
 pub const DEFAULT_MAX_NESTED: u32 = 40;
@@ -48,8 +48,8 @@ pub const DEFAULT_MAX_NESTED: u32 = 40;
 /// Answers messages sent to immediate values (integers, strings, ...).
 /// The default is [`crate::immediates::respond`], the semantics every
 /// interpreter shares; a host may replace it with
-/// [`Interp::set_immediate_responder`].
-pub type ImmediateResponder = fn(&mut Interp, Ident, Capture<'_>) -> Result<Reply, ScriptError>;
+/// [`Cx::set_immediate_responder`].
+pub type ImmediateResponder = fn(&mut Cx, Ident, Capture<'_>) -> Result<Reply, ScriptError>;
 
 struct Slot {
     /// `None` while the continuation runs a step.
@@ -155,15 +155,15 @@ pub(crate) struct Services {
     probes: Probes,
     timers: Option<Timers>,
     record: Option<Box<Recorder>>,
-    /// Run by [`Interp::exit_process`] before the process exits.
+    /// Run by [`Cx::exit_process`] before the process exits.
     exit_hooks: Vec<ExitHook>,
-    /// See [`Interp::set_exact_step_counting`].
+    /// See [`Cx::set_exact_step_counting`].
     exact_steps: bool,
     /// A SIGINT with no handler was raised as an error in running code
-    /// ([`Interp::take_unhandled_sigint`]): an uncaught `interrupted!`
+    /// ([`Cx::take_unhandled_sigint`]): an uncaught `interrupted!`
     /// then ends the program as the SIGINT would have.
     sigint_raised: bool,
-    /// See [`Interp::on_memory_event`].
+    /// See [`Cx::on_memory_event`].
     memory_hooks: Vec<MemoryHook>,
     /// Coroutine chains (see `runloop/chains.rs`).
     chains: SlotMap<ChainKey, chains::Chain>,
@@ -180,34 +180,36 @@ fn stopping(f: &RunError) -> ScriptError {
     ScriptError::runtime(format!("the run loop stopped: {}", f.report().trim_end()))
 }
 
-/// A function [`Interp::exit_process`] runs before the process exits.
-pub type ExitHook = Box<dyn FnOnce(&mut Interp, i32)>;
+/// A function [`Cx::exit_process`] runs before the process exits.
+pub type ExitHook = Box<dyn FnOnce(&mut Cx, i32)>;
 
-/// The run loop (docs/design.md §1): one thread of execution that
-/// holds only the current continuation.
+/// What a step sees of the run loop (docs/design.md §1): the
+/// continuation arena and the current continuation, `goto`, `setr` and
+/// hand-offs, sends, the step budget, interrupts, interpreters' `ext`
+/// state, output, and nested loops for engines that cannot end a step
+/// where they stand.
 ///
-/// A host makes one, installs languages, starts a root continuation and
-/// runs it; the step budget and interrupts work on any continuation:
+/// A continuation's [`Continuation::eval`], a native method and an
+/// interrupt handler get `&mut Cx`. They cannot start, run, or
+/// reconfigure the loop: that is the host's [`crate::Interp`], which owns
+/// the `Cx`.
 ///
 /// ```
-/// use polyeval_core::{CallValue, Interp, NativeFn, RunError, Value};
+/// use polyeval_core::{CallValue, Capture, Ident, Interp, NativeFn, Reply, Value};
 ///
 /// let mut rt = Interp::new();
-/// rt.set_max_steps(Some(1_000));
-/// // A native function whose value is the step count it sees.
-/// let steps = NativeFn::value("steps", |rt, _cap| Ok(Value::Int(rt.steps() as i64)));
-/// rt.start(Box::new(CallValue::new(steps, vec![])));
-/// assert!(matches!(rt.run(), Ok(Value::Int(_))));
-/// // Running a loop that is already running is a host error.
-/// let rerun = NativeFn::value("rerun", |rt, _cap| match rt.run() {
-///     Err(RunError::Host(e)) => Ok(Value::str(e.to_string())),
-///     _ => Ok(Value::Nil),
+/// // A native function that sends `ADD` to the number it gets.
+/// let twice = NativeFn::value("twice", |cx, cap| {
+///     let n = cap.pos(0)?.clone();
+///     match cx.send(Ident::ADD, Capture::new(&n, std::slice::from_ref(&n)))? {
+///         Reply::Value(v) => Ok(v),
+///         _ => Ok(Value::Nil),
+///     }
 /// });
-/// rt.start(Box::new(CallValue::new(rerun, vec![])));
-/// let Ok(Value::Str(msg)) = rt.run() else { panic!("a message") };
-/// assert!(String::from_utf8_lossy(&msg).contains("already running"));
+/// rt.start(Box::new(CallValue::new(twice, vec![Value::Int(21)])));
+/// assert!(matches!(rt.run(), Ok(Value::Int(42))));
 /// ```
-pub struct Interp {
+pub struct Cx {
     slots: SlotMap<ContKey, Slot>,
     current: Option<ContKey>,
     /// The continuation whose step the innermost loop is running (nested
@@ -225,7 +227,7 @@ pub struct Interp {
     /// delivered when its step ends. Usually one continuation runs at a
     /// time; nested run loops make several.
     parked_setr: Vec<(ContKey, Value)>,
-    /// Nested run loops in progress (see [`Interp::run_nested`]).
+    /// Nested run loops in progress (see [`Cx::run_nested`]).
     nested: u32,
     /// The most nested run loops allowed at once.
     max_nested: u32,
@@ -235,24 +237,18 @@ pub struct Interp {
     pub(crate) irq: Interrupts,
     immediate: ImmediateResponder,
     /// A running continuation that must split before its code goes on
-    /// (see [`Interp::expose`]); it looks with
-    /// [`Interp::take_expose_request`] after every send.
+    /// (see [`Cx::expose`]); it looks with
+    /// [`Cx::take_expose_request`] after every send.
     expose_wanted: Option<ContKey>,
-    /// See [`Interp::segments_allowed`].
+    /// See [`Cx::segments_allowed`].
     no_segments: bool,
 }
 
-impl Default for Interp {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl Interp {
+impl Cx {
     /// A run loop with no continuation, writing to the process's stdout and
     /// stderr.
-    pub fn new() -> Self {
-        Interp {
+    pub(crate) fn new() -> Self {
+        Cx {
             slots: SlotMap::with_key(),
             current: None,
             stepping: None,
@@ -292,7 +288,7 @@ impl Interp {
 
     /// An idle loop that writes nowhere: a stand-in for a loop whose state
     /// is lent out for a while (see [`crate::lend`]).
-    pub fn hollow() -> Self {
+    pub(crate) fn hollow() -> Self {
         let mut rt = Self::new();
         rt.services.out = Output::new(Box::new(std::io::sink()));
         rt.services.err = Box::new(std::io::sink());
@@ -303,7 +299,7 @@ impl Interp {
 
     /// Sets how many instructions a continuation may run in one step
     /// (`u32::MAX` for unbounded; 0 is taken as 1).
-    pub fn set_quantum(&mut self, quantum: u32) {
+    pub(crate) fn set_quantum(&mut self, quantum: u32) {
         self.quantum = quantum.max(1);
         self.refresh_segments();
     }
@@ -315,13 +311,13 @@ impl Interp {
     }
 
     /// Stops `run` with [`RunError::StepBudget`] once the loop's step
-    /// count (over its whole life, see [`Interp::steps`]) reaches `max`.
+    /// count (over its whole life, see [`Cx::steps`]) reaches `max`.
     ///
     /// Set it before installing interpreters: an interpreter that runs
     /// long stretches inside one step (Lua) decides when it is installed
     /// whether it must count its work exactly
-    /// ([`Interp::exact_step_counting`]).
-    pub fn set_max_steps(&mut self, max: Option<u64>) {
+    /// ([`Cx::exact_step_counting`]).
+    pub(crate) fn set_max_steps(&mut self, max: Option<u64>) {
         self.max_steps = max.unwrap_or(u64::MAX);
         self.recompute_limit();
     }
@@ -332,18 +328,18 @@ impl Interp {
     }
 
     /// Redirects program output (`$OUT`, Lua `print`).
-    pub fn set_output(&mut self, out: Box<dyn Write>) {
+    pub(crate) fn set_output(&mut self, out: Box<dyn Write>) {
         self.services.out = Output::new(out);
     }
 
     /// Redirects diagnostics (warnings).
-    pub fn set_errput(&mut self, err: Box<dyn Write>) {
+    pub(crate) fn set_errput(&mut self, err: Box<dyn Write>) {
         self.services.err = err;
     }
 
-    /// Registers `hook` to run before [`Interp::exit_process`] ends the
+    /// Registers `hook` to run before [`Cx::exit_process`] ends the
     /// process (a CLI's end-of-run reports, say).
-    pub fn on_exit(&mut self, hook: ExitHook) {
+    pub(crate) fn on_exit(&mut self, hook: ExitHook) {
         self.services.exit_hooks.push(hook);
     }
 
@@ -359,8 +355,8 @@ impl Interp {
     }
 
     /// Runs and removes the exit hooks, for a host that ends the program
-    /// itself after [`Interp::run`].
-    pub fn run_exit_hooks(&mut self, status: i32) {
+    /// itself after [`Cx::run`].
+    pub(crate) fn run_exit_hooks(&mut self, status: i32) {
         for hook in std::mem::take(&mut self.services.exit_hooks) {
             hook(self, status);
         }
@@ -381,7 +377,7 @@ impl Interp {
     /// Replaces the responder for messages sent to immediate values (by
     /// default [`crate::immediates::respond`], shared by every
     /// interpreter).
-    pub fn set_immediate_responder(&mut self, f: ImmediateResponder) {
+    pub(crate) fn set_immediate_responder(&mut self, f: ImmediateResponder) {
         self.immediate = f;
     }
 
@@ -435,7 +431,7 @@ impl Interp {
     /// [`Continuation::expose`]): the frames a segment splits off are
     /// chained between `k` and its `back`. A continuation running a step
     /// cannot be reached here; it is asked to split itself before its code
-    /// goes on ([`Interp::take_expose_request`]).
+    /// goes on ([`Cx::take_expose_request`]).
     pub fn expose(&mut self, k: ContKey) {
         let Some(slot) = self.slots.get_mut(k) else {
             return;
@@ -451,7 +447,7 @@ impl Interp {
 
     /// Whether running continuation `k` was asked to split (and clears the
     /// request). A segment checks after every send that returns a value,
-    /// then splits and hands its lower frames to [`Interp::insert_below`].
+    /// then splits and hands its lower frames to [`Cx::insert_below`].
     #[inline]
     pub fn take_expose_request(&mut self, k: Option<ContKey>) -> bool {
         if self.expose_wanted.is_some() && self.expose_wanted == k {
@@ -607,7 +603,7 @@ impl Interp {
         Ok(Reply::Pending)
     }
 
-    /// Carries out a [`Reply::Call`] at once ([`Interp::call_into`]), for a
+    /// Carries out a [`Reply::Call`] at once ([`Cx::call_into`]), for a
     /// sender that cannot end its step where it stands (a C call inside
     /// Lua, a catch handler called by the loop); other replies pass
     /// through.
@@ -643,7 +639,7 @@ impl Interp {
 
     /// Makes `cont` current as a new root (no `back`), e.g. a program's
     /// top frame.
-    pub fn start(&mut self, cont: Box<dyn Continuation>) -> ContKey {
+    pub(crate) fn start(&mut self, cont: Box<dyn Continuation>) -> ContKey {
         // A root has no back, so insertion cannot fail.
         let k = self
             .insert(cont, None)
@@ -826,7 +822,7 @@ impl Interp {
     ///
     /// An uncaught script error, the step budget, an interrupt whose default
     /// action is to exit, re-entrance, or an internal error.
-    pub fn run(&mut self) -> Result<Value, RunError> {
+    pub(crate) fn run(&mut self) -> Result<Value, RunError> {
         if self.running {
             return Err(RunError::Host(HostError::Reentrant));
         }
@@ -869,7 +865,7 @@ impl Interp {
     /// # Errors
     ///
     /// The script error that unwound to `k`; a depth-limit error when
-    /// [`Interp::set_max_nested`] nested loops are already running; a
+    /// [`Cx::set_max_nested`] nested loops are already running; a
     /// runtime error when control left `k`'s chain for good. A stop that
     /// must end the program (budget, exit interrupt) is also kept for the
     /// outermost loop, which reports it.
@@ -943,13 +939,13 @@ impl Interp {
     }
 
     /// Whether a stop that must end the program waits for the outermost
-    /// loop (see [`Interp::serve_in_place`]).
+    /// loop (see [`Cx::serve_in_place`]).
     pub fn is_stopping(&self) -> bool {
         self.services.fatal.is_some()
     }
 
-    /// Sets how many run loops may nest (see [`Interp::run_nested`]).
-    pub fn set_max_nested(&mut self, max: u32) {
+    /// Sets how many run loops may nest (see [`Cx::run_nested`]).
+    pub(crate) fn set_max_nested(&mut self, max: u32) {
         self.max_nested = max;
     }
 
@@ -1120,7 +1116,7 @@ impl Interp {
         }
     }
 
-    /// [`Interp::send`] with panics caught, for calls the loop itself makes
+    /// [`Cx::send`] with panics caught, for calls the loop itself makes
     /// (handlers) outside any step; a [`Reply::Call`] is entered at once.
     fn send_guarded(&mut self, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
         match catch(|| self.send(method, cap)) {

@@ -15,7 +15,7 @@ use crate::error::ScriptError;
 use crate::ident::Ident;
 use crate::interrupt::InterruptHandle;
 use crate::object::{answer_plain, Object, Reply};
-use crate::runloop::Interp;
+use crate::runloop::Cx;
 use crate::value::{SendValue, Value};
 
 enum Cmd {
@@ -148,12 +148,7 @@ impl Object for TimerObject {
         "Timer"
     }
 
-    fn send(
-        &self,
-        _rt: &mut Interp,
-        method: Ident,
-        cap: Capture<'_>,
-    ) -> Result<Reply, ScriptError> {
+    fn send(&self, _rt: &mut Cx, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
         match method {
             Ident::CANCEL => {
                 let _ = self.tx.send(Cmd::Cancel(self.id));

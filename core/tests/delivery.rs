@@ -21,7 +21,7 @@ impl Continuation for Spin {
     fn interpreter(&self) -> &'static str {
         "native"
     }
-    fn eval(&mut self, _rt: &mut Interp) -> Step {
+    fn eval(&mut self, _rt: &mut Cx) -> Step {
         if self.left == 0 {
             return Step::Done(Value::Int(self.ran as i64));
         }
@@ -47,7 +47,7 @@ impl Continuation for Handler {
     fn interpreter(&self) -> &'static str {
         "handler"
     }
-    fn eval(&mut self, _rt: &mut Interp) -> Step {
+    fn eval(&mut self, _rt: &mut Cx) -> Step {
         if self.left == 0 {
             self.log.borrow_mut().push(self.tag.clone());
             if self.fail {
@@ -196,7 +196,7 @@ impl Continuation for Caller {
     fn interpreter(&self) -> &'static str {
         "native"
     }
-    fn eval(&mut self, rt: &mut Interp) -> Step {
+    fn eval(&mut self, rt: &mut Cx) -> Step {
         if let Some(code) = self.code.take() {
             rt.call_into(Box::new(WithoutInterrupts::new(code)))
                 .expect("call");
@@ -263,6 +263,7 @@ fn a_timer_wakes_a_sleep_and_the_sleep_goes_on_to_its_deadline() {
     let mut rt = quiet();
     rt.on_interrupt(Ident::new("ring"), Some(handler_value(&log, 0, false)));
     let t = rt
+        .cx()
         .start_timer(
             Duration::from_millis(20),
             None,

@@ -22,7 +22,7 @@ impl Continuation for Counter {
     fn interpreter(&self) -> &'static str {
         "native"
     }
-    fn eval(&mut self, rt: &mut Interp) -> Step {
+    fn eval(&mut self, rt: &mut Cx) -> Step {
         if self.left == 0 {
             return Step::Done(Value::Int(self.got + 1));
         }
@@ -99,14 +99,14 @@ fn stale_key_is_a_script_error_not_a_panic() {
     let mut rt = quiet();
     let k = rt.start(counter(1, &log, None));
     rt.run().unwrap();
-    assert!(!rt.contains(k));
-    let e = rt.goto(k).unwrap_err();
+    assert!(!rt.cx().contains(k));
+    let e = rt.cx().goto(k).unwrap_err();
     assert_eq!(e.kind, ErrorKind::StaleContinuation);
     assert_eq!(
-        rt.setr_to(k, Value::Nil).unwrap_err().kind,
+        rt.cx().setr_to(k, Value::Nil).unwrap_err().kind,
         ErrorKind::StaleContinuation
     );
-    assert!(rt.back(k).is_err());
+    assert!(rt.cx().back(k).is_err());
 }
 
 #[test]
@@ -132,7 +132,7 @@ impl Continuation for Panicker {
     fn interpreter(&self) -> &'static str {
         "native"
     }
-    fn eval(&mut self, _rt: &mut Interp) -> Step {
+    fn eval(&mut self, _rt: &mut Cx) -> Step {
         panic!("boom in native code")
     }
     fn setr(&mut self, _: Value) {}
@@ -171,7 +171,7 @@ fn catch_handler_result_resumes_the_failing_continuation() {
         fn interpreter(&self) -> &'static str {
             "native"
         }
-        fn eval(&mut self, _rt: &mut Interp) -> Step {
+        fn eval(&mut self, _rt: &mut Cx) -> Step {
             self.state += 1;
             match self.state {
                 1 => Step::Fail(ScriptError::runtime("first failure")),
@@ -196,7 +196,7 @@ fn catch_handler_result_resumes_the_failing_continuation() {
             other => panic!("an error object answered {other:?}"),
         }
     });
-    rt.set_catch(k, Some(handler)).unwrap();
+    rt.cx().set_catch(k, Some(handler)).unwrap();
     let v = rt.run().unwrap();
     assert_eq!(v.as_bytes(), Some(&b"first failure"[..]));
 }
@@ -212,7 +212,7 @@ impl Continuation for Spinner {
     fn interpreter(&self) -> &'static str {
         "native"
     }
-    fn eval(&mut self, _rt: &mut Interp) -> Step {
+    fn eval(&mut self, _rt: &mut Cx) -> Step {
         self.steps += 1;
         if self.steps >= self.stop_after {
             Step::Done(Value::Int(self.steps as i64))
@@ -287,7 +287,7 @@ impl Continuation for HandlerCont {
     fn interpreter(&self) -> &'static str {
         "handler"
     }
-    fn eval(&mut self, _rt: &mut Interp) -> Step {
+    fn eval(&mut self, _rt: &mut Cx) -> Step {
         if self.n == 0 {
             self.runs.fetch_add(1, Ordering::SeqCst);
             return Step::Done(Value::Int(999));
@@ -378,7 +378,7 @@ impl Continuation for Deep {
     fn interpreter(&self) -> &'static str {
         "native"
     }
-    fn eval(&mut self, rt: &mut Interp) -> Step {
+    fn eval(&mut self, rt: &mut Cx) -> Step {
         if self.state == 0 && self.depth > 0 {
             self.state = 1;
             rt.call_into(Box::new(Deep {

@@ -10,7 +10,7 @@ use std::cell::Cell;
 use std::rc::Rc;
 
 use mlua::{Function, HookTriggers, Lua, MultiValue, Table, VmState};
-use polyeval_core::{Ident, Interp};
+use polyeval_core::{Cx, Ident, Interp};
 
 use crate::config::{LuaConfig, Preempt};
 use crate::error::LuaFailure;
@@ -28,7 +28,7 @@ thread_local! {
 
 /// Ends the `without_interrupts` sections whose guards were collected
 /// while no run loop was lent.
-pub(crate) fn settle_sections(rt: &mut Interp) {
+pub(crate) fn settle_sections(rt: &mut Cx) {
     let n = LOST_ALLOWS.with(|n| n.replace(0));
     for _ in 0..n {
         rt.allow_interrupts();
@@ -46,12 +46,7 @@ pub(crate) fn load_lua(lua: &Lua) -> mlua::Result<()> {
 
 /// Sets the globals `polyeval` and `warn` of `lua`'s state (`warnings`:
 /// Lua's warnings start on).
-pub(crate) fn install(
-    rt: &Interp,
-    lua: &Lua,
-    shared: &Rc<Shared>,
-    warnings: bool,
-) -> mlua::Result<()> {
+pub(crate) fn install(rt: &Cx, lua: &Lua, shared: &Rc<Shared>, warnings: bool) -> mlua::Result<()> {
     let make: Function = lua.named_registry_value(INTERRUPTS_KEY)?;
     let helpers = lua.create_table()?;
     helpers.set(
@@ -61,14 +56,14 @@ pub(crate) fn install(
     helpers.set(
         "defer",
         lua.create_function(|_, ()| {
-            with_rt(Interp::defer_interrupts);
+            with_rt(Cx::defer_interrupts);
             Ok(())
         })?,
     )?;
     helpers.set(
         "allow",
         lua.create_function(|_, ()| {
-            if with_rt(Interp::allow_interrupts).is_none() {
+            if with_rt(Cx::allow_interrupts).is_none() {
                 // A section's guard collected while no loop was lent (a
                 // collection the host started): ended at the next step.
                 LOST_ALLOWS.with(|n| n.set(n.get() + 1));
@@ -147,7 +142,7 @@ fn make_argmsg(lua: &Lua) -> mlua::Result<Function> {
 }
 
 /// How running Lua gives the run loop its turn, for `config` in `rt`.
-pub(crate) fn hook_mode(rt: &Interp, config: &LuaConfig) -> HookMode {
+pub(crate) fn hook_mode(rt: &Cx, config: &LuaConfig) -> HookMode {
     if config.quantum == 0 {
         HookMode::None
     } else if config.always_preempt
@@ -208,7 +203,7 @@ fn set_counting_hook(
             })
             .unwrap_or(false)
                 || irq.is_pending();
-            if needed && with_rt(Interp::take_unhandled_sigint) == Some(true) {
+            if needed && with_rt(Cx::take_unhandled_sigint) == Some(true) {
                 // As the stand-alone `lua`: `interrupted!` at the next
                 // instruction, which `pcall` may catch.
                 crate::ffi::interrupt_thread(&lua.current_thread());
@@ -231,7 +226,7 @@ fn set_counting_hook(
             // Lua cannot yield here, or a yield would lose Lua's count of
             // the C calls above it (inside a C call): the loop's turn
             // happens in place, and a stop unwinds Lua until it can yield.
-            if let Some(Err(_)) = with_rt(Interp::serve_in_place) {
+            if let Some(Err(_)) = with_rt(Cx::serve_in_place) {
                 crate::ffi::stop_thread(&lua.current_thread());
             }
             Ok(VmState::Continue)

@@ -5,7 +5,7 @@
 
 use std::rc::Rc;
 
-use polyeval_core::{Interp, ScriptError, Value};
+use polyeval_core::{Cx, ScriptError, Value};
 
 use crate::convert::from_lua;
 use crate::state::Shared;
@@ -28,7 +28,7 @@ fn string_bytes<'a>(values: impl IntoIterator<Item = &'a mlua::Value>) -> usize 
 ///
 /// An out-of-memory script error.
 pub(crate) fn from_lua_fitted(
-    rt: &mut Interp,
+    rt: &mut Cx,
     shared: &Rc<Shared>,
     v: mlua::Value,
 ) -> Result<Value, ScriptError> {

@@ -7,7 +7,7 @@
 use std::rc::Rc;
 
 use mlua::{chunk::ChunkMode, Function, Lua};
-use polyeval_core::{Interp, Language, ScriptError, Value};
+use polyeval_core::{Cx, Interp, Language, ScriptError, Value};
 
 use crate::config::LuaConfig;
 use crate::error::LuaFailure;
@@ -56,7 +56,7 @@ impl LuaRuntime {
         // when it needs to, instead of recording it at every crossing.
         // Scripts see `debug` only with `--lua-stdlib all`.
         let lua = crate::ffi::new_lua_with_debug();
-        let hooks = irq::hook_mode(rt, &config);
+        let hooks = irq::hook_mode(rt.cx_ref(), &config);
         let shared = setup(&lua, &config, hooks, rt.interrupt_handle()).map_err(fail)?;
         irq::start_preemption(rt, &lua, &shared, &config).map_err(fail)?;
         if let Some(limit) = config.memory_limit {
@@ -69,13 +69,19 @@ impl LuaRuntime {
         });
         rt.set_ext(runtime.clone());
         rt.register_language(Rc::new(LuaLanguage));
-        irq::install(rt, &runtime.lua, &runtime.shared, runtime.config.warnings).map_err(fail)?;
+        irq::install(
+            rt.cx_ref(),
+            &runtime.lua,
+            &runtime.shared,
+            runtime.config.warnings,
+        )
+        .map_err(fail)?;
         lang::install_table(&runtime.lua, &runtime.shared)?;
         Ok(runtime)
     }
 
     /// The Lua interpreter installed in `rt`.
-    pub fn of(rt: &Interp) -> Option<Rc<LuaRuntime>> {
+    pub fn of(rt: &Cx) -> Option<Rc<LuaRuntime>> {
         rt.ext::<LuaRuntime>()
     }
 
@@ -136,7 +142,7 @@ impl LuaRuntime {
     /// # Errors
     ///
     /// A script error from a metamethod on the globals table.
-    pub fn global(&self, rt: &mut Interp, name: &[u8]) -> Result<Value, ScriptError> {
+    pub fn global(&self, rt: &mut Cx, name: &[u8]) -> Result<Value, ScriptError> {
         let fail = |e: mlua::Error| LuaFailure::Host.of(&e);
         let globals = self.lua.globals();
         let name = self.lua.create_string(name).map_err(fail)?;
@@ -199,7 +205,7 @@ fn not_installed() -> ScriptError {
     ScriptError::runtime("Lua is not installed in this run loop")
 }
 
-fn runtime(rt: &Interp) -> Result<Rc<LuaRuntime>, ScriptError> {
+fn runtime(rt: &Cx) -> Result<Rc<LuaRuntime>, ScriptError> {
     LuaRuntime::of(rt).ok_or_else(not_installed)
 }
 
@@ -212,17 +218,17 @@ impl Language for LuaLanguage {
         &["lua"]
     }
 
-    fn check(&self, rt: &mut Interp, src: &[u8], file: &str) -> Result<(), ScriptError> {
+    fn check(&self, rt: &mut Cx, src: &[u8], file: &str) -> Result<(), ScriptError> {
         runtime(rt)?.load(src, file).map(drop)
     }
 
-    fn load(&self, rt: &mut Interp, src: &[u8], file: &str) -> Result<Value, ScriptError> {
+    fn load(&self, rt: &mut Cx, src: &[u8], file: &str) -> Result<Value, ScriptError> {
         let lua = runtime(rt)?;
         let f = lua.load(src, file)?;
         Ok(lua.from_lua(mlua::Value::Function(f)))
     }
 
-    fn define_global(&self, rt: &mut Interp, name: &str, value: Value) -> Result<(), ScriptError> {
+    fn define_global(&self, rt: &mut Cx, name: &str, value: Value) -> Result<(), ScriptError> {
         runtime(rt)?.set_global(name, &value)
     }
 }

@@ -29,7 +29,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use polyeval_core::{
-    Args, Capture, Continuation, FrameInfo, Ident, Interp, OwnedCapture, Reply, ScriptError, Step,
+    Args, Capture, Continuation, Cx, FrameInfo, Ident, OwnedCapture, Reply, ScriptError, Step,
     Value,
 };
 
@@ -181,7 +181,7 @@ impl ArgRegs<'_> {
 /// constants, then the positional arguments where `$capture` is elided.
 fn enter(
     stack: &mut Vec<Value>,
-    rt: &mut Interp,
+    rt: &mut Cx,
     code: &CodeObj,
     callee: &Value,
     positional: Args,
@@ -297,11 +297,7 @@ impl MoldFrame {
     /// # Errors
     ///
     /// An out-of-memory error when the memory budget has no room for it.
-    pub fn for_code(
-        rt: &mut Interp,
-        code: &CodeObj,
-        cap: Capture<'_>,
-    ) -> Result<Self, ScriptError> {
+    pub fn for_code(rt: &mut Cx, code: &CodeObj, cap: Capture<'_>) -> Result<Self, ScriptError> {
         let mut stack =
             pooled_vec(code.mold.nfree as usize + code.mold.consts.len() + cap.positional.len());
         let top = enter(
@@ -334,14 +330,14 @@ impl MoldFrame {
     /// speed by ~15 % through code layout alone.
     #[doc(hidden)]
     #[inline]
-    pub fn eval_without_polls(&mut self, rt: &mut Interp) -> Step {
+    pub fn eval_without_polls(&mut self, rt: &mut Cx) -> Step {
         self.run_segment::<false>(rt)
     }
 
     /// Runs the segment: the top activation's instructions, and the calls
     /// and returns among its activations, until the step ends.
     #[inline(always)]
-    fn run_segment<const POLL: bool>(&mut self, rt: &mut Interp) -> Step {
+    fn run_segment<const POLL: bool>(&mut self, rt: &mut Cx) -> Step {
         let me = rt.continuation();
         let mut budget = rt.quantum();
         loop {
@@ -391,7 +387,7 @@ impl MoldFrame {
 
     /// Pushes an activation of `callee` (a Code) for the call at
     /// `top.cur`, reading its arguments from the caller's registers.
-    fn push(&mut self, rt: &mut Interp, callee: Value) -> Result<(), ScriptError> {
+    fn push(&mut self, rt: &mut Cx, callee: Value) -> Result<(), ScriptError> {
         let Some(code) = callee.downcast::<CodeObj>() else {
             return Err(ScriptError::runtime(
                 "internal error (a bug in polyeval): a segment call to a non-Code",
@@ -543,7 +539,7 @@ impl MoldFrame {
 #[allow(clippy::too_many_arguments)]
 fn call<const POLL: bool>(
     pending: &mut u32,
-    rt: &mut Interp,
+    rt: &mut Cx,
     me: Option<polyeval_core::ContKey>,
     regs: &mut [Value],
     last: &mut u32,
@@ -669,7 +665,7 @@ fn corrupt(mold: &Mold, what: impl std::fmt::Display) -> Exit {
 fn run<const POLL: bool>(
     act: &mut Act,
     regs: &mut [Value],
-    rt: &mut Interp,
+    rt: &mut Cx,
     me: Option<polyeval_core::ContKey>,
     budget: &mut u32,
     can_push: bool,
@@ -958,7 +954,7 @@ impl Continuation for MoldFrame {
         "smop"
     }
 
-    fn eval(&mut self, rt: &mut Interp) -> Step {
+    fn eval(&mut self, rt: &mut Cx) -> Step {
         self.run_segment::<true>(rt)
     }
 

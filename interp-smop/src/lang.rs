@@ -6,8 +6,8 @@
 use std::rc::Rc;
 
 use polyeval_core::{
-    answer_plain, Capture, Continuation, ErrorKind, Ident, Interp, Language, LineReader, Object,
-    Reply, ScriptError, Value,
+    answer_plain, Capture, Continuation, Cx, ErrorKind, Ident, Language, LineReader, Object, Reply,
+    ScriptError, Value,
 };
 
 use crate::asm;
@@ -50,17 +50,17 @@ impl Language for M0ldLanguage {
         &["m0ld"]
     }
 
-    fn check(&self, _rt: &mut Interp, src: &[u8], file: &str) -> Result<(), ScriptError> {
+    fn check(&self, _rt: &mut Cx, src: &[u8], file: &str) -> Result<(), ScriptError> {
         compile(src, file).map(drop)
     }
 
-    fn load(&self, _rt: &mut Interp, src: &[u8], file: &str) -> Result<Value, ScriptError> {
+    fn load(&self, _rt: &mut Cx, src: &[u8], file: &str) -> Result<Value, ScriptError> {
         Ok(Value::obj(Chunk(compile(src, file)?)))
     }
 
     fn eval(
         &self,
-        rt: &mut Interp,
+        rt: &mut Cx,
         src: &[u8],
         file: &str,
         _args: &[Value],
@@ -69,14 +69,14 @@ impl Language for M0ldLanguage {
         Ok(Reply::Call(Box::new(frame)))
     }
 
-    fn define_global(&self, rt: &mut Interp, name: &str, value: Value) -> Result<(), ScriptError> {
+    fn define_global(&self, rt: &mut Cx, name: &str, value: Value) -> Result<(), ScriptError> {
         prelude::bind(rt, name, value);
         Ok(())
     }
 
     fn repl(
         &self,
-        rt: &mut Interp,
+        rt: &mut Cx,
         read: LineReader,
     ) -> Result<Option<Box<dyn Continuation>>, ScriptError> {
         Ok(Some(Box::new(crate::repl::Repl::new(rt, read, "stdin"))))
@@ -93,7 +93,7 @@ impl Object for Chunk {
         "Chunk"
     }
 
-    fn send(&self, rt: &mut Interp, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
+    fn send(&self, rt: &mut Cx, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
         if method == Ident::CALL {
             let frame = prelude::top_frame(rt, self.0.clone());
             Ok(Reply::Call(Box::new(frame)))

@@ -6,7 +6,7 @@ use std::cell::{OnceCell, RefCell};
 use std::fmt::Write;
 use std::rc::Rc;
 
-use polyeval_core::{answer_plain, Capture, Ident, Interp, Object, Reply, ScriptError, Value};
+use polyeval_core::{answer_plain, Capture, Cx, Ident, Object, Reply, ScriptError, Value};
 
 pub use crate::natives::IntOp;
 use crate::ops::{disasm_all, DecodeError, Op};
@@ -752,12 +752,7 @@ impl Object for MoldObject {
         "Mold"
     }
 
-    fn send(
-        &self,
-        _rt: &mut Interp,
-        method: Ident,
-        cap: Capture<'_>,
-    ) -> Result<Reply, ScriptError> {
+    fn send(&self, _rt: &mut Cx, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
         match method {
             Ident::STR => Ok(Reply::Value(Value::str(format!("Mold({})", self.0.name)))),
             _ => answer_plain("Mold", method, cap),

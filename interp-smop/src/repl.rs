@@ -21,7 +21,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use polyeval_core::{Continuation, FrameInfo, Interp, ScriptError, Step, Value};
+use polyeval_core::{Continuation, Cx, FrameInfo, ScriptError, Step, Value};
 
 use crate::asm;
 use crate::frame::MoldFrame;
@@ -77,8 +77,8 @@ impl Repl {
     /// A REPL of `rt` reading lines with `read`; diagnostics name the
     /// input `file` (`stdin`, as Lua's REPL names it). Its first registers
     /// are `$interpreter` and `$scope`, as a program's top frame has them.
-    pub fn new(rt: &mut Interp, read: LineReader, file: &str) -> Self {
-        let scope = Value::Obj(prelude::install(rt).prelude.clone());
+    pub fn new(rt: &mut Cx, read: LineReader, file: &str) -> Self {
+        let scope = Value::Obj(prelude::state(rt).prelude.clone());
         let regs = Registers {
             names: vec!["interpreter".to_owned(), "scope".to_owned()],
             values: vec![rt.interp_value(), scope],
@@ -97,7 +97,7 @@ impl Repl {
     /// of `polyeval -i script.m0ld`): its registers become the REPL's.
     /// Make it current with [`Interp::call_into`] while this REPL is
     /// current, or return it from a step.
-    pub fn first_frame(&self, rt: &mut Interp, mold: Rc<crate::mold::Mold>) -> MoldFrame {
+    pub fn first_frame(&self, rt: &mut Cx, mold: Rc<crate::mold::Mold>) -> MoldFrame {
         let mut frame = prelude::top_frame(rt, mold);
         self.keep(&mut frame);
         frame
@@ -114,7 +114,7 @@ impl Repl {
     /// Reads the next complete chunk and compiles it; `None` at the end of
     /// input. A chunk that does not compile is reported and skipped; a
     /// chunk that is one register (`$x`) shows its value at once.
-    fn next_chunk(&mut self, rt: &mut Interp) -> Option<asm::Continued> {
+    fn next_chunk(&mut self, rt: &mut Cx) -> Option<asm::Continued> {
         let names = self.regs.borrow().names.clone();
         loop {
             let mut src = (self.read)(rt, "> ")?;
@@ -159,7 +159,7 @@ impl Repl {
 }
 
 /// Writes `v` and a newline on the output, as `$OUT."say"` would.
-fn show(rt: &mut Interp, v: &Value) {
+fn show(rt: &mut Cx, v: &Value) {
     let mut text = Vec::new();
     match prelude::out::stringify(rt, v, &mut text) {
         Ok(()) => {
@@ -178,7 +178,7 @@ impl Continuation for Repl {
         "smop"
     }
 
-    fn eval(&mut self, rt: &mut Interp) -> Step {
+    fn eval(&mut self, rt: &mut Cx) -> Step {
         if let Some(e) = self.error.take() {
             let _ = rt.out().flush();
             let _ = rt.err().write_all(e.report().as_bytes());

@@ -149,7 +149,7 @@ proptest! {
         rt.set_errput(Box::new(std::io::sink()));
         rt.set_quantum(quantum);
         rt.set_max_steps(Some(1000));
-        let frame = prelude::top_frame(&mut rt, mold);
+        let frame = prelude::top_frame(rt.cx(), mold);
         rt.start(Box::new(frame));
         match rt.run() {
             Ok(_) | Err(RunError::StepBudget { .. }) | Err(RunError::Interrupted { .. }) => {}

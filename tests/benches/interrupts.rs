@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use polyeval_bridge::run::{new_loop, Options};
 use polyeval_core::{Continuation, FrameInfo, Step};
-use polyeval_core::{DefaultAction, Ident, Interp, SendValue, Value};
+use polyeval_core::{Cx, DefaultAction, Ident, Interp, SendValue, Value};
 use polyeval_lua::{LuaRuntime, Preempt};
 use polyeval_smop::{asm, frame::MoldFrame, prelude};
 use polyeval_tests::bench::{side_by_side, BenchArgs};
@@ -49,7 +49,7 @@ smop.eval([[
 fn lua_loop(opts: &Options, src: &str) -> Interp {
     let mut rt =
         new_loop(opts, Box::new(std::io::sink()), Box::new(std::io::stderr())).expect("loop");
-    let lua = LuaRuntime::of(&rt).expect("Lua");
+    let lua = LuaRuntime::of(rt.cx_ref()).expect("Lua");
     let f = lua.load(src.as_bytes(), "bench.lua").expect("compiles");
     polyeval_lua::start_main(&mut rt, &lua, f, &[]).expect("start");
     rt
@@ -63,7 +63,7 @@ impl Continuation for Unpolled {
     fn interpreter(&self) -> &'static str {
         "smop"
     }
-    fn eval(&mut self, rt: &mut Interp) -> Step {
+    fn eval(&mut self, rt: &mut Cx) -> Step {
         self.0.eval_without_polls(rt)
     }
     fn setr(&mut self, v: Value) {
@@ -78,9 +78,9 @@ fn m0ld_loop(src: &str, n: Option<i64>, poll: bool) -> Interp {
     let mold = asm::compile(src, "bench.m0ld").unwrap_or_else(|d| panic!("{}", d.render()));
     let mut rt = Interp::new();
     if let Some(n) = n {
-        prelude::bind(&mut rt, "N", Value::Int(n));
+        prelude::bind(rt.cx(), "N", Value::Int(n));
     }
-    let frame = prelude::top_frame(&mut rt, mold);
+    let frame = prelude::top_frame(rt.cx(), mold);
     if poll {
         rt.start(Box::new(frame));
     } else {
@@ -288,7 +288,7 @@ fn polling(quick: bool, samples: usize) {
                 Box::new(std::io::stderr()),
             )
             .expect("loop");
-            let lua = LuaRuntime::of(&rt).expect("Lua");
+            let lua = LuaRuntime::of(rt.cx_ref()).expect("Lua");
             let f = lua.load(src.as_bytes(), "bench.lua").expect("compiles");
             polyeval_lua::start_main(&mut rt, &lua, f, &[Value::Int(n)]).expect("start");
             let v = rt.run().unwrap_or_else(|e| panic!("{}", e.report()));

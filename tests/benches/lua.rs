@@ -30,7 +30,7 @@ fn polyeval_loop_with(lua_quantum: u32) -> (Interp, Rc<LuaRuntime>) {
         Box::new(std::io::stderr()),
     )
     .expect("run loop");
-    let lua = LuaRuntime::of(&rt).expect("Lua installed");
+    let lua = LuaRuntime::of(rt.cx_ref()).expect("Lua installed");
     (rt, lua)
 }
 

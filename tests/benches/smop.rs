@@ -13,16 +13,16 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Instant;
 
-use polyeval_core::{Continuation, FrameInfo, Interp, NativeFn, Step, Value};
+use polyeval_core::{Continuation, Cx, FrameInfo, Interp, NativeFn, Step, Value};
 use polyeval_smop::{asm, prelude};
 
 fn run_m0ld(src: &str, extra: &[(&str, Value)]) -> Value {
     let mold = asm::compile(src, "bench.m0ld").unwrap_or_else(|d| panic!("{}", d.render()));
     let mut rt = Interp::new();
     for (name, v) in extra {
-        prelude::bind(&mut rt, name, v.clone());
+        prelude::bind(rt.cx(), name, v.clone());
     }
-    let frame = prelude::top_frame(&mut rt, mold);
+    let frame = prelude::top_frame(rt.cx(), mold);
     rt.start(Box::new(frame));
     rt.run().unwrap_or_else(|e| panic!("{}", e.report()))
 }
@@ -44,7 +44,7 @@ impl Continuation for Tick {
     fn interpreter(&self) -> &'static str {
         "native"
     }
-    fn eval(&mut self, _rt: &mut Interp) -> Step {
+    fn eval(&mut self, _rt: &mut Cx) -> Step {
         self.0 -= 1;
         if self.0 == 0 {
             Step::Done(Value::Nil)

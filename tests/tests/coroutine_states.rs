@@ -87,14 +87,14 @@ fn a_state_closing_beside_another_leaves_its_coroutines_alone() {
     // this thread, has suspended coroutines of its own when A's state
     // closes and collects A's.
     let mut a = new_loop(&opts, sink(), sink()).expect("loop A");
-    let la = polyeval_lua::LuaRuntime::of(&a).expect("Lua in A");
+    let la = polyeval_lua::LuaRuntime::of(a.cx_ref()).expect("Lua in A");
     run_on(
         &mut a,
         &la,
         "keep = {} for i = 1, 10 do local co = coroutine.create(function() coroutine.yield(i) end) coroutine.resume(co) keep[i] = co end",
     );
     let mut b = new_loop(&opts, sink(), sink()).expect("loop B");
-    let lb = polyeval_lua::LuaRuntime::of(&b).expect("Lua in B");
+    let lb = polyeval_lua::LuaRuntime::of(b.cx_ref()).expect("Lua in B");
     run_on(
         &mut b,
         &lb,

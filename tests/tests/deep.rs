@@ -65,7 +65,7 @@ fn sum_loop(depth: u64, quantum: u32, max_steps: Option<u64>) -> Interp {
     rt.set_quantum(quantum);
     rt.set_max_steps(max_steps);
     prelude::install(&mut rt);
-    let frame = prelude::top_frame(&mut rt, mold);
+    let frame = prelude::top_frame(rt.cx(), mold);
     rt.start(Box::new(frame));
     rt
 }
@@ -204,7 +204,7 @@ my $result ="#,
             let mold = asm::compile(src, "deep.m0ld").expect("compiles");
             let mut rt = Interp::new();
             prelude::install(&mut rt);
-            let frame = prelude::top_frame(&mut rt, mold);
+            let frame = prelude::top_frame(rt.cx(), mold);
             rt.start(Box::new(frame));
             rt.run()
         };

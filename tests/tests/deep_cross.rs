@@ -37,7 +37,7 @@ return f(depth)
 fn run_mutual(depth: i64, fail_at_bottom: bool) -> Result<Value, String> {
     let opts = Options::new("deep_cross.lua");
     let mut rt = new_loop(&opts, Box::new(std::io::sink()), Box::new(std::io::sink()))?;
-    let lua = polyeval_lua::LuaRuntime::of(&rt).ok_or("no Lua runtime")?;
+    let lua = polyeval_lua::LuaRuntime::of(rt.cx_ref()).ok_or("no Lua runtime")?;
     let f = lua
         .load(MUTUAL.as_bytes(), "deep_cross.lua")
         .map_err(|e| e.message)?;

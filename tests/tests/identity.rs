@@ -13,7 +13,7 @@ fn the_same_lua_value_is_the_same_object_and_back() {
         Box::new(std::io::sink()),
     )
     .expect("loop");
-    let lua = polyeval_lua::LuaRuntime::of(&rt).expect("Lua installed");
+    let lua = polyeval_lua::LuaRuntime::of(rt.cx_ref()).expect("Lua installed");
     let t = lua.lua().create_table().expect("table");
     let (a, b) = (
         lua.from_lua(mlua::Value::Table(t.clone())),
@@ -31,7 +31,7 @@ fn the_same_lua_value_is_the_same_object_and_back() {
 
     // A run-loop object crossing to Lua twice is one proxy, and comes back
     // as the same object.
-    let hash = polyeval_smop::prelude::lookup(&mut rt, b"Hash").expect("Hash");
+    let hash = polyeval_smop::prelude::lookup(rt.cx(), b"Hash").expect("Hash");
     let p1 = lua.to_lua(&hash).expect("proxy");
     let p2 = lua.to_lua(&hash).expect("proxy");
     assert_eq!(p1.to_pointer(), p2.to_pointer(), "one object, one proxy");
@@ -53,8 +53,8 @@ fn a_value_of_another_loops_lua_is_refused_not_an_abort() {
         .expect("loop")
     };
     let (rt_a, rt_b) = (mk(), mk());
-    let lua_a = polyeval_lua::LuaRuntime::of(&rt_a).expect("Lua installed");
-    let lua_b = polyeval_lua::LuaRuntime::of(&rt_b).expect("Lua installed");
+    let lua_a = polyeval_lua::LuaRuntime::of(rt_a.cx_ref()).expect("Lua installed");
+    let lua_b = polyeval_lua::LuaRuntime::of(rt_b.cx_ref()).expect("Lua installed");
     let t = lua_a.from_lua(mlua::Value::Table(
         lua_a.lua().create_table().expect("table"),
     ));

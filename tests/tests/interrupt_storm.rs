@@ -62,7 +62,7 @@ fn run(storm: bool, preempt: Preempt) -> Vec<String> {
     opts.args = vec![expected.to_string()];
     opts.lua.preempt = preempt;
     let mut rt = new_loop(&opts, Box::new(out.clone()), Box::new(std::io::stderr())).expect("loop");
-    let lua = polyeval_lua::LuaRuntime::of(&rt).expect("Lua");
+    let lua = polyeval_lua::LuaRuntime::of(rt.cx_ref()).expect("Lua");
     let arg = lua.lua().create_table().expect("table");
     arg.raw_set(1, expected).expect("arg");
     lua.lua().globals().set("arg", arg).expect("arg");

@@ -16,7 +16,7 @@ fn lua_loop(src: &str) -> (polyeval_core::Interp, std::rc::Rc<polyeval_lua::LuaR
         Box::new(std::io::sink()),
     )
     .expect("loop");
-    let lua = polyeval_lua::LuaRuntime::of(&rt).expect("Lua installed");
+    let lua = polyeval_lua::LuaRuntime::of(rt.cx_ref()).expect("Lua installed");
     let f = lua
         .load(src.as_bytes(), "interrupts.lua")
         .expect("compiles");
@@ -90,11 +90,11 @@ fn a_panic_in_a_native_method_called_from_lua_is_a_catchable_error() {
     )
     .expect("loop");
     polyeval_smop::prelude::bind(
-        &mut rt,
+        rt.cx(),
         "boom",
         polyeval_core::NativeFn::value("boom", |_, _| panic!("kaboom")),
     );
-    let lua = polyeval_lua::LuaRuntime::of(&rt).expect("Lua installed");
+    let lua = polyeval_lua::LuaRuntime::of(rt.cx_ref()).expect("Lua installed");
     let f = lua
         .load(
             br#"local ok, e = pcall(smop.lookup("boom"))

@@ -14,7 +14,7 @@
 
 use std::io::Write;
 
-use super::{Interp, InterpName};
+use super::{Cx, InterpName};
 use crate::error::ScriptError;
 use crate::memory::{self, OutOfMemory};
 
@@ -34,8 +34,8 @@ pub enum MemoryEvent {
 }
 
 /// A function the loop calls on memory events (see
-/// [`Interp::on_memory_event`]).
-pub type MemoryHook = Box<dyn FnMut(&mut Interp, MemoryEvent)>;
+/// [`Cx::on_memory_event`]).
+pub type MemoryHook = Box<dyn FnMut(&mut Cx, MemoryEvent)>;
 
 /// Program output: the host's writer, flushed after every write while
 /// [`memory::flush_each_write`] says so.
@@ -71,10 +71,10 @@ impl Write for Output {
     }
 }
 
-impl Interp {
+impl Cx {
     /// Registers `hook` for memory events: the periodic check while a
-    /// memory limit is in force, and a failed [`Interp::reserve_memory`].
-    pub fn on_memory_event(&mut self, hook: MemoryHook) {
+    /// memory limit is in force, and a failed [`Cx::reserve_memory`].
+    pub(crate) fn on_memory_event(&mut self, hook: MemoryHook) {
         self.services.memory_hooks.push(hook);
     }
 

@@ -7,20 +7,20 @@
 //! inherited on insertion), so a Lua coroutine that calls m0ld that calls
 //! Lua again is one chain. Detours (interrupt handlers) belong to none.
 //!
-//! - [`Interp::chain_resume`] links the base's `back` to the resumer (the
+//! - [`Cx::chain_resume`] links the base's `back` to the resumer (the
 //!   current continuation) and makes the chain's top current.
-//! - [`Interp::chain_yield`] suspends the whole chain where it stands: the
+//! - [`Cx::chain_yield`] suspends the whole chain where it stands: the
 //!   current continuation becomes the chain's top, held by the chain; the
 //!   base's `back` is cut, and the resumer becomes current again. No frame
 //!   of the chain is run or freed.
-//! - [`Interp::chain_take`] hands a suspended chain's frames to the caller,
+//! - [`Cx::chain_take`] hands a suspended chain's frames to the caller,
 //!   innermost first (a coroutine's `close`), and
-//!   [`Interp::chain_release`] frees them (a collected coroutine).
+//!   [`Cx::chain_release`] frees them (a collected coroutine).
 //!
 //! What a resume or a yield carries is the interpreters' business: the
 //! loop only switches continuations.
 
-use super::{Interp, Slot};
+use super::{Cx, Slot};
 use crate::cont::{ChainKey, ContKey, Continuation};
 use crate::error::ScriptError;
 
@@ -34,11 +34,11 @@ pub(crate) struct Chain {
     top: Option<ContKey>,
 }
 
-impl Interp {
+impl Cx {
     /// Makes a chain whose base is `base`, not started: the first
-    /// [`Interp::chain_resume`] runs `base`. The chain holds it meanwhile.
+    /// [`Cx::chain_resume`] runs `base`. The chain holds it meanwhile.
     /// `tag` is what the interpreter knows the chain by (its coroutine's
-    /// record), answered by [`Interp::chain_tag`].
+    /// record), answered by [`Cx::chain_tag`].
     pub fn chain_new(&mut self, base: Box<dyn Continuation>, tag: u64) -> ChainKey {
         let interp = super::InterpName::of(base.interpreter());
         let c = self.services.chains.insert(Chain {
@@ -92,7 +92,7 @@ impl Interp {
     /// Resumes suspended chain `c` for the current continuation, its
     /// resumer: the base's `back` becomes the resumer and the chain's top
     /// becomes current. The resumer gets control back when the chain
-    /// yields ([`Interp::chain_yield`]) or its base finishes.
+    /// yields ([`Cx::chain_yield`]) or its base finishes.
     ///
     /// # Errors
     ///

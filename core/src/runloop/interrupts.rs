@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use tracing::debug;
 
-use super::Interp;
+use super::Cx;
 use crate::capture::Capture;
 use crate::cont::{ContKey, Step};
 use crate::error::{FrameInfo, RunError, ScriptError};
@@ -50,7 +50,7 @@ impl Probes {
     }
 }
 
-impl Interp {
+impl Cx {
     /// A handle that raises interrupts into this loop from any thread.
     pub fn interrupt_handle(&self) -> InterruptHandle {
         self.irq.handle()
@@ -83,7 +83,7 @@ impl Interp {
     }
 
     /// Sets what happens to `kind` when no handler is installed.
-    pub fn set_default_action(&mut self, kind: Ident, action: DefaultAction) {
+    pub(crate) fn set_default_action(&mut self, kind: Ident, action: DefaultAction) {
         self.irq.state.defaults.insert(kind, action);
     }
 
@@ -94,13 +94,13 @@ impl Interp {
         self.irq.push_local(kind, payload, origin);
     }
 
-    /// Defers interrupt delivery (nesting); see [`Interp::allow_interrupts`].
+    /// Defers interrupt delivery (nesting); see [`Cx::allow_interrupts`].
     pub fn defer_interrupts(&mut self) {
         self.irq.state.deferred += 1;
         self.irq.refresh();
     }
 
-    /// Ends one [`Interp::defer_interrupts`]; queued interrupts are then
+    /// Ends one [`Cx::defer_interrupts`]; queued interrupts are then
     /// delivered at the next safe point.
     pub fn allow_interrupts(&mut self) {
         self.irq.state.deferred = self.irq.state.deferred.saturating_sub(1);
@@ -223,7 +223,7 @@ impl Interp {
     /// [`InterruptHandle`], from the raising thread. Every interpreter that
     /// runs long stretches without polling may add its own; all of them
     /// are called, in the order they were added.
-    pub fn add_interrupt_waker(&mut self, waker: Waker) {
+    pub(crate) fn add_interrupt_waker(&mut self, waker: Waker) {
         let mut wakers = self
             .irq
             .state
@@ -237,7 +237,7 @@ impl Interp {
     /// count hook), as budgets, probe schedules and step reports need;
     /// without it an interpreter may run a stretch of pure code as one step
     /// and be preempted on demand instead.
-    pub fn set_exact_step_counting(&mut self, on: bool) {
+    pub(crate) fn set_exact_step_counting(&mut self, on: bool) {
         self.services.exact_steps = on;
     }
 
@@ -252,10 +252,10 @@ impl Interp {
     /// Installs a Rust closure as the handler of `kind`; it gets the
     /// handler arguments (`kind`, `payload`, and for warnings `file`,
     /// `line`). Returns the previous handler.
-    pub fn on_interrupt_fn(
+    pub(crate) fn on_interrupt_fn(
         &mut self,
         kind: &str,
-        f: impl Fn(&mut Interp, Capture<'_>) -> Result<Value, ScriptError> + 'static,
+        f: impl Fn(&mut Cx, Capture<'_>) -> Result<Value, ScriptError> + 'static,
     ) -> Option<Value> {
         self.on_interrupt(
             Ident::new(kind),
@@ -266,9 +266,9 @@ impl Interp {
     /// Raises a `probe` interrupt every `every` steps of the program (not
     /// counting handlers' steps), and once at each step count in `at`.
     /// A probe due while one is queued or running is merged into it.
-    /// As with [`Interp::set_max_steps`], schedule them before installing
+    /// As with [`Cx::set_max_steps`], schedule them before installing
     /// interpreters.
-    pub fn schedule_probes(&mut self, every: Option<u64>, at: &[u64]) {
+    pub(crate) fn schedule_probes(&mut self, every: Option<u64>, at: &[u64]) {
         let mut points: Vec<u64> = at.to_vec();
         points.sort_unstable();
         points.dedup();
@@ -282,7 +282,7 @@ impl Interp {
     }
 
     /// How many steps interrupt handlers ran (not counted in
-    /// [`Interp::steps`]).
+    /// [`Cx::steps`]).
     pub fn handler_steps(&self) -> u64 {
         self.irq.state.handler_steps
     }
@@ -330,7 +330,7 @@ impl Interp {
     }
 
     /// Starts (or stops) recording hand-offs for a diagram.
-    pub fn set_recording(&mut self, on: bool) {
+    pub(crate) fn set_recording(&mut self, on: bool) {
         self.services.record = on.then(|| Box::new(Recorder::new()));
         self.refresh_segments();
     }
@@ -363,7 +363,7 @@ impl Interp {
         }
     }
 
-    /// The step count reached [`Interp::limit`]: the budget ran out, a
+    /// The step count reached [`Cx::limit`]: the budget ran out, a
     /// probe is due, or the periodic memory check.
     pub(super) fn reach_limit(&mut self) -> Result<(), RunError> {
         if self.steps >= self.max_steps {

@@ -12,10 +12,10 @@ use std::time::Duration;
 use super::{Program, Subject};
 use crate::cont::Continuation;
 use crate::error::{ErrorKind, FrameInfo, RunError, ScriptError};
+use crate::host::Interp;
 use crate::ident::Ident;
 use crate::interrupt::DefaultAction;
 use crate::language::CallValue;
-use crate::runloop::Interp;
 use crate::value::{SendValue, Value};
 
 /// How long one root call may run before the watchdog stops it. Generous:
@@ -135,7 +135,7 @@ impl<'s> Session<'s> {
         let ext = lang.extensions().first().copied().unwrap_or("txt");
         let file = format!("conformance-{}.{ext}", program.name());
         let src = self.subject.source(program);
-        let chunk = match lang.load(&mut self.rt, src.as_bytes(), &file) {
+        let chunk = match lang.load(self.rt.cx(), src.as_bytes(), &file) {
             Ok(c) => c,
             Err(e) => self.fail(format_args!(
                 "the {} program does not load: {}",
@@ -272,7 +272,7 @@ impl<'s> Session<'s> {
 
     /// Takes the program output written so far.
     pub fn take_output(&mut self) -> String {
-        let _ = self.rt.out().flush();
+        let _ = self.rt.cx().out().flush();
         let bytes = std::mem::take(&mut *self.out.0.borrow_mut());
         String::from_utf8_lossy(&bytes).into_owned()
     }

@@ -72,7 +72,7 @@
 //! [`Language::load`]: crate::Language::load
 
 use crate::error::ScriptError;
-use crate::runloop::Interp;
+use crate::host::Interp;
 
 pub mod checks;
 mod harness;
@@ -103,7 +103,7 @@ pub trait Subject: Sync {
     /// configured (output, quantum, step budget, probe schedule), as a
     /// host configures a loop before it installs interpreters: an
     /// interpreter may decide at installation how it counts steps (see
-    /// [`Interp::exact_step_counting`]).
+    /// [`Cx::exact_step_counting`]).
     ///
     /// # Errors
     ///

@@ -1,7 +1,7 @@
 //! The native peers the checks hand to a subject's programs: run-loop
 //! objects and continuations written in Rust. Each peer answers
 //! [`Ident::CALL`]; a peer that works [`When::Later`] hands off to a
-//! continuation of its own through the loop (`Interp::call_into`), never
+//! continuation of its own through the loop (`Cx::call_into`), never
 //! by calling back on the native stack. Their frames are `"native"` ones
 //! in the file [`PEER_FILE`], named after the peer.
 
@@ -12,9 +12,10 @@ use crate::builtins::ErrorObject;
 use crate::capture::Capture;
 use crate::cont::{ContKey, Continuation, Step};
 use crate::error::{FrameInfo, RunError, ScriptError};
+use crate::host::Interp;
 use crate::ident::Ident;
 use crate::object::{answer_plain, NativeFn, Object, Reply};
-use crate::runloop::Interp;
+use crate::runloop::Cx;
 use crate::value::Value;
 
 /// The file name of every peer continuation's frame.
@@ -40,7 +41,7 @@ pub enum Twice {
     SetrSetrGoto,
 }
 
-type CallFn = dyn Fn(&mut Interp, Capture<'_>) -> Result<Reply, ScriptError>;
+type CallFn = dyn Fn(&mut Cx, Capture<'_>) -> Result<Reply, ScriptError>;
 
 /// A callable object whose call may answer a value or hand off.
 struct Peer {
@@ -53,7 +54,7 @@ impl Object for Peer {
         self.name
     }
 
-    fn send(&self, rt: &mut Interp, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
+    fn send(&self, rt: &mut Cx, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
         if method == Ident::CALL {
             (self.call)(rt, cap)
         } else {
@@ -64,7 +65,7 @@ impl Object for Peer {
 
 fn peer(
     name: &'static str,
-    call: impl Fn(&mut Interp, Capture<'_>) -> Result<Reply, ScriptError> + 'static,
+    call: impl Fn(&mut Cx, Capture<'_>) -> Result<Reply, ScriptError> + 'static,
 ) -> Value {
     Value::obj(Peer {
         name,
@@ -82,7 +83,7 @@ fn peer_frame(name: &'static str, out: &mut Vec<FrameInfo>) {
     });
 }
 
-type StepFn = Box<dyn FnOnce(&mut Interp) -> Step>;
+type StepFn = Box<dyn FnOnce(&mut Cx) -> Step>;
 
 /// A continuation whose one step runs a closure.
 struct Once {
@@ -91,7 +92,7 @@ struct Once {
 }
 
 impl Once {
-    fn boxed(name: &'static str, step: impl FnOnce(&mut Interp) -> Step + 'static) -> Box<Self> {
+    fn boxed(name: &'static str, step: impl FnOnce(&mut Cx) -> Step + 'static) -> Box<Self> {
         Box::new(Once {
             name,
             step: Some(Box::new(step)),
@@ -103,7 +104,7 @@ impl Continuation for Once {
     fn interpreter(&self) -> &'static str {
         "native"
     }
-    fn eval(&mut self, rt: &mut Interp) -> Step {
+    fn eval(&mut self, rt: &mut Cx) -> Step {
         match self.step.take() {
             Some(step) => step(rt),
             None => Step::Fail(ScriptError::runtime(format!(
@@ -180,7 +181,7 @@ pub fn deliver_twice(first: Value, second: Value, how: Twice) -> Value {
 pub fn poke(method: Ident, when: When) -> Value {
     peer("poking peer", move |rt, cap| {
         let handle = cap.pos(0)?.clone();
-        let poke = move |rt: &mut Interp| rt.send(method, Capture::new(&handle, &[Value::Int(0)]));
+        let poke = move |rt: &mut Cx| rt.send(method, Capture::new(&handle, &[Value::Int(0)]));
         match when {
             When::Now => poke(rt),
             When::Later => rt.call_into(Once::boxed("poking peer", move |rt| match poke(rt) {
@@ -252,7 +253,7 @@ impl Continuation for CallThenAdd {
     fn interpreter(&self) -> &'static str {
         "native"
     }
-    fn eval(&mut self, rt: &mut Interp) -> Step {
+    fn eval(&mut self, rt: &mut Cx) -> Step {
         match std::mem::replace(&mut self.state, CallState::Waiting) {
             CallState::Start => match rt.send(Ident::CALL, Capture::new(&self.f, &self.args)) {
                 Ok(Reply::Value(v)) => self.finish(v),
@@ -332,7 +333,7 @@ impl Continuation for Catcher {
     fn interpreter(&self) -> &'static str {
         "native"
     }
-    fn eval(&mut self, rt: &mut Interp) -> Step {
+    fn eval(&mut self, rt: &mut Cx) -> Step {
         match std::mem::replace(&mut self.state, CallState::Waiting) {
             CallState::Start => {
                 let caught = self.caught.clone();

@@ -171,7 +171,7 @@ impl polyeval_core::Object for CodeRef {
 
     fn send(
         &self,
-        _rt: &mut polyeval_core::Interp,
+        _rt: &mut polyeval_core::Cx,
         method: Ident,
         cap: polyeval_core::Capture<'_>,
     ) -> Result<polyeval_core::Reply, polyeval_core::ScriptError> {

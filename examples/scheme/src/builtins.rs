@@ -6,7 +6,7 @@
 
 use std::rc::Rc;
 
-use polyeval_core::{same_object, ErrorObject, Interp, ScriptError, Value};
+use polyeval_core::{same_object, Cx, ErrorObject, ScriptError, Value};
 
 use crate::env::Globals;
 use crate::numbers as n;
@@ -173,7 +173,7 @@ fn table() -> Vec<Entry> {
 }
 
 /// Asks the memory limit for `n` more pairs.
-fn reserve_pairs(rt: &mut Interp, n: usize) -> Result<(), ScriptError> {
+fn reserve_pairs(rt: &mut Cx, n: usize) -> Result<(), ScriptError> {
     if polyeval_core::memory::active() {
         rt.reserve_memory(n.saturating_mul(PAIR_BYTES))?;
     }
@@ -298,12 +298,12 @@ fn elements(who: &str, v: &Value) -> Result<Vec<Value>, ScriptError> {
     Ok(out)
 }
 
-fn length(_: &mut Interp, a: &[Value]) -> Result<Value, ScriptError> {
+fn length(_: &mut Cx, a: &[Value]) -> Result<Value, ScriptError> {
     let n = list_len(&a[0]).ok_or_else(|| type_error("length", "a proper list", &a[0]))?;
     Ok(Value::Int(n as i64))
 }
 
-fn append(rt: &mut Interp, a: &[Value]) -> Result<Value, ScriptError> {
+fn append(rt: &mut Cx, a: &[Value]) -> Result<Value, ScriptError> {
     let Some((last, init)) = a.split_last() else {
         return Ok(Value::Nil);
     };
@@ -318,13 +318,13 @@ fn append(rt: &mut Interp, a: &[Value]) -> Result<Value, ScriptError> {
         .fold(last.clone(), |acc, v| cons(v, acc)))
 }
 
-fn reverse(rt: &mut Interp, a: &[Value]) -> Result<Value, ScriptError> {
+fn reverse(rt: &mut Cx, a: &[Value]) -> Result<Value, ScriptError> {
     let items = elements("reverse", &a[0])?;
     reserve_pairs(rt, items.len())?;
     Ok(items.into_iter().fold(Value::Nil, |acc, v| cons(v, acc)))
 }
 
-fn list_tail(_: &mut Interp, a: &[Value]) -> Result<Value, ScriptError> {
+fn list_tail(_: &mut Cx, a: &[Value]) -> Result<Value, ScriptError> {
     let Value::Int(k) = a[1] else {
         return Err(type_error("list-tail", "an exact integer index", &a[1]));
     };
@@ -362,7 +362,7 @@ fn assoc(x: &Value, list: &Value, same: fn(&Value, &Value) -> bool) -> Value {
     Value::Bool(false)
 }
 
-fn string_append(rt: &mut Interp, a: &[Value]) -> Result<Value, ScriptError> {
+fn string_append(rt: &mut Cx, a: &[Value]) -> Result<Value, ScriptError> {
     let mut len = 0usize;
     for v in a {
         len = len.saturating_add(string("string-append", v)?.len());
@@ -377,7 +377,7 @@ fn string_append(rt: &mut Interp, a: &[Value]) -> Result<Value, ScriptError> {
     Ok(Value::str(out))
 }
 
-fn substring(_: &mut Interp, a: &[Value]) -> Result<Value, ScriptError> {
+fn substring(_: &mut Cx, a: &[Value]) -> Result<Value, ScriptError> {
     let s = string("substring", &a[0])?;
     let index = |v: &Value| match v {
         Value::Int(i) if *i >= 0 && (*i as usize) <= s.len() => Ok(*i as usize),
@@ -404,7 +404,7 @@ fn string_compare(
     Ok(Value::Bool(strs.windows(2).all(|w| ok(w[0], w[1]))))
 }
 
-fn output(rt: &mut Interp, v: &Value, write: bool) -> Result<Value, ScriptError> {
+fn output(rt: &mut Cx, v: &Value, write: bool) -> Result<Value, ScriptError> {
     let mut out = Vec::new();
     print_into(&mut out, v, write);
     rt.out()
@@ -414,7 +414,7 @@ fn output(rt: &mut Interp, v: &Value, write: bool) -> Result<Value, ScriptError>
 }
 
 /// `(error message irritant ...)`.
-fn error(_: &mut Interp, a: &[Value]) -> Result<Value, ScriptError> {
+fn error(_: &mut Cx, a: &[Value]) -> Result<Value, ScriptError> {
     let message = match &a[0] {
         Value::Str(s) => String::from_utf8_lossy(s).into_owned(),
         v => {
@@ -437,7 +437,7 @@ fn error(_: &mut Interp, a: &[Value]) -> Result<Value, ScriptError> {
 }
 
 /// `(raise obj)`: a Scheme handler receives `obj` itself.
-fn raise(_: &mut Interp, a: &[Value]) -> Result<Value, ScriptError> {
+fn raise(_: &mut Cx, a: &[Value]) -> Result<Value, ScriptError> {
     let mut shown = b"uncaught raise: ".to_vec();
     print_into(&mut shown, &a[0], true);
     let payload = Value::obj(Raised {
@@ -449,7 +449,7 @@ fn raise(_: &mut Interp, a: &[Value]) -> Result<Value, ScriptError> {
     ))
 }
 
-fn error_message(_: &mut Interp, a: &[Value]) -> Result<Value, ScriptError> {
+fn error_message(_: &mut Cx, a: &[Value]) -> Result<Value, ScriptError> {
     if let Some(c) = a[0].downcast::<Condition>() {
         return Ok(Value::str(&c.message));
     }

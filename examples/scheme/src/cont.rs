@@ -17,7 +17,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use polyeval_core::{ContKey, Continuation, FrameInfo, Interp, ScriptError, Step, Value};
+use polyeval_core::{ContKey, Continuation, Cx, FrameInfo, ScriptError, Step, Value};
 
 use crate::ast::NodeRef;
 use crate::frames::{Frame, FrameList};
@@ -64,7 +64,7 @@ impl Activation {
 
     /// Where the bottom frame returns to, for messages: the interpreter,
     /// and the position that continuation stands at, if it still exists.
-    fn describe_back(&self, rt: &Interp) -> String {
+    fn describe_back(&self, rt: &Cx) -> String {
         let interp = self.back_interp.get();
         let pos = self
             .back
@@ -79,7 +79,7 @@ impl Activation {
 
     /// Whether this activation has not finished and waits along the
     /// chain of `back`s from `me`.
-    pub fn waits_below(&self, rt: &Interp, me: Option<ContKey>) -> bool {
+    pub fn waits_below(&self, rt: &Cx, me: Option<ContKey>) -> bool {
         let Some(target) = self.key.get() else {
             return false;
         };
@@ -106,7 +106,7 @@ impl Activation {
     /// The message of the one-shot rule, or why it cannot be reached.
     pub fn escape_to(
         &self,
-        rt: &mut Interp,
+        rt: &mut Cx,
         me: Option<ContKey>,
         frames: Option<FrameList>,
         v: Value,
@@ -209,7 +209,7 @@ impl Continuation for SchemeCont {
         "scheme"
     }
 
-    fn eval(&mut self, rt: &mut Interp) -> Step {
+    fn eval(&mut self, rt: &mut Cx) -> Step {
         if !self.started {
             self.started = true;
             let me = rt.continuation();

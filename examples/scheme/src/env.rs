@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use polyeval_core::{drop_values, Ident, Interp, Value};
+use polyeval_core::{drop_values, Cx, Ident, Value};
 
 /// A frame of local variables.
 pub(crate) struct EnvFrame {
@@ -77,7 +77,7 @@ impl Globals {
 
     /// The run loop's globals, made (with the builtins and the prelude)
     /// on first use.
-    pub fn of(rt: &mut Interp) -> Rc<Globals> {
+    pub fn of(rt: &mut Cx) -> Rc<Globals> {
         if let Some(g) = rt.ext::<Globals>() {
             return g;
         }
@@ -114,7 +114,7 @@ impl polyeval_core::Object for Unassigned {
 
     fn send(
         &self,
-        _rt: &mut Interp,
+        _rt: &mut Cx,
         method: Ident,
         _cap: polyeval_core::Capture<'_>,
     ) -> Result<polyeval_core::Reply, polyeval_core::ScriptError> {

@@ -7,7 +7,7 @@
 use std::rc::Rc;
 
 use polyeval_core::{
-    answer_plain, Capture, Continuation, Ident, Interp, Language, LineReader, Object, Reply,
+    answer_plain, Capture, Continuation, Cx, Ident, Language, LineReader, Object, Reply,
     ScriptError, Value,
 };
 
@@ -38,25 +38,25 @@ impl Language for Scheme {
         &["scm"]
     }
 
-    fn check(&self, _rt: &mut Interp, src: &[u8], file: &str) -> Result<(), ScriptError> {
+    fn check(&self, _rt: &mut Cx, src: &[u8], file: &str) -> Result<(), ScriptError> {
         // A scratch environment: checking binds nothing.
         compile(src, file, &Globals::default()).map(|_| ())
     }
 
-    fn load(&self, rt: &mut Interp, src: &[u8], file: &str) -> Result<Value, ScriptError> {
+    fn load(&self, rt: &mut Cx, src: &[u8], file: &str) -> Result<Value, ScriptError> {
         let globals = Globals::of(rt);
         let forms = compile(src, file, &globals)?;
         Ok(Value::obj(Program { forms }))
     }
 
-    fn define_global(&self, rt: &mut Interp, name: &str, value: Value) -> Result<(), ScriptError> {
+    fn define_global(&self, rt: &mut Cx, name: &str, value: Value) -> Result<(), ScriptError> {
         crate::define(rt, name, value);
         Ok(())
     }
 
     fn repl(
         &self,
-        _rt: &mut Interp,
+        _rt: &mut Cx,
         read: LineReader,
     ) -> Result<Option<Box<dyn Continuation>>, ScriptError> {
         Ok(Some(Box::new(crate::repl::Repl::new(read))))
@@ -74,12 +74,7 @@ impl Object for Program {
         "SchemeProgram"
     }
 
-    fn send(
-        &self,
-        _rt: &mut Interp,
-        method: Ident,
-        cap: Capture<'_>,
-    ) -> Result<Reply, ScriptError> {
+    fn send(&self, _rt: &mut Cx, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
         if method == Ident::CALL {
             Ok(Reply::Call(Box::new(SchemeCont::program(
                 self.forms.clone(),

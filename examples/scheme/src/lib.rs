@@ -16,7 +16,7 @@
 //! polyeval_scheme::install(&mut rt);
 //! let lang = rt.language("scheme").expect("installed");
 //! let program = lang
-//!     .load(&mut rt, b"(define (fact n) (if (= n 0) 1 (* n (fact (- n 1))))) (fact 20)", "fact.scm")
+//!     .load(rt.cx(), b"(define (fact n) (if (= n 0) 1 (* n (fact (- n 1))))) (fact 20)", "fact.scm")
 //!     .expect("compiles");
 //! rt.start(Box::new(CallValue::new(program, Vec::new())));
 //! let v = rt.run().expect("runs");
@@ -111,26 +111,26 @@ pub use lang::{Program, Scheme};
 
 use std::rc::Rc;
 
-use polyeval_core::Interp;
+use polyeval_core::{Cx, Interp};
 
 /// Registers Scheme on `rt` as the language `"scheme"` (files `.scm`),
 /// with its global environment: one per run loop, shared by every program
 /// loaded into it.
 pub fn install(rt: &mut Interp) {
     polyeval_core::error::messages_carry_positions("scheme");
-    env::Globals::of(rt);
+    env::Globals::of(rt.cx());
     rt.register_language(Rc::new(Scheme));
 }
 
 /// Binds the global variable `name` of `rt`'s Scheme environment to
 /// `value`, so that Scheme code can use a host's objects.
-pub fn define(rt: &mut Interp, name: &str, value: polyeval_core::Value) {
+pub fn define(rt: &mut Cx, name: &str, value: polyeval_core::Value) {
     env::Globals::of(rt).define(name, value);
 }
 
 /// The value of the global variable `name` of `rt`'s Scheme environment,
 /// if it is bound.
-pub fn global(rt: &mut Interp, name: &str) -> Option<polyeval_core::Value> {
+pub fn global(rt: &mut Cx, name: &str) -> Option<polyeval_core::Value> {
     let cell = env::Globals::of(rt).cell(polyeval_core::Ident::new(name));
     let v = cell.value.borrow().clone();
     v

@@ -11,7 +11,7 @@
 
 use std::rc::Rc;
 
-use polyeval_core::{ContKey, ErrorObject, FrameInfo, Ident, Interp, ScriptError, Step, Value};
+use polyeval_core::{ContKey, Cx, ErrorObject, FrameInfo, Ident, ScriptError, Step, Value};
 
 use crate::ast::{Clause, CodeRef, NodeKind, NodeRef, Site};
 use crate::builtins::eqv;
@@ -121,7 +121,7 @@ impl Machine {
     }
 
     /// Runs one bounded step for the activation `act`.
-    pub fn run(&mut self, rt: &mut Interp, act: &Rc<Activation>) -> Step {
+    pub fn run(&mut self, rt: &mut Cx, act: &Rc<Activation>) -> Step {
         let me = rt.continuation();
         let mut budget = rt.quantum();
         loop {
@@ -383,7 +383,7 @@ impl Machine {
     }
 
     /// Returns `v` to the top frame.
-    fn ret(&mut self, rt: &mut Interp, v: Value, act: &Rc<Activation>, me: Option<ContKey>) -> Go {
+    fn ret(&mut self, rt: &mut Cx, v: Value, act: &Rc<Activation>, me: Option<ContKey>) -> Go {
         let Some(frame) = self.k.pop() else {
             return Ok(Some(Step::Done(v)));
         };

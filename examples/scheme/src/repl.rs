@@ -6,7 +6,7 @@
 //! reported on the error stream and the session goes on. The end of input
 //! ends the REPL with a newline on the output.
 
-use polyeval_core::{Continuation, FrameInfo, Interp, LineReader, ScriptError, Step, Value};
+use polyeval_core::{Continuation, Cx, FrameInfo, LineReader, ScriptError, Step, Value};
 
 use crate::compile::compile_program;
 use crate::cont::SchemeCont;
@@ -32,7 +32,7 @@ impl Repl {
 
     /// Reads and compiles the next chunk; `None` at the end of input. A
     /// chunk that does not compile is reported and skipped.
-    fn next_chunk(&mut self, rt: &mut Interp) -> Option<SchemeCont> {
+    fn next_chunk(&mut self, rt: &mut Cx) -> Option<SchemeCont> {
         let file: std::rc::Rc<str> = std::rc::Rc::from("stdin");
         loop {
             let mut src = (self.read)(rt, "> ")?;
@@ -66,7 +66,7 @@ impl Repl {
     }
 }
 
-fn report(rt: &mut Interp, e: &ScriptError) {
+fn report(rt: &mut Cx, e: &ScriptError) {
     let _ = rt.out().flush();
     let _ = rt.err().write_all(e.report().as_bytes());
 }
@@ -76,7 +76,7 @@ impl Continuation for Repl {
         "scheme"
     }
 
-    fn eval(&mut self, rt: &mut Interp) -> Step {
+    fn eval(&mut self, rt: &mut Cx) -> Step {
         if let Some(e) = self.error.take() {
             report(rt, &e);
         }

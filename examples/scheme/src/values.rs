@@ -12,7 +12,7 @@
 use std::rc::Rc;
 
 use polyeval_core::{
-    answer_plain, drop_values, Capture, Ident, Interp, LazyIdent, Object, Reply, ScriptError, Value,
+    answer_plain, drop_values, Capture, Cx, Ident, LazyIdent, Object, Reply, ScriptError, Value,
 };
 
 use crate::ast::LambdaCode;
@@ -58,12 +58,7 @@ impl Object for Pair {
         "Pair"
     }
 
-    fn send(
-        &self,
-        _rt: &mut Interp,
-        method: Ident,
-        cap: Capture<'_>,
-    ) -> Result<Reply, ScriptError> {
+    fn send(&self, _rt: &mut Cx, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
         if method == CAR.get() {
             Ok(Reply::Value(self.car.clone()))
         } else if method == CDR.get() {
@@ -97,12 +92,7 @@ impl Object for Symbol {
         "Symbol"
     }
 
-    fn send(
-        &self,
-        _rt: &mut Interp,
-        method: Ident,
-        cap: Capture<'_>,
-    ) -> Result<Reply, ScriptError> {
+    fn send(&self, _rt: &mut Cx, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
         if method == Ident::STR {
             Ok(Reply::Value(Value::str(self.name.name())))
         } else {
@@ -129,12 +119,7 @@ impl Object for Procedure {
         "Procedure"
     }
 
-    fn send(
-        &self,
-        _rt: &mut Interp,
-        method: Ident,
-        cap: Capture<'_>,
-    ) -> Result<Reply, ScriptError> {
+    fn send(&self, _rt: &mut Cx, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
         if method == Ident::CALL {
             call_from_outside(&cap)
         } else if method == Ident::STR {
@@ -146,7 +131,7 @@ impl Object for Procedure {
 }
 
 /// A builtin that needs only its arguments and the run loop.
-pub(crate) type PrimFn = fn(&mut Interp, &[Value]) -> Result<Value, ScriptError>;
+pub(crate) type PrimFn = fn(&mut Cx, &[Value]) -> Result<Value, ScriptError>;
 
 /// What a builtin does.
 pub(crate) enum PrimOp {
@@ -203,7 +188,7 @@ impl Object for Primitive {
         "Primitive"
     }
 
-    fn send(&self, rt: &mut Interp, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
+    fn send(&self, rt: &mut Cx, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
         if method == Ident::CALL {
             match self.op {
                 PrimOp::Simple(f) => {
@@ -236,12 +221,7 @@ impl Object for ContinuationObject {
         "Continuation"
     }
 
-    fn send(
-        &self,
-        _rt: &mut Interp,
-        method: Ident,
-        cap: Capture<'_>,
-    ) -> Result<Reply, ScriptError> {
+    fn send(&self, _rt: &mut Cx, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
         if method == Ident::CALL {
             call_from_outside(&cap)
         } else if method == Ident::STR {
@@ -271,12 +251,7 @@ impl Object for Condition {
         "Condition"
     }
 
-    fn send(
-        &self,
-        _rt: &mut Interp,
-        method: Ident,
-        cap: Capture<'_>,
-    ) -> Result<Reply, ScriptError> {
+    fn send(&self, _rt: &mut Cx, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
         if method == Ident::MESSAGE {
             Ok(Reply::Value(Value::str(&self.message)))
         } else if method == Ident::STR {
@@ -304,12 +279,7 @@ impl Object for Raised {
         "Raised"
     }
 
-    fn send(
-        &self,
-        _rt: &mut Interp,
-        method: Ident,
-        cap: Capture<'_>,
-    ) -> Result<Reply, ScriptError> {
+    fn send(&self, _rt: &mut Cx, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
         if method == Ident::PAYLOAD {
             Ok(Reply::Value(self.value.clone()))
         } else if method == Ident::STR {

@@ -65,7 +65,7 @@ fn run_program(probes: Option<u64>, quantum: u32, handler: bool) -> (String, Val
     }
     rt.schedule_probes(probes, &[]);
     let v = run_on(&mut rt, PROGRAM).expect("runs");
-    let seen = polyeval_scheme::global(&mut rt, "probes");
+    let seen = polyeval_scheme::global(rt.cx(), "probes");
     let seen = match seen {
         Some(Value::Int(n)) => n as u64,
         _ => 0,

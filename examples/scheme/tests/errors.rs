@@ -8,10 +8,10 @@ use polyeval_core::{ErrorKind, RunError};
 fn compile_error(src: &str) -> String {
     let (mut rt, _) = interp();
     let lang = rt.language("scheme").unwrap();
-    let e = lang.load(&mut rt, src.as_bytes(), "bad.scm").unwrap_err();
+    let e = lang.load(rt.cx(), src.as_bytes(), "bad.scm").unwrap_err();
     assert_eq!(e.kind, ErrorKind::Compile, "{}", e.message);
     // `check` reports the same error and binds nothing.
-    let c = lang.check(&mut rt, src.as_bytes(), "bad.scm").unwrap_err();
+    let c = lang.check(rt.cx(), src.as_bytes(), "bad.scm").unwrap_err();
     assert_eq!(c.message, e.message);
     e.message
 }
@@ -185,7 +185,7 @@ fn no_input_panics() {
                 })
                 .collect()
         };
-        let _ = lang.check(&mut rt, &src, "fuzz.scm");
+        let _ = lang.check(rt.cx(), &src, "fuzz.scm");
     }
 }
 
@@ -214,7 +214,7 @@ fn random_programs_never_panic() {
         rt.set_errput(Box::new(std::io::sink()));
         rt.set_max_steps(Some(200));
         let lang = rt.language("scheme").unwrap();
-        let Ok(program) = lang.load(&mut rt, src.as_bytes(), "fuzz.scm") else {
+        let Ok(program) = lang.load(rt.cx(), src.as_bytes(), "fuzz.scm") else {
             continue;
         };
         compiled += 1;

@@ -6,7 +6,7 @@
 mod common;
 use common::{interp, run_on};
 use polyeval_core::{
-    answer_plain, CallValue, Capture, Continuation, FrameInfo, Ident, Interp, NativeFn, Object,
+    answer_plain, CallValue, Capture, Continuation, Cx, FrameInfo, Ident, Interp, NativeFn, Object,
     Reply, RunError, ScriptError, Step, Value,
 };
 
@@ -17,7 +17,7 @@ impl Continuation for Twice {
     fn interpreter(&self) -> &'static str {
         "native"
     }
-    fn eval(&mut self, _rt: &mut Interp) -> Step {
+    fn eval(&mut self, _rt: &mut Cx) -> Step {
         Step::Done(Value::Int(self.0 * 2))
     }
     fn setr(&mut self, _value: Value) {}
@@ -33,7 +33,7 @@ impl Continuation for FailLater {
     fn interpreter(&self) -> &'static str {
         "native"
     }
-    fn eval(&mut self, _rt: &mut Interp) -> Step {
+    fn eval(&mut self, _rt: &mut Cx) -> Step {
         Step::Fail(ScriptError::runtime("native failure"))
     }
     fn setr(&mut self, _value: Value) {}
@@ -60,7 +60,7 @@ impl Object for Thing {
     fn type_name(&self) -> &'static str {
         "Thing"
     }
-    fn send(&self, rt: &mut Interp, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
+    fn send(&self, rt: &mut Cx, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
         let n = match cap.positional.first() {
             Some(Value::Int(n)) => *n,
             _ => 0,
@@ -80,21 +80,21 @@ fn setup() -> (Interp, common::Buf) {
         [Value::Int(a), Value::Int(b)] => Ok(Value::Int(a + b)),
         _ => Err(ScriptError::runtime("native-add wants two integers")),
     });
-    polyeval_scheme::define(&mut rt, "native-add", add);
-    polyeval_scheme::define(&mut rt, "thing", Value::obj(Thing));
+    polyeval_scheme::define(rt.cx(), "native-add", add);
+    polyeval_scheme::define(rt.cx(), "thing", Value::obj(Thing));
     // `(call-native f arg ...)`: a native continuation calls `f` through
     // `CALL` and is done with its result, which arrives by `setr`.
-    polyeval_scheme::define(&mut rt, "call-native", Value::obj(CallNative));
+    polyeval_scheme::define(rt.cx(), "call-native", Value::obj(CallNative));
     let fail = NativeFn::value("native-fail", |_, _| Err(ScriptError::runtime("boom")));
-    polyeval_scheme::define(&mut rt, "native-fail", fail);
-    polyeval_scheme::define(&mut rt, "fail-later", Value::obj(FailLaterObj));
+    polyeval_scheme::define(rt.cx(), "native-fail", fail);
+    polyeval_scheme::define(rt.cx(), "fail-later", Value::obj(FailLaterObj));
     let show = NativeFn::value("native-show", |rt, cap| {
         match rt.send(Ident::STR, Capture::new(cap.pos(0)?, &[]))? {
             Reply::Value(v) => Ok(v),
             Reply::Pending | Reply::Call(_) => Err(ScriptError::runtime("unexpected hand-off")),
         }
     });
-    polyeval_scheme::define(&mut rt, "native-show", show);
+    polyeval_scheme::define(rt.cx(), "native-show", show);
     (rt, buf)
 }
 
@@ -104,7 +104,7 @@ impl Object for CallNative {
     fn type_name(&self) -> &'static str {
         "CallNative"
     }
-    fn send(&self, rt: &mut Interp, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
+    fn send(&self, rt: &mut Cx, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
         if method != Ident::CALL {
             return answer_plain("CallNative", method, cap);
         }
@@ -120,7 +120,7 @@ impl Object for FailLaterObj {
     fn type_name(&self) -> &'static str {
         "FailLater"
     }
-    fn send(&self, rt: &mut Interp, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
+    fn send(&self, rt: &mut Cx, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
         if method == Ident::CALL {
             rt.call_into(Box::new(FailLater))
         } else {
@@ -184,18 +184,18 @@ fn native_code_calls_scheme() {
         "(define (sq x) (* x x)) (define (apply-twice f x) (f (f x)))",
     )
     .unwrap();
-    let sq = polyeval_scheme::global(&mut rt, "sq").unwrap();
+    let sq = polyeval_scheme::global(rt.cx(), "sq").unwrap();
     rt.start(Box::new(CallValue::new(sq.clone(), vec![Value::Int(7)])));
     assert!(matches!(rt.run(), Ok(Value::Int(49))));
     // Scheme calls back into what native code handed it.
-    let twice = polyeval_scheme::global(&mut rt, "apply-twice").unwrap();
+    let twice = polyeval_scheme::global(rt.cx(), "apply-twice").unwrap();
     rt.start(Box::new(CallValue::new(
         twice,
         vec![Value::obj(Thing), Value::Int(3)],
     )));
     assert!(matches!(rt.run(), Ok(Value::Int(12))));
     // Builtins answer at once; the wrong number of arguments is an error.
-    let car = polyeval_scheme::global(&mut rt, "car").unwrap();
+    let car = polyeval_scheme::global(rt.cx(), "car").unwrap();
     rt.start(Box::new(CallValue::new(car, vec![])));
     let e = rt.run().unwrap_err().report();
     assert!(
@@ -338,7 +338,7 @@ fn escaping_through_native_frames() {
     )
     .unwrap();
     assert!(matches!(v, Value::Int(42)));
-    assert!(rt.continuation().is_none());
+    assert!(rt.cx().continuation().is_none());
 }
 
 #[test]
@@ -350,8 +350,8 @@ fn programs_and_procedures_answer_str() {
         ("l", "(a \"b\" 2.5)"),
         ("car", "#<procedure car>"),
     ] {
-        let v = polyeval_scheme::global(&mut rt, name).unwrap();
-        match rt.send(Ident::STR, Capture::new(&v, &[])) {
+        let v = polyeval_scheme::global(rt.cx(), name).unwrap();
+        match rt.cx().send(Ident::STR, Capture::new(&v, &[])) {
             Ok(Reply::Value(Value::Str(s))) => assert_eq!(&*s, want.as_bytes()),
             other => panic!("{name}: {other:?}"),
         }

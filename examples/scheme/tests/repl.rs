@@ -5,7 +5,7 @@ mod common;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use polyeval_core::Interp;
+use polyeval_core::Cx;
 
 #[test]
 fn repl_session() {
@@ -25,13 +25,13 @@ fn repl_session() {
     let prompts = Rc::new(RefCell::new(Vec::new()));
     let seen = prompts.clone();
     let mut lines = lines.into_iter();
-    let read = Box::new(move |_: &mut Interp, prompt: &str| {
+    let read = Box::new(move |_: &mut Cx, prompt: &str| {
         seen.borrow_mut().push(prompt.to_owned());
         lines.next().map(str::to_owned)
     });
     let lang = rt.language("scheme").unwrap();
     let repl = lang
-        .repl(&mut rt, read)
+        .repl(rt.cx(), read)
         .unwrap()
         .expect("Scheme has a REPL");
     rt.start(repl);

@@ -25,7 +25,7 @@ fn samples_print_what_they_expect() {
         let name = format!("samples/{}", path.file_name().unwrap().to_string_lossy());
         let (mut rt, buf) = common::interp();
         let lang = rt.language("scheme").unwrap();
-        let program = lang.load(&mut rt, src.as_bytes(), &name).expect("compiles");
+        let program = lang.load(rt.cx(), src.as_bytes(), &name).expect("compiles");
         rt.start(Box::new(CallValue::new(program, Vec::new())));
         if let Err(e) = rt.run() {
             panic!("{name} failed: {}", e.report());

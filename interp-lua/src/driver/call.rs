@@ -8,7 +8,7 @@ use std::rc::Rc;
 
 use mlua::Table;
 use polyeval_core::{
-    answer_plain, Capture, ErrorKind, Ident, Interp, LazyIdent, Object, Reply, ScriptError, Value,
+    answer_plain, Capture, Cx, ErrorKind, Ident, LazyIdent, Object, Reply, ScriptError, Value,
 };
 
 use super::cont::LuaCont;
@@ -89,7 +89,7 @@ impl Object for LuaObject {
         }
     }
 
-    fn send(&self, rt: &mut Interp, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
+    fn send(&self, rt: &mut Cx, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
         let lua = self.shared.lua()?;
         let sh = &self.shared;
         match method {

@@ -11,7 +11,7 @@
 
 use std::rc::Rc;
 
-use polyeval_core::{Continuation, FrameInfo, Interp, ScriptError, Step, Value};
+use polyeval_core::{Continuation, Cx, FrameInfo, ScriptError, Step, Value};
 
 use super::pool;
 use crate::convert::{self, error_message, from_lua};
@@ -79,14 +79,7 @@ impl LuaCont {
 
     /// A coroutine's thread ended (`ok`: returned `n` values; else failed,
     /// its error on top): the resumer takes what it left.
-    fn coroutine_ended(
-        &mut self,
-        rt: &mut Interp,
-        id: u64,
-        thread: Driver,
-        n: i32,
-        ok: bool,
-    ) -> Step {
+    fn coroutine_ended(&mut self, rt: &mut Cx, id: u64, thread: Driver, n: i32, ok: bool) -> Step {
         crate::ffi::coro::with_rec(id, |r| {
             r.out = (thread.state(), n, ok);
             r.status = crate::ffi::coro::Status::Dead;
@@ -97,7 +90,7 @@ impl LuaCont {
 
     /// Thread `thread` yielded `n` values to its coroutine's resumer: the
     /// whole chain suspends here, and the resumer takes the values.
-    fn user_yield(&mut self, rt: &mut Interp, thread: Driver, n: i32) -> Step {
+    fn user_yield(&mut self, rt: &mut Cx, thread: Driver, n: i32) -> Step {
         let id = rt
             .current_chain()
             .and_then(|c| crate::ffi::coro::rec_of_chain(rt, c))
@@ -135,7 +128,7 @@ impl Continuation for LuaCont {
         "lua"
     }
 
-    fn eval(&mut self, rt: &mut Interp) -> Step {
+    fn eval(&mut self, rt: &mut Cx) -> Step {
         let lua = match self.shared.lua() {
             Ok(l) => l,
             Err(e) => return Step::Fail(e),

@@ -31,7 +31,7 @@ use std::ffi::{c_int, c_void, CStr};
 use std::rc::Rc;
 
 use mlua::ffi::{self, lua_State};
-use polyeval_core::{ChainKey, Continuation, Interp};
+use polyeval_core::{ChainKey, Continuation, Cx};
 use slotmap::{Key, SlotMap};
 
 use crate::state::{Driver, Shared};
@@ -129,7 +129,7 @@ pub(crate) fn with_rec<R>(id: u64, f: impl FnOnce(&mut CoRec) -> R) -> Option<R>
 }
 
 /// The record of chain `c` of loop `rt`.
-pub(crate) fn rec_of_chain(rt: &Interp, c: ChainKey) -> Option<u64> {
+pub(crate) fn rec_of_chain(rt: &Cx, c: ChainKey) -> Option<u64> {
     rt.chain_tag(c)
 }
 
@@ -151,7 +151,7 @@ pub(super) fn request(id: u64) {
 
 /// Releases the chains of collected coroutines (from the loop, between
 /// Lua's steps).
-pub(crate) fn settle(rt: &mut Interp) {
+pub(crate) fn settle(rt: &mut Cx) {
     if RELEASED.with(|r| r.borrow().is_empty()) {
         return;
     }
@@ -169,7 +169,7 @@ pub(crate) fn settle(rt: &mut Interp) {
 }
 
 /// Forgets a finished coroutine's chain in the loop and here.
-pub(crate) fn finished(rt: &mut Interp, id: u64) {
+pub(crate) fn finished(rt: &mut Cx, id: u64) {
     let chain = with_rec(id, |r| r.chain.take()).flatten();
     if let Some(c) = chain {
         rt.chain_finished(c);
@@ -331,7 +331,7 @@ pub(crate) unsafe fn take_results(l: *mut lua_State, id: u64) -> c_int {
 ///
 /// `l` is the resumer's thread, running.
 pub(super) unsafe fn start_chain<C: ThreadCont>(
-    rt: &mut Interp,
+    rt: &mut Cx,
     l: *mut lua_State,
     id: u64,
     co: *mut lua_State,

@@ -522,7 +522,7 @@ unsafe fn wait_nested(l: *mut lua_State, waiter: Option<ContKey>) -> Outcome {
 /// `tostring(obj)`: `Str`, or `TypeName: 0x...` for objects that do not
 /// answer `Str` (Lua prints any userdata).
 fn tostring_of(
-    rt: &mut polyeval_core::Interp,
+    rt: &mut polyeval_core::Cx,
     invocant: &Value,
     argv: &[Value],
 ) -> Result<Reply, ScriptError> {

@@ -4,7 +4,7 @@
 use std::rc::Rc;
 
 use polyeval_core::{
-    answer_plain, drop_values, is_last_ref, Capture, Ident, Interp, Object, OwnedCapture, Reply,
+    answer_plain, drop_values, is_last_ref, Capture, Cx, Ident, Object, OwnedCapture, Reply,
     ScriptError, Value,
 };
 
@@ -76,7 +76,7 @@ impl Object for CodeObj {
         "Code"
     }
 
-    fn send(&self, rt: &mut Interp, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
+    fn send(&self, rt: &mut Cx, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
         match method {
             Ident::CALL => {
                 let frame = MoldFrame::for_code(rt, self, cap)?;
@@ -124,12 +124,7 @@ impl Object for CaptureObj {
         "Capture"
     }
 
-    fn send(
-        &self,
-        _rt: &mut Interp,
-        method: Ident,
-        cap: Capture<'_>,
-    ) -> Result<Reply, ScriptError> {
+    fn send(&self, _rt: &mut Cx, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
         match method {
             Ident::POSITIONAL => {
                 let i = match cap.pos(0)? {

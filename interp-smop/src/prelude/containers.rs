@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use polyeval_core::{
-    answer_plain, drop_values, is_last_ref, memory, Bytes, Capture, Ident, Interp, Object, Reply,
+    answer_plain, drop_values, is_last_ref, memory, Bytes, Capture, Cx, Ident, Object, Reply,
     ScriptError, Value,
 };
 
@@ -41,12 +41,7 @@ impl Object for ScalarObj {
         "Scalar"
     }
 
-    fn send(
-        &self,
-        _rt: &mut Interp,
-        method: Ident,
-        cap: Capture<'_>,
-    ) -> Result<Reply, ScriptError> {
+    fn send(&self, _rt: &mut Cx, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
         if method == Ident::DEFINED {
             return ok(Value::Bool(self.value.borrow().is_defined()));
         }
@@ -81,7 +76,7 @@ fn index_arg(cap: &Capture<'_>) -> Result<usize, ScriptError> {
 
 /// Makes room for `n` more elements in `items`, within the memory limit;
 /// the system's refusal is an error too, not an abort.
-fn grow(rt: &mut Interp, items: &RefCell<Vec<Value>>, n: usize) -> Result<(), ScriptError> {
+fn grow(rt: &mut Cx, items: &RefCell<Vec<Value>>, n: usize) -> Result<(), ScriptError> {
     let Some(bytes) = memory::growth(&items.borrow(), n) else {
         return Ok(());
     };
@@ -107,7 +102,7 @@ impl Object for ArrayObj {
         "Array"
     }
 
-    fn send(&self, rt: &mut Interp, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
+    fn send(&self, rt: &mut Cx, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
         match method {
             Ident::AT_POS => {
                 let index = index_arg(&cap)?;
@@ -152,7 +147,7 @@ impl Object for ArrayElem {
         "ArrayElement"
     }
 
-    fn send(&self, rt: &mut Interp, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
+    fn send(&self, rt: &mut Cx, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
         if method == Ident::STORE {
             let missing = self
                 .index
@@ -211,7 +206,7 @@ impl Object for HashObj {
         "Hash"
     }
 
-    fn send(&self, rt: &mut Interp, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
+    fn send(&self, rt: &mut Cx, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
         match method {
             Ident::AT_KEY => {
                 let key = key_of(cap.pos(0)?);
@@ -254,7 +249,7 @@ impl Object for HashElem {
         "HashElement"
     }
 
-    fn send(&self, rt: &mut Interp, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
+    fn send(&self, rt: &mut Cx, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
         if method == Ident::STORE
             && memory::active()
             && !self.hash.map.borrow().contains_key(&self.key)

@@ -10,7 +10,7 @@ pub mod scope;
 use std::any::Any;
 use std::rc::Rc;
 
-use polyeval_core::{Capture, Ident, Interp, Object, Reply, ScriptError, Value};
+use polyeval_core::{Capture, Cx, Ident, Interp, Language, Object, Reply, ScriptError, Value};
 
 use self::code::CodeObj;
 use self::containers::{ArrayObj, HashObj, ScalarObj};
@@ -22,13 +22,22 @@ pub struct SmopState {
     pub prelude: Rc<ScopeObj>,
 }
 
-/// Installs SMOP into `rt` (once): the prelude and the m0ld language.
-/// Returns the state.
+/// Installs SMOP into `rt`: the m0ld language and the prelude. Returns
+/// the state.
 pub fn install(rt: &mut Interp) -> Rc<SmopState> {
+    if rt.language(crate::lang::M0ldLanguage.name()).is_none() {
+        rt.register_language(Rc::new(crate::lang::M0ldLanguage));
+    }
+    state(rt.cx())
+}
+
+/// The SMOP state of the loop, made on first use: the prelude (a loop
+/// that runs m0ld without [`install`] has no `m0ld` language to look up,
+/// but its code runs).
+pub fn state(rt: &mut Cx) -> Rc<SmopState> {
     if let Some(s) = rt.ext::<SmopState>() {
         return s;
     }
-    rt.register_language(Rc::new(crate::lang::M0ldLanguage));
     let prelude = ScopeObj::new_rc(Value::Nil);
     prelude.bind("$OUT", Value::obj(out::OutObj));
     for (name, kind) in [
@@ -49,20 +58,20 @@ pub fn install(rt: &mut Interp) -> Rc<SmopState> {
 
 /// A top-level frame for `mold`: `$interpreter` and the prelude scope
 /// preloaded (installing SMOP if needed).
-pub fn top_frame(rt: &mut Interp, mold: Rc<crate::mold::Mold>) -> crate::frame::MoldFrame {
-    let scope = Value::Obj(install(rt).prelude.clone());
+pub fn top_frame(rt: &mut Cx, mold: Rc<crate::mold::Mold>) -> crate::frame::MoldFrame {
+    let scope = Value::Obj(state(rt).prelude.clone());
     crate::frame::MoldFrame::new(mold, &[rt.interp_value(), scope])
 }
 
 /// Binds `name` in the prelude of `rt` (installing SMOP if needed), e.g.
 /// the `Lua` bridge object.
-pub fn bind(rt: &mut Interp, name: &str, v: Value) {
-    install(rt).prelude.bind(name, v);
+pub fn bind(rt: &mut Cx, name: &str, v: Value) {
+    state(rt).prelude.bind(name, v);
 }
 
 /// The value bound to `name` in the prelude, fetched from its container.
-pub fn lookup(rt: &mut Interp, name: &[u8]) -> Option<Value> {
-    install(rt)
+pub fn lookup(rt: &mut Cx, name: &[u8]) -> Option<Value> {
+    state(rt)
         .prelude
         .find(name)
         .map(|c| c.value.borrow().clone())
@@ -91,12 +100,7 @@ impl Object for Class {
         }
     }
 
-    fn send(
-        &self,
-        _rt: &mut Interp,
-        method: Ident,
-        cap: Capture<'_>,
-    ) -> Result<Reply, ScriptError> {
+    fn send(&self, _rt: &mut Cx, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
         match method {
             Ident::NEW => ok(match self.0 {
                 ClassKind::Scalar => Value::Obj(ScalarObj::new_rc(cap.pos_or_nil(0))),

@@ -1,6 +1,6 @@
 //! `$OUT`: the program's standard output as an object.
 
-use polyeval_core::{Capture, Ident, Interp, Object, Reply, ScriptError, Value};
+use polyeval_core::{Capture, Cx, Ident, Object, Reply, ScriptError, Value};
 
 use super::ok;
 
@@ -13,7 +13,7 @@ pub struct OutObj;
 /// # Errors
 ///
 /// Whatever the object's `Str` raises.
-pub fn stringify(rt: &mut Interp, v: &Value, out: &mut Vec<u8>) -> Result<(), ScriptError> {
+pub fn stringify(rt: &mut Cx, v: &Value, out: &mut Vec<u8>) -> Result<(), ScriptError> {
     match v {
         Value::Obj(_) => match rt.send(Ident::STR, Capture::new(v, &[])) {
             Ok(Reply::Value(s)) if !matches!(s, Value::Obj(_)) => {
@@ -42,7 +42,7 @@ impl Object for OutObj {
         "OUT"
     }
 
-    fn send(&self, rt: &mut Interp, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
+    fn send(&self, rt: &mut Cx, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
         match method {
             Ident::PRINT | Ident::SAY => {
                 let len: usize = cap

@@ -9,8 +9,8 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use polyeval_core::{
-    answer_plain, drop_values, is_last_ref, Bytes, Capture, ErrorKind, Ident, Interp, Object,
-    Reply, ScriptError, Value,
+    answer_plain, drop_values, is_last_ref, Bytes, Capture, Cx, ErrorKind, Ident, Object, Reply,
+    ScriptError, Value,
 };
 
 use super::containers::ScalarObj;
@@ -187,12 +187,7 @@ impl Object for ScopeObj {
         "LexicalScope"
     }
 
-    fn send(
-        &self,
-        _rt: &mut Interp,
-        method: Ident,
-        cap: Capture<'_>,
-    ) -> Result<Reply, ScriptError> {
+    fn send(&self, _rt: &mut Cx, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
         match method {
             Ident::LOOKUP => {
                 let name = name_arg(&cap)?;
@@ -241,12 +236,7 @@ impl Object for OuterContainer {
         "Scalar"
     }
 
-    fn send(
-        &self,
-        _rt: &mut Interp,
-        method: Ident,
-        cap: Capture<'_>,
-    ) -> Result<Reply, ScriptError> {
+    fn send(&self, _rt: &mut Cx, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
         container_send(
             "Scalar",
             method,

@@ -61,7 +61,7 @@ pub fn deep_hand_off(subject: &dyn Subject) {
                 &Value::Int(depth / 2 * 3),
             );
         }
-        s.ensure(s.rt.continuation().is_none(), || {
+        s.ensure(s.rt.cx_ref().continuation().is_none(), || {
             "a continuation is still current after the deep run returned".into()
         });
     });

@@ -69,7 +69,7 @@ fn stale_handle(s: &mut Session<'_>) -> Value {
             e.report()
         )),
     };
-    s.ensure(!s.rt.contains(k), || {
+    s.ensure(!s.rt.cx_ref().contains(k), || {
         "a finished continuation is still in the arena".into()
     });
     ContObject::value(k)

@@ -3,7 +3,7 @@
 
 use std::rc::Rc;
 
-use polyeval_core::{Capture, ContKey, ErrorKind, Ident, Interp, Reply, ScriptError, Step, Value};
+use polyeval_core::{Capture, ContKey, Cx, ErrorKind, Ident, Reply, ScriptError, Step, Value};
 
 use super::{locate, Ctl, Go, Machine, Resumed};
 use crate::cont::Activation;
@@ -16,7 +16,7 @@ impl Machine {
     /// Control reached the bottom of a frame list: leave Scheme.
     pub(super) fn leave(
         &mut self,
-        rt: &mut Interp,
+        rt: &mut Cx,
         a: Rc<Activation>,
         v: Value,
         act: &Rc<Activation>,
@@ -43,7 +43,7 @@ impl Machine {
 
     pub(super) fn apply(
         &mut self,
-        rt: &mut Interp,
+        rt: &mut Cx,
         f: Value,
         mut args: Vec<Value>,
         act: &Rc<Activation>,
@@ -120,7 +120,7 @@ impl Machine {
 
     fn primitive(
         &mut self,
-        rt: &mut Interp,
+        rt: &mut Cx,
         p: &Primitive,
         mut args: Vec<Value>,
         me: Option<ContKey>,
@@ -214,7 +214,7 @@ impl Machine {
     }
 
     /// Acts on the reply of a call into another interpreter.
-    fn reply(&mut self, rt: &mut Interp, r: Result<Reply, ScriptError>, me: Option<ContKey>) -> Go {
+    fn reply(&mut self, rt: &mut Cx, r: Result<Reply, ScriptError>, me: Option<ContKey>) -> Go {
         match r {
             Ok(Reply::Value(v)) => {
                 self.ctl = Ctl::Return(v);

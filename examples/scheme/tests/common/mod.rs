@@ -40,7 +40,7 @@ pub fn interp() -> (Interp, Buf) {
 /// Loads `src` as `test.scm` on `rt` and runs it to the end.
 pub fn run_on(rt: &mut Interp, src: &str) -> Result<Value, RunError> {
     let lang = rt.language("scheme").expect("scheme is installed");
-    let program = lang.load(rt, src.as_bytes(), "test.scm")?;
+    let program = lang.load(rt.cx(), src.as_bytes(), "test.scm")?;
     rt.start(Box::new(CallValue::new(program, Vec::new())));
     rt.run()
 }
