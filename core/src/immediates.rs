@@ -78,8 +78,8 @@ fn as_f(n: Num) -> f64 {
 }
 
 #[cold]
-fn arith_error(what: &Value) -> ScriptError {
-    ScriptError::wrong_type("an arithmetic operand", "a number", what.type_name())
+fn arith_error(rt: &Cx, what: &Value) -> ScriptError {
+    ScriptError::wrong_type("an arithmetic operand", "a number", rt.type_name(what))
 }
 
 fn lua_fmod(a: f64, b: f64) -> f64 {
@@ -97,9 +97,9 @@ fn lua_fmod(a: f64, b: f64) -> f64 {
 ///
 /// A wrong-type error for a non-numeric operand, a runtime error for an
 /// integer modulo by zero.
-pub fn arith(method: Ident, a: &Value, b: &Value) -> Result<Value, ScriptError> {
-    let x = to_num(a).ok_or_else(|| arith_error(a))?;
-    let y = to_num(b).ok_or_else(|| arith_error(b))?;
+pub fn arith(rt: &Cx, method: Ident, a: &Value, b: &Value) -> Result<Value, ScriptError> {
+    let x = to_num(a).ok_or_else(|| arith_error(rt, a))?;
+    let y = to_num(b).ok_or_else(|| arith_error(rt, b))?;
     Ok(match (x, y, method) {
         (_, _, Ident::DIV) => Value::Float(as_f(x) / as_f(y)),
         (Num::I(i), Num::I(j), Ident::ADD) => Value::Int(i.wrapping_add(j)),
@@ -161,7 +161,7 @@ fn cmp_int_float(i: i64, f: f64) -> Option<Ordering> {
 /// # Errors
 ///
 /// A wrong-type error when ordering values of different kinds.
-pub fn compare(method: Ident, a: &Value, b: &Value) -> Result<Value, ScriptError> {
+pub fn compare(rt: &Cx, method: Ident, a: &Value, b: &Value) -> Result<Value, ScriptError> {
     let eq = |r: bool| Ok(Value::Bool(if method == Ident::NE { !r } else { r }));
     if method == Ident::EQ || method == Ident::NE {
         return eq(a.raw_eq(b));
@@ -177,8 +177,8 @@ pub fn compare(method: Ident, a: &Value, b: &Value) -> Result<Value, ScriptError
                 ErrorKind::WrongType,
                 format!(
                     "wrong type: attempt to compare {} with {}",
-                    a.type_name(),
-                    b.type_name()
+                    rt.type_name(a),
+                    rt.type_name(b)
                 ),
             ))
         }
@@ -317,9 +317,14 @@ pub fn fast_binop(method: Ident, a: &Value, b: &Value) -> Option<Value> {
 /// # Errors
 ///
 /// A wrong-type error for values with no integer form.
-pub fn to_int(v: &Value) -> Result<Value, ScriptError> {
-    let bad =
-        || ScriptError::wrong_type("Int's invocant", "convertible to an integer", v.type_name());
+pub fn to_int(rt: &Cx, v: &Value) -> Result<Value, ScriptError> {
+    let bad = || {
+        ScriptError::wrong_type(
+            "Int's invocant",
+            "convertible to an integer",
+            rt.type_name(v),
+        )
+    };
     Ok(Value::Int(match v {
         Value::Nil => 0,
         Value::Bool(b) => i64::from(*b),
@@ -339,12 +344,12 @@ pub fn to_int(v: &Value) -> Result<Value, ScriptError> {
 /// # Errors
 ///
 /// A wrong-type error for values with no numeric form.
-pub fn to_float(v: &Value) -> Result<Value, ScriptError> {
+pub fn to_float(rt: &Cx, v: &Value) -> Result<Value, ScriptError> {
     Ok(Value::Float(match v {
         Value::Nil => 0.0,
         Value::Bool(b) => f64::from(u8::from(*b)),
         _ => as_f(to_num(v).ok_or_else(|| {
-            ScriptError::wrong_type("Num's invocant", "convertible to a number", v.type_name())
+            ScriptError::wrong_type("Num's invocant", "convertible to a number", rt.type_name(v))
         })?),
     }))
 }
@@ -364,19 +369,21 @@ pub fn respond(rt: &mut Cx, method: Ident, cap: Capture<'_>) -> Result<Reply, Sc
         // A string is its own rendering: no copy.
         Ident::STR if matches!(inv, Value::Str(_)) => inv.clone(),
         Ident::STR => Value::str(inv.render()),
-        _ if matches!(inv, Value::Nil) => return Err(ScriptError::unknown_method("Undef", method)),
-        Ident::INT => to_int(inv)?,
-        Ident::NUM => to_float(inv)?,
+        _ if matches!(inv, Value::Nil) => {
+            return Err(ScriptError::unknown_method(rt.type_name(inv), method))
+        }
+        Ident::INT => to_int(rt, inv)?,
+        Ident::NUM => to_float(rt, inv)?,
         Ident::ADD | Ident::SUB | Ident::MUL | Ident::DIV | Ident::MOD => {
             only_args(&cap, method, 1)?;
             if matches!(inv, Value::Bool(_)) {
-                return Err(arith_error(inv));
+                return Err(arith_error(rt, inv));
             }
-            arith(method, inv, cap.pos(0)?)?
+            arith(rt, method, inv, cap.pos(0)?)?
         }
         Ident::EQ | Ident::NE | Ident::LT | Ident::LE | Ident::GT | Ident::GE => {
             only_args(&cap, method, 1)?;
-            compare(method, inv, cap.pos(0)?)?
+            compare(rt, method, inv, cap.pos(0)?)?
         }
         Ident::CONCAT => concat(rt, inv, cap.positional)?,
         Ident::NEG => match inv {
@@ -385,13 +392,13 @@ pub fn respond(rt: &mut Cx, method: Ident, cap: Capture<'_>) -> Result<Reply, Sc
             _ => match to_num(inv) {
                 Some(Num::I(i)) => Value::Int(i.wrapping_neg()),
                 Some(Num::F(f)) => Value::Float(-f),
-                None => return Err(arith_error(inv)),
+                None => return Err(arith_error(rt, inv)),
             },
         },
         Ident::ELEMS if matches!(inv, Value::Str(_)) => {
             Value::Int(inv.as_bytes().map_or(0, |b| b.len() as i64))
         }
-        _ => return Err(ScriptError::unknown_method(inv.type_name(), method)),
+        _ => return Err(ScriptError::unknown_method(rt.type_name(inv), method)),
     };
     Ok(Reply::Value(v))
 }

@@ -38,6 +38,13 @@ pub trait Language: 'static {
     /// File extensions, without the dot, of its program files.
     fn extensions(&self) -> &'static [&'static str];
 
+    /// The name this language's programmers know `v`'s type by, for
+    /// error messages (m0ld says `Undef` where Lua says `nil`). The
+    /// default is the value model's [`Value::type_name`].
+    fn type_name(&self, v: &Value) -> &'static str {
+        v.type_name()
+    }
+
     /// Compiles `src` without running it.
     ///
     /// # Errors
@@ -149,6 +156,21 @@ impl Cx {
     /// The language whose files end in `.ext`.
     pub fn language_for_extension(&self, ext: &str) -> Option<Rc<dyn Language>> {
         self.services.languages.by_extension(ext)
+    }
+
+    /// The name of `v`'s type in the language of the running step (see
+    /// [`Language::type_name`]), for a message that step's script reads.
+    /// Outside any language's step it is [`Value::type_name`].
+    #[cold]
+    pub fn type_name(&self, v: &Value) -> &'static str {
+        let lang = self
+            .continuation()
+            .and_then(|k| self.interpreter_of(k))
+            .and_then(|name| self.language(name));
+        match lang {
+            Some(lang) => lang.type_name(v),
+            None => v.type_name(),
+        }
     }
 
     /// Every registered language, in registration order.

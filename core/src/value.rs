@@ -56,14 +56,17 @@ impl Value {
         !matches!(self, Value::Nil)
     }
 
-    /// The name of this value's type as error messages show it.
+    /// The value model's own name for this value's type (`nil`,
+    /// `boolean`, `integer`, `float`, `string`, or an object's
+    /// [`Object::type_name`]). A message to a script names types in the
+    /// script's own language instead: see [`crate::Cx::type_name`].
     pub fn type_name(&self) -> &'static str {
         match self {
-            Value::Nil => "Undef",
-            Value::Bool(_) => "Bool",
-            Value::Int(_) => "Int",
-            Value::Float(_) => "Num",
-            Value::Str(_) => "Str",
+            Value::Nil => "nil",
+            Value::Bool(_) => "boolean",
+            Value::Int(_) => "integer",
+            Value::Float(_) => "float",
+            Value::Str(_) => "string",
             Value::Obj(o) => o.type_name(),
         }
     }

@@ -214,6 +214,18 @@ impl Language for LuaLanguage {
         "lua"
     }
 
+    /// Lua's own names (`type()`'s), and an object's name for objects of
+    /// other interpreters.
+    fn type_name(&self, v: &Value) -> &'static str {
+        match v {
+            Value::Nil => "nil",
+            Value::Bool(_) => "boolean",
+            Value::Int(_) | Value::Float(_) => "number",
+            Value::Str(_) => "string",
+            Value::Obj(o) => o.type_name(),
+        }
+    }
+
     fn extensions(&self) -> &'static [&'static str] {
         &["lua"]
     }

@@ -46,6 +46,10 @@ impl Language for M0ldLanguage {
         &["smop"]
     }
 
+    fn type_name(&self, v: &Value) -> &'static str {
+        crate::prelude::type_name(v)
+    }
+
     fn extensions(&self) -> &'static [&'static str] {
         &["m0ld"]
     }

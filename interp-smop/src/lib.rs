@@ -7,6 +7,7 @@ pub mod asm;
 pub mod frame;
 pub mod lang;
 pub mod mold;
+pub mod names;
 /// Methods of immediates: the shared semantics in core, under the name
 /// the VM has always used.
 pub use polyeval_core::immediates as natives;

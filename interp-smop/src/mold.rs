@@ -6,6 +6,7 @@ use std::cell::{OnceCell, RefCell};
 use std::fmt::Write;
 use std::rc::Rc;
 
+use crate::names;
 use polyeval_core::{answer_plain, Capture, Cx, Ident, Object, Reply, ScriptError, Value};
 
 pub use crate::natives::IntOp;
@@ -379,10 +380,10 @@ impl Mold {
                     inv, method, arg, ..
                 } => (
                     inv == SCOPE
-                        && method == Ident::LOOKUP
+                        && method == names::LOOKUP.get()
                         && matches!(konst(arg), Some(Value::Str(_))),
                     inv == CAPTURE
-                        && method == Ident::POSITIONAL
+                        && method == names::POSITIONAL.get()
                         && matches!(konst(arg), Some(Value::Int(i)) if *i >= 0 && *i <= i64::from(u32::MAX)),
                 ),
                 Inst::Call0 { inv, method, .. } => {
@@ -885,7 +886,7 @@ mod tests {
         Op::Call {
             dst: 0,
             inv: 0,
-            method: Ident::SAY,
+            method: names::SAY.get(),
             pos: &pos,
             named: &[],
         }

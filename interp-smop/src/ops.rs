@@ -297,6 +297,7 @@ pub fn disasm_all(code: &[u32]) -> Result<String, DecodeError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::names;
 
     fn sample() -> Vec<Op<'static>> {
         static POS: [u32; 3] = [4, 5, 6];
@@ -305,14 +306,14 @@ mod tests {
             Op::Call {
                 dst: 3,
                 inv: 0,
-                method: Ident::PRINT,
+                method: names::PRINT.get(),
                 pos: &POS,
                 named: &[],
             },
             Op::Call {
                 dst: 3,
                 inv: 1,
-                method: Ident::LOOKUP,
+                method: names::LOOKUP.get(),
                 pos: &[],
                 named: &NAMED,
             },
@@ -356,7 +357,7 @@ mod tests {
         Op::Call {
             dst: 1,
             inv: 2,
-            method: Ident::SAY,
+            method: names::SAY.get(),
             pos: &[1, 2],
             named: &[],
         }

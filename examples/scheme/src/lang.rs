@@ -34,6 +34,16 @@ impl Language for Scheme {
         "scheme"
     }
 
+    fn type_name(&self, v: &Value) -> &'static str {
+        match v {
+            Value::Nil => "the empty list",
+            Value::Bool(_) => "boolean",
+            Value::Int(_) | Value::Float(_) => "number",
+            Value::Str(_) => "string",
+            Value::Obj(o) => o.type_name(),
+        }
+    }
+
     fn extensions(&self) -> &'static [&'static str] {
         &["scm"]
     }

@@ -3,6 +3,7 @@
 
 use std::rc::Rc;
 
+use crate::names;
 use polyeval_core::{
     answer_plain, drop_values, is_last_ref, Capture, Cx, Ident, Object, OwnedCapture, Reply,
     ScriptError, Value,
@@ -31,15 +32,17 @@ impl CodeObj {
     /// A wrong-type error when `mold` is missing or not a Mold.
     pub fn from_capture(cap: Capture<'_>) -> Result<Value, ScriptError> {
         let mold = cap
-            .named(Ident::MOLD)
+            .named(names::MOLD.get())
             .or_else(|| cap.positional.first())
             .ok_or_else(|| ScriptError::wrong_type("Code.new's :mold", "a Mold", "nothing"))?;
         let mold = mold
             .downcast::<MoldObject>()
-            .ok_or_else(|| ScriptError::wrong_type("Code.new's :mold", "a Mold", mold.type_name()))?
+            .ok_or_else(|| {
+                ScriptError::wrong_type("Code.new's :mold", "a Mold", super::type_name(mold))
+            })?
             .0
             .clone();
-        let outer = cap.named(Ident::OUTER).cloned().unwrap_or_default();
+        let outer = cap.named(names::OUTER.get()).cloned().unwrap_or_default();
         let outer_scope = match &outer {
             Value::Nil => None,
             Value::Obj(o) => {
@@ -52,7 +55,7 @@ impl CodeObj {
             return Err(ScriptError::wrong_type(
                 "Code.new's :outer",
                 "a LexicalScope",
-                outer.type_name(),
+                super::type_name(&outer),
             ));
         }
         Ok(Value::obj(CodeObj {
@@ -126,7 +129,7 @@ impl Object for CaptureObj {
 
     fn send(&self, _rt: &mut Cx, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
         match method {
-            Ident::POSITIONAL => {
+            m if m == names::POSITIONAL.get() => {
                 let i = match cap.pos(0)? {
                     Value::Int(i) if *i >= 0 => *i as usize,
                     Value::Int(i) => {
@@ -138,22 +141,26 @@ impl Object for CaptureObj {
                         return Err(ScriptError::wrong_type(
                             "a positional index",
                             "Int",
-                            other.type_name(),
+                            super::type_name(other),
                         ))
                     }
                 };
                 self.cap.view().pos(i).cloned().map(Reply::Value)
             }
-            Ident::NAMED => {
+            m if m == names::NAMED.get() => {
                 let name = cap.pos(0)?;
                 let name = name.as_bytes().map(Ident::from_bytes).ok_or_else(|| {
-                    ScriptError::wrong_type("a named argument's name", "Str", name.type_name())
+                    ScriptError::wrong_type(
+                        "a named argument's name",
+                        "Str",
+                        super::type_name(name),
+                    )
                 })?;
                 ok(self.cap.view().named(name).cloned().unwrap_or_default())
             }
             Ident::ELEMS => ok(Value::Int(self.cap.positional.len() as i64)),
             Ident::FETCH => reply_self(cap),
-            Ident::INVOCANT => ok(self.cap.invocant.clone()),
+            m if m == names::INVOCANT.get() => ok(self.cap.invocant.clone()),
             _ => Err(ScriptError::unknown_method("Capture", method)),
         }
     }

@@ -5,6 +5,7 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
+use crate::names;
 use polyeval_core::{
     answer_plain, drop_values, is_last_ref, memory, Bytes, Capture, Cx, Ident, Object, Reply,
     ScriptError, Value,
@@ -69,7 +70,7 @@ fn index_arg(cap: &Capture<'_>) -> Result<usize, ScriptError> {
         other => Err(ScriptError::wrong_type(
             "an array index",
             "Int",
-            other.type_name(),
+            super::type_name(other),
         )),
     }
 }
@@ -104,19 +105,19 @@ impl Object for ArrayObj {
 
     fn send(&self, rt: &mut Cx, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
         match method {
-            Ident::AT_POS => {
+            m if m == names::AT_POS.get() => {
                 let index = index_arg(&cap)?;
                 let array = downcast_rc::<ArrayObj>(cap.invocant)?;
                 ok(Value::obj(ArrayElem { array, index }))
             }
-            Ident::PUSH => {
+            m if m == names::PUSH.get() => {
                 grow(rt, &self.items, cap.positional.len())?;
                 let mut items = self.items.borrow_mut();
                 items.extend(cap.positional.iter().cloned());
                 ok(Value::Int(items.len() as i64))
             }
-            Ident::POP => ok(self.items.borrow_mut().pop().unwrap_or_default()),
-            Ident::SHIFT => {
+            m if m == names::POP.get() => ok(self.items.borrow_mut().pop().unwrap_or_default()),
+            m if m == names::SHIFT.get() => {
                 let mut items = self.items.borrow_mut();
                 ok(if items.is_empty() {
                     Value::Nil
@@ -124,7 +125,7 @@ impl Object for ArrayObj {
                     items.remove(0)
                 })
             }
-            Ident::UNSHIFT => {
+            m if m == names::UNSHIFT.get() => {
                 grow(rt, &self.items, cap.positional.len())?;
                 let mut items = self.items.borrow_mut();
                 items.splice(0..0, cap.positional.iter().cloned());
@@ -148,7 +149,7 @@ impl Object for ArrayElem {
     }
 
     fn send(&self, rt: &mut Cx, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
-        if method == Ident::STORE {
+        if method == names::STORE.get() {
             let missing = self
                 .index
                 .saturating_add(1)
@@ -208,20 +209,20 @@ impl Object for HashObj {
 
     fn send(&self, rt: &mut Cx, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
         match method {
-            Ident::AT_KEY => {
+            m if m == names::AT_KEY.get() => {
                 let key = key_of(cap.pos(0)?);
                 let hash = downcast_rc::<HashObj>(cap.invocant)?;
                 ok(Value::obj(HashElem { hash, key }))
             }
-            Ident::EXISTS => ok(Value::Bool(
+            m if m == names::EXISTS.get() => ok(Value::Bool(
                 self.map.borrow().contains_key(&key_of(cap.pos(0)?)),
             )),
-            Ident::DELETE => ok(self
+            m if m == names::DELETE.get() => ok(self
                 .map
                 .borrow_mut()
                 .remove(&key_of(cap.pos(0)?))
                 .unwrap_or_default()),
-            Ident::KEYS => {
+            m if m == names::KEYS.get() => {
                 let n = self.map.borrow().len();
                 rt.reserve_memory(n.saturating_mul(std::mem::size_of::<Value>()))?;
                 let mut keys = Vec::new();
@@ -250,7 +251,7 @@ impl Object for HashElem {
     }
 
     fn send(&self, rt: &mut Cx, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
-        if method == Ident::STORE
+        if method == names::STORE.get()
             && memory::active()
             && !self.hash.map.borrow().contains_key(&self.key)
         {

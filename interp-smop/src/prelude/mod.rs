@@ -10,6 +10,7 @@ pub mod scope;
 use std::any::Any;
 use std::rc::Rc;
 
+use crate::names;
 use polyeval_core::{Capture, Cx, Ident, Interp, Language, Object, Reply, ScriptError, Value};
 
 use self::code::CodeObj;
@@ -102,14 +103,14 @@ impl Object for Class {
 
     fn send(&self, _rt: &mut Cx, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
         match method {
-            Ident::NEW => ok(match self.0 {
+            m if m == names::NEW.get() => ok(match self.0 {
                 ClassKind::Scalar => Value::Obj(ScalarObj::new_rc(cap.pos_or_nil(0))),
                 ClassKind::Array => Value::obj(ArrayObj {
                     items: std::cell::RefCell::new(cap.positional.to_vec()),
                 }),
                 ClassKind::Hash => Value::obj(HashObj::default()),
                 ClassKind::LexicalScope => {
-                    let outer = cap.named(Ident::OUTER).cloned().unwrap_or_default();
+                    let outer = cap.named(names::OUTER.get()).cloned().unwrap_or_default();
                     Value::Obj(ScopeObj::new_rc(outer))
                 }
                 ClassKind::Code => CodeObj::from_capture(cap)?,
@@ -133,7 +134,7 @@ fn container_send(
 ) -> Result<Reply, ScriptError> {
     match method {
         Ident::FETCH => ok(fetch()),
-        Ident::STORE => {
+        m if m == names::STORE.get() => {
             let v = cap.pos(0)?.clone();
             store(v.clone());
             ok(v)
@@ -152,13 +153,26 @@ fn reply_self(cap: Capture<'_>) -> Result<Reply, ScriptError> {
     Ok(Reply::Value(cap.invocant.clone()))
 }
 
+/// The name m0ld programs know `v`'s type by (`Undef`, `Bool`, `Int`,
+/// `Num`, `Str`, or an object's own), for error messages.
+pub fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Nil => "Undef",
+        Value::Bool(_) => "Bool",
+        Value::Int(_) => "Int",
+        Value::Float(_) => "Num",
+        Value::Str(_) => "Str",
+        Value::Obj(o) => o.type_name(),
+    }
+}
+
 /// The invocant as an `Rc` of its concrete type.
 fn downcast_rc<T: Object>(v: &Value) -> Result<Rc<T>, ScriptError> {
     let o = v.as_obj().ok_or_else(|| {
-        ScriptError::wrong_type("the invocant", std::any::type_name::<T>(), v.type_name())
+        ScriptError::wrong_type("the invocant", std::any::type_name::<T>(), type_name(v))
     })?;
     let any: Rc<dyn Any> = o.clone();
     any.downcast::<T>().map_err(|_| {
-        ScriptError::wrong_type("the invocant", std::any::type_name::<T>(), v.type_name())
+        ScriptError::wrong_type("the invocant", std::any::type_name::<T>(), type_name(v))
     })
 }

@@ -1,5 +1,6 @@
 //! `$OUT`: the program's standard output as an object.
 
+use crate::names;
 use polyeval_core::{Capture, Cx, Ident, Object, Reply, ScriptError, Value};
 
 use super::ok;
@@ -44,7 +45,7 @@ impl Object for OutObj {
 
     fn send(&self, rt: &mut Cx, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
         match method {
-            Ident::PRINT | Ident::SAY => {
+            m if m == names::PRINT.get() || m == names::SAY.get() => {
                 let len: usize = cap
                     .positional
                     .iter()
@@ -55,7 +56,7 @@ impl Object for OutObj {
                 for a in cap.positional {
                     stringify(rt, a, &mut buf)?;
                 }
-                if method == Ident::SAY {
+                if method == names::SAY.get() {
                     buf.push(b'\n');
                 }
                 rt.out()

@@ -8,6 +8,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
+use crate::names;
 use polyeval_core::{
     answer_plain, drop_values, is_last_ref, Bytes, Capture, Cx, ErrorKind, Ident, Object, Reply,
     ScriptError, Value,
@@ -177,7 +178,7 @@ fn name_arg(cap: &Capture<'_>) -> Result<Bytes, ScriptError> {
         other => Err(ScriptError::wrong_type(
             "a scope name",
             "Str",
-            other.type_name(),
+            super::type_name(other),
         )),
     }
 }
@@ -189,14 +190,14 @@ impl Object for ScopeObj {
 
     fn send(&self, _rt: &mut Cx, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
         match method {
-            Ident::LOOKUP => {
+            m if m == names::LOOKUP.get() => {
                 let name = name_arg(&cap)?;
                 match self.find(&name) {
                     Some(c) => ok(Value::Obj(c)),
                     None => Err(not_bound(&name)),
                 }
             }
-            Ident::AT_KEY => {
+            m if m == names::AT_KEY.get() => {
                 let name = name_arg(&cap)?;
                 let found = self.names.borrow().get(&name).cloned();
                 let c = match found {
@@ -209,14 +210,14 @@ impl Object for ScopeObj {
                 };
                 ok(Value::Obj(c))
             }
-            Ident::EXISTS => ok(Value::Bool(
+            m if m == names::EXISTS.get() => ok(Value::Bool(
                 self.names.borrow().get(&name_arg(&cap)?).is_some(),
             )),
-            Ident::OUTER => {
+            m if m == names::OUTER.get() => {
                 let scope = downcast_rc::<ScopeObj>(cap.invocant)?;
                 ok(Value::obj(OuterContainer { scope }))
             }
-            Ident::CLONE => ok(Value::obj(ScopeObj {
+            m if m == names::CLONE.get() => ok(Value::obj(ScopeObj {
                 names: RefCell::new(self.names.borrow().clone()),
                 outer: RefCell::new(self.outer.borrow().clone()),
             })),
