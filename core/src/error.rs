@@ -5,8 +5,8 @@
 use std::fmt;
 use std::rc::Rc;
 
-use crate::ident::Ident;
-use crate::value::Value;
+use crate::values::ident::Ident;
+use crate::values::value::Value;
 
 /// One frame of a backtrace: which interpreter, where.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -88,9 +88,9 @@ pub enum ErrorKind {
     /// A Rust panic inside a native method, caught.
     Panic,
     /// A request for memory past the memory limit, or one the system
-    /// refused (see [`crate::memory`]).
+    /// refused (see [`crate::values::memory`]).
     OutOfMemory,
-    /// A nested run loop was asked for past [`crate::Cx::set_max_nested`]
+    /// A nested run loop was asked for past [`crate::Interp::set_max_nested`]
     /// (an interpreter that could not end its step waited too deep).
     NestingLimit,
     /// Any other run-time failure (division by zero, bad conversion, ...).

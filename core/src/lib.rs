@@ -1,6 +1,12 @@
 //! polyeval-core: the run loop, the continuation trait, the value and object
 //! model, errors and interrupts. It knows no interpreter and no Lua.
 //!
+//! Four folders hold its themes, each with a face (`mod.rs`) that says
+//! what it exports: [`values`] (values and objects), [`runloop`] (the loop,
+//! its host face [`Interp`] and the steps' [`Cx`]), [`interrupts`], and
+//! [`objects`] (what scripts see of the loop: immediates, `$interpreter`,
+//! languages). [`error`] is shared by all four.
+//!
 //! Start at [`Interp`] (the run loop, as its host holds it), [`Cx`] (what
 //! a step sees of it) and [`Continuation`]; an interpreter
 //! joins through [`Language`] (the guide is `docs/bridges.md`, whose toy
@@ -21,47 +27,38 @@
 //! ```
 #![forbid(unsafe_code)]
 
-pub mod builtins;
-pub mod capture;
-pub mod cont;
-pub mod drop;
 pub mod error;
-pub mod host;
-pub mod ident;
-pub mod immediates;
-pub mod interrupt;
-pub mod irqconts;
-pub mod language;
-pub mod lend;
-pub mod memory;
-pub mod object;
-pub mod panics;
-pub mod record;
+pub mod interrupts;
+pub mod objects;
 pub mod runloop;
-pub mod signals;
 #[cfg(feature = "testkit")]
 pub mod testkit;
-pub mod timer;
-pub mod value;
+pub mod values;
 
-pub use builtins::{cont_key, ContObject, ErrorObject, InterpObject};
-pub use capture::{Args, Capture, OwnedCapture};
-pub use cont::{ChainKey, ContKey, Continuation, Step};
-pub use drop::{drop_values, is_last_ref};
+// The modules hosts and interpreters reach by path.
+pub use interrupts::signals;
+pub use objects::immediates;
+pub use runloop::{lend, panics, record};
+pub use values::memory;
+
 pub use error::{Backtrace, ErrorKind, FrameInfo, HostError, InternalError, RunError, ScriptError};
-pub use host::{Interp, InterpBuilder};
-pub use ident::{Ident, LazyIdent};
-pub use interrupt::{DefaultAction, Interrupt, InterruptHandle, Waker};
-pub use irqconts::{NopHandler, Sleep, WithoutInterrupts};
-pub use language::{CallValue, Language, LanguageObject, LineReader};
-pub use memory::OutOfMemory;
-pub use object::{answer_plain, same_object, NativeFn, ObjRef, Object, Reply};
-pub use record::{Entry, Recorder, Segment};
-pub use runloop::{
-    Cx, ExitHook, ImmediateResponder, MemoryEvent, MemoryHook, DEFAULT_QUANTUM, MEMORY_CHECK_STEPS,
+pub use interrupts::{
+    DefaultAction, Interrupt, InterruptHandle, NopHandler, Sleep, TimerObject, Waker,
+    WithoutInterrupts,
 };
-pub use timer::TimerObject;
-pub use value::{format_float, Bytes, SendValue, Value};
+pub use objects::{
+    cont_key, CallValue, ContObject, ErrorObject, InterpObject, Language, LanguageObject,
+    LineReader,
+};
+pub use runloop::{
+    ChainKey, ContKey, Continuation, Cx, Entry, ExitHook, ImmediateResponder, Interp,
+    InterpBuilder, MemoryEvent, MemoryHook, Recorder, Segment, Step, DEFAULT_QUANTUM,
+    MEMORY_CHECK_STEPS,
+};
+pub use values::{
+    answer_plain, drop_values, format_float, is_last_ref, same_object, Args, Bytes, Capture, Ident,
+    LazyIdent, NativeFn, ObjRef, Object, OutOfMemory, OwnedCapture, Reply, SendValue, Value,
+};
 
 /// `docs/bridges.md`, whose worked example runs as this crate's doctest.
 #[cfg(doctest)]

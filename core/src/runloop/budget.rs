@@ -1,4 +1,4 @@
-//! The run loop's side of the memory budget ([`crate::memory`]): requests
+//! The run loop's side of the memory budget ([`crate::values::memory`]): requests
 //! that may first ask interpreters to free memory, the periodic check that
 //! keeps interpreters' own limits in step with the total, and program
 //! output that survives running out of memory.
@@ -16,7 +16,7 @@ use std::io::Write;
 
 use super::{Cx, InterpName};
 use crate::error::ScriptError;
-use crate::memory::{self, OutOfMemory};
+use crate::values::memory::{self, OutOfMemory};
 
 /// Run-loop steps between two periodic memory checks.
 pub const MEMORY_CHECK_STEPS: u64 = 64;
@@ -34,7 +34,7 @@ pub enum MemoryEvent {
 }
 
 /// A function the loop calls on memory events (see
-/// [`Cx::on_memory_event`]).
+/// [`crate::Interp::on_memory_event`]).
 pub type MemoryHook = Box<dyn FnMut(&mut Cx, MemoryEvent)>;
 
 /// Program output: the host's writer, flushed after every write while

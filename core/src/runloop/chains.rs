@@ -21,8 +21,8 @@
 //! loop only switches continuations.
 
 use super::{Cx, Slot};
-use crate::cont::{ChainKey, ContKey, Continuation};
 use crate::error::ScriptError;
+use crate::runloop::cont::{ChainKey, ContKey, Continuation};
 
 /// A chain's record in the loop.
 pub(crate) struct Chain {

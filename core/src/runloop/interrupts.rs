@@ -18,16 +18,16 @@ use std::time::{Duration, Instant};
 use tracing::debug;
 
 use super::Cx;
-use crate::capture::Capture;
-use crate::cont::{ContKey, Step};
 use crate::error::{FrameInfo, RunError, ScriptError};
-use crate::ident::Ident;
-use crate::interrupt::{DefaultAction, InterruptHandle, SignalWatch, Waker};
-use crate::irqconts::NopHandler;
-use crate::object::NativeFn;
-use crate::record::{Recorder, Segment};
-use crate::timer::Timers;
-use crate::value::{SendValue, Value};
+use crate::interrupts::interrupt::{DefaultAction, InterruptHandle, SignalWatch, Waker};
+use crate::interrupts::irqconts::NopHandler;
+use crate::interrupts::timer::Timers;
+use crate::runloop::cont::{ContKey, Step};
+use crate::runloop::record::{Recorder, Segment};
+use crate::values::capture::Capture;
+use crate::values::ident::Ident;
+use crate::values::object::NativeFn;
+use crate::values::value::{SendValue, Value};
 
 /// When the loop raises `probe` interrupts by itself.
 #[derive(Default)]
@@ -59,7 +59,7 @@ impl Cx {
     /// Installs `handler` (a callable object) for interrupts of `kind`, or
     /// removes it with `None`. Returns the previous handler.
     pub fn on_interrupt(&mut self, kind: Ident, handler: Option<Value>) -> Option<Value> {
-        if let Some(i) = crate::signals::index_of(kind) {
+        if let Some(i) = crate::interrupts::signals::index_of(kind) {
             let bit = 1u32 << i;
             if handler.is_some() {
                 self.irq.state.watch.handled.fetch_or(bit, Ordering::SeqCst);
@@ -266,7 +266,7 @@ impl Cx {
     /// Raises a `probe` interrupt every `every` steps of the program (not
     /// counting handlers' steps), and once at each step count in `at`.
     /// A probe due while one is queued or running is merged into it.
-    /// As with [`Cx::set_max_steps`], schedule them before installing
+    /// As with [`Interp::set_max_steps`], schedule them before installing
     /// interpreters.
     pub(crate) fn schedule_probes(&mut self, every: Option<u64>, at: &[u64]) {
         let mut points: Vec<u64> = at.to_vec();

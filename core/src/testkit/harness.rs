@@ -10,13 +10,13 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use super::{Program, Subject};
-use crate::cont::Continuation;
 use crate::error::{ErrorKind, FrameInfo, RunError, ScriptError};
-use crate::host::Interp;
-use crate::ident::Ident;
-use crate::interrupt::DefaultAction;
-use crate::language::CallValue;
-use crate::value::{SendValue, Value};
+use crate::interrupts::interrupt::DefaultAction;
+use crate::objects::language::CallValue;
+use crate::runloop::cont::Continuation;
+use crate::runloop::host::Interp;
+use crate::values::ident::Ident;
+use crate::values::value::{SendValue, Value};
 
 /// How long one root call may run before the watchdog stops it. Generous:
 /// a debug build runs the deep hand-off in seconds.

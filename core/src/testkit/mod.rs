@@ -72,7 +72,7 @@
 //! [`Language::load`]: crate::Language::load
 
 use crate::error::ScriptError;
-use crate::host::Interp;
+use crate::runloop::host::Interp;
 
 pub mod checks;
 mod harness;

@@ -8,15 +8,15 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use crate::builtins::ErrorObject;
-use crate::capture::Capture;
-use crate::cont::{ContKey, Continuation, Step};
 use crate::error::{FrameInfo, RunError, ScriptError};
-use crate::host::Interp;
-use crate::ident::Ident;
-use crate::object::{answer_plain, NativeFn, Object, Reply};
+use crate::objects::builtins::ErrorObject;
+use crate::runloop::cont::{ContKey, Continuation, Step};
+use crate::runloop::host::Interp;
 use crate::runloop::Cx;
-use crate::value::Value;
+use crate::values::capture::Capture;
+use crate::values::ident::Ident;
+use crate::values::object::{answer_plain, NativeFn, Object, Reply};
+use crate::values::value::Value;
 
 /// The file name of every peer continuation's frame.
 pub const PEER_FILE: &str = "<conformance kit>";

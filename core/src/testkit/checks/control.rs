@@ -5,12 +5,12 @@ use std::cell::Cell;
 use std::rc::Rc;
 
 use crate::error::RunError;
-use crate::ident::Ident;
 use crate::runloop::DEFAULT_QUANTUM;
 use crate::testkit::harness::{fail, same_value, Session, Setup};
 use crate::testkit::peers::{self, Twice};
 use crate::testkit::{Program, Subject};
-use crate::value::Value;
+use crate::values::ident::Ident;
+use crate::values::value::Value;
 
 /// How many levels the deep hand-off goes down, subject and peer together.
 const DEPTH: i64 = 100_000;

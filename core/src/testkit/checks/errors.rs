@@ -1,13 +1,13 @@
 //! The checks of failures: stale handles, errors crossing with their
 //! frames and kinds, and panics in native code.
 
-use crate::builtins::ContObject;
 use crate::error::ErrorKind;
-use crate::ident::Ident;
+use crate::objects::builtins::ContObject;
 use crate::testkit::harness::{Session, Setup};
 use crate::testkit::peers::{self, Catcher, When, PEER_FILE};
 use crate::testkit::{Program, Subject};
-use crate::value::Value;
+use crate::values::ident::Ident;
+use crate::values::value::Value;
 
 /// What the subject's `Raise` is asked to raise.
 const RAISED: &str = "conformance: raised by the subject";

@@ -1,16 +1,16 @@
 //! Objects every interpreter sees: the run loop itself (`$interpreter`),
 //! continuation handles and error objects.
 
-use crate::capture::Capture;
-use crate::cont::ContKey;
 use crate::error::ScriptError;
-use crate::ident::{Ident, LazyIdent};
-use crate::irqconts::{Sleep, WithoutInterrupts};
-use crate::language::LanguageObject;
-use crate::object::{answer_plain, Object, Reply};
+use crate::interrupts::irqconts::{Sleep, WithoutInterrupts};
+use crate::interrupts::timer::seconds;
+use crate::objects::language::LanguageObject;
+use crate::runloop::cont::ContKey;
 use crate::runloop::Cx;
-use crate::timer::seconds;
-use crate::value::{SendValue, Value};
+use crate::values::capture::Capture;
+use crate::values::ident::{Ident, LazyIdent};
+use crate::values::object::{answer_plain, Object, Reply};
+use crate::values::value::{SendValue, Value};
 use std::time::Instant;
 
 /// A script's handle to a continuation: a generational key, checked on use.

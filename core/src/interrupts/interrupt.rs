@@ -10,10 +10,10 @@ use std::sync::{Arc, RwLock};
 
 use crossbeam_channel::{Receiver, Sender};
 
-use crate::cont::ContKey;
 use crate::error::{FrameInfo, HostError};
-use crate::ident::Ident;
-use crate::value::{SendValue, Value};
+use crate::runloop::cont::ContKey;
+use crate::values::ident::Ident;
+use crate::values::value::{SendValue, Value};
 
 /// An interrupt as it crosses threads.
 #[derive(Clone, Debug, PartialEq)]
@@ -39,7 +39,7 @@ pub struct InterruptHandle {
 
 /// What the OS-signal thread knows of the loop, so that it can end a
 /// program that does not reach a safe point (see `signals.rs`). Indexes
-/// are those of [`crate::signals::FORWARDED`].
+/// are those of [`crate::interrupts::signals::FORWARDED`].
 #[derive(Debug, Default)]
 pub(crate) struct SignalWatch {
     /// Bit `i`: the kind of signal `i` has a handler installed.
@@ -55,7 +55,7 @@ pub(crate) struct SignalWatch {
 
 impl SignalWatch {
     pub(crate) fn note(counter: &[AtomicU64; 5], kind: Ident) {
-        if let Some(i) = crate::signals::index_of(kind) {
+        if let Some(i) = crate::interrupts::signals::index_of(kind) {
             counter[i].fetch_add(1, Ordering::SeqCst);
         }
     }

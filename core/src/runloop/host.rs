@@ -7,15 +7,15 @@
 use std::io::Write;
 use std::rc::Rc;
 
-use crate::capture::Capture;
-use crate::cont::{ContKey, Continuation};
 use crate::error::{RunError, ScriptError};
-use crate::ident::Ident;
-use crate::interrupt::{DefaultAction, InterruptHandle, Waker};
-use crate::language::Language;
-use crate::record::Segment;
+use crate::interrupts::interrupt::{DefaultAction, InterruptHandle, Waker};
+use crate::objects::language::Language;
+use crate::runloop::cont::{ContKey, Continuation};
+use crate::runloop::record::Segment;
 use crate::runloop::{Cx, ExitHook, ImmediateResponder, MemoryHook};
-use crate::value::Value;
+use crate::values::capture::Capture;
+use crate::values::ident::Ident;
+use crate::values::value::Value;
 
 /// A run loop as its host holds it (docs/design.md §1): one thread of
 /// execution that holds only the current continuation.
@@ -181,7 +181,7 @@ impl Interp {
     }
 
     /// Replaces the responder for messages sent to immediate values (by
-    /// default [`crate::immediates::respond`], shared by every
+    /// default [`crate::objects::immediates::respond`], shared by every
     /// interpreter).
     pub fn set_immediate_responder(&mut self, f: ImmediateResponder) {
         self.cx.set_immediate_responder(f);

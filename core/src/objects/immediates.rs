@@ -9,13 +9,13 @@
 
 use std::cmp::Ordering;
 
-use crate::capture::Capture;
 use crate::error::{ErrorKind, ScriptError};
-use crate::ident::Ident;
-use crate::memory;
-use crate::object::Reply;
 use crate::runloop::Cx;
-use crate::value::Value;
+use crate::values::capture::Capture;
+use crate::values::ident::Ident;
+use crate::values::memory;
+use crate::values::object::Reply;
+use crate::values::value::Value;
 
 /// A number after Lua's string-to-number conversion.
 #[derive(Clone, Copy, Debug)]
@@ -137,7 +137,7 @@ fn cmp_int_float(i: i64, f: f64) -> Option<Ordering> {
     if f.is_nan() {
         return None;
     }
-    if crate::value::int_float_eq(i, f) {
+    if crate::values::value::int_float_eq(i, f) {
         return Some(Ordering::Equal);
     }
     (i as f64).partial_cmp(&f).map(|o| {

@@ -7,13 +7,13 @@
 
 use std::rc::Rc;
 
-use crate::capture::Capture;
-use crate::cont::{Continuation, Step};
 use crate::error::{FrameInfo, ScriptError};
-use crate::ident::{Ident, LazyIdent};
-use crate::object::{answer_plain, Object, Reply};
+use crate::runloop::cont::{Continuation, Step};
 use crate::runloop::Cx;
-use crate::value::Value;
+use crate::values::capture::Capture;
+use crate::values::ident::{Ident, LazyIdent};
+use crate::values::object::{answer_plain, Object, Reply};
+use crate::values::value::Value;
 
 /// Reads one line for a REPL, showing `prompt` first; `None` at the end
 /// of input. It may run the loop's interrupt service while it waits.

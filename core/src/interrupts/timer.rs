@@ -10,13 +10,13 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
-use crate::capture::Capture;
 use crate::error::ScriptError;
-use crate::ident::Ident;
-use crate::interrupt::InterruptHandle;
-use crate::object::{answer_plain, Object, Reply};
+use crate::interrupts::interrupt::InterruptHandle;
 use crate::runloop::Cx;
-use crate::value::{SendValue, Value};
+use crate::values::capture::Capture;
+use crate::values::ident::Ident;
+use crate::values::object::{answer_plain, Object, Reply};
+use crate::values::value::{SendValue, Value};
 
 enum Cmd {
     Add {

@@ -6,7 +6,7 @@
 //! continuation; when none of these holds any more it is freed, and every
 //! handle to it becomes stale.
 
-use crate::panics::catch;
+use crate::runloop::panics::catch;
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::io::Write;
@@ -16,22 +16,29 @@ use std::sync::atomic::Ordering;
 use slotmap::SlotMap;
 use tracing::{debug, trace_span};
 
-use crate::builtins::{ErrorObject, InterpObject};
-use crate::capture::Capture;
-use crate::cont::{ChainKey, ContKey, Continuation, Step};
 use crate::error::{
     Backtrace, ErrorKind, FrameInfo, HostError, InternalError, RunError, ScriptError,
 };
-use crate::ident::Ident;
-use crate::interrupt::Interrupts;
-use crate::object::Reply;
-use crate::record::Recorder;
-use crate::timer::Timers;
-use crate::value::Value;
+use crate::interrupts::interrupt::Interrupts;
+use crate::interrupts::timer::Timers;
+use crate::objects::builtins::{ErrorObject, InterpObject};
+use crate::values::capture::Capture;
+use crate::values::ident::Ident;
+use crate::values::object::Reply;
+use crate::values::value::Value;
 
 mod budget;
 mod chains;
+pub(crate) mod cont;
+pub(crate) mod host;
 mod interrupts;
+pub mod lend;
+pub mod panics;
+pub mod record;
+
+pub use cont::{ChainKey, ContKey, Continuation, Step};
+pub use host::{Interp, InterpBuilder};
+pub use record::{Entry, Recorder, Segment};
 
 use budget::Output;
 pub use budget::{MemoryEvent, MemoryHook, MEMORY_CHECK_STEPS};
@@ -46,9 +53,9 @@ pub const DEFAULT_QUANTUM: u32 = 1000;
 pub const DEFAULT_MAX_NESTED: u32 = 40;
 
 /// Answers messages sent to immediate values (integers, strings, ...).
-/// The default is [`crate::immediates::respond`], the semantics every
+/// The default is [`crate::objects::immediates::respond`], the semantics every
 /// interpreter shares; a host may replace it with
-/// [`Cx::set_immediate_responder`].
+/// [`Interp::set_immediate_responder`].
 pub type ImmediateResponder = fn(&mut Cx, Ident, Capture<'_>) -> Result<Reply, ScriptError>;
 
 struct Slot {
@@ -157,7 +164,7 @@ pub(crate) struct Services {
     record: Option<Box<Recorder>>,
     /// Run by [`Cx::exit_process`] before the process exits.
     exit_hooks: Vec<ExitHook>,
-    /// See [`Cx::set_exact_step_counting`].
+    /// See [`Interp::set_exact_step_counting`].
     exact_steps: bool,
     /// A SIGINT with no handler was raised as an error in running code
     /// ([`Cx::take_unhandled_sigint`]): an uncaught `interrupted!`
@@ -170,8 +177,8 @@ pub(crate) struct Services {
     /// The step count of the next periodic memory check (`u64::MAX`
     /// without a memory limit).
     memory_next: u64,
-    /// The registered languages (see [`crate::language`]).
-    pub(crate) languages: crate::language::Languages,
+    /// The registered languages (see [`crate::objects::language`]).
+    pub(crate) languages: crate::objects::language::Languages,
 }
 
 /// The script error that tells a nested caller the program is stopping.
@@ -280,14 +287,14 @@ impl Cx {
                 languages: Default::default(),
             }),
             irq: Interrupts::new(),
-            immediate: crate::immediates::respond,
+            immediate: crate::objects::immediates::respond,
             expose_wanted: None,
             no_segments: false,
         }
     }
 
     /// An idle loop that writes nowhere: a stand-in for a loop whose state
-    /// is lent out for a while (see [`crate::lend`]).
+    /// is lent out for a while (see [`crate::runloop::lend`]).
     pub(crate) fn hollow() -> Self {
         let mut rt = Self::new();
         rt.services.out = Output::new(Box::new(std::io::sink()));
@@ -355,7 +362,7 @@ impl Cx {
     }
 
     /// Runs and removes the exit hooks, for a host that ends the program
-    /// itself after [`Cx::run`].
+    /// itself after [`Interp::run`].
     pub(crate) fn run_exit_hooks(&mut self, status: i32) {
         for hook in std::mem::take(&mut self.services.exit_hooks) {
             hook(self, status);
@@ -375,7 +382,7 @@ impl Cx {
     }
 
     /// Replaces the responder for messages sent to immediate values (by
-    /// default [`crate::immediates::respond`], shared by every
+    /// default [`crate::objects::immediates::respond`], shared by every
     /// interpreter).
     pub(crate) fn set_immediate_responder(&mut self, f: ImmediateResponder) {
         self.immediate = f;
@@ -424,7 +431,7 @@ impl Cx {
     /// exposed: a segment splits so that the handle names one frame.
     pub fn handle(&mut self, k: ContKey) -> Value {
         self.expose(k);
-        crate::builtins::ContObject::value(k)
+        crate::objects::builtins::ContObject::value(k)
     }
 
     /// Makes `k` stand for one frame from now on (see
@@ -865,7 +872,7 @@ impl Cx {
     /// # Errors
     ///
     /// The script error that unwound to `k`; a depth-limit error when
-    /// [`Cx::set_max_nested`] nested loops are already running; a
+    /// [`Interp::set_max_nested`] nested loops are already running; a
     /// runtime error when control left `k`'s chain for good. A stop that
     /// must end the program (budget, exit interrupt) is also kept for the
     /// outermost loop, which reports it.
@@ -1079,7 +1086,7 @@ impl Cx {
                 Step::Done(v) => self.finish(k, v)?,
                 Step::Fail(e) => self.unwind(k, e)?,
             }
-            if crate::memory::active() {
+            if crate::values::memory::active() {
                 self.memory_after_step(ran);
             }
         }

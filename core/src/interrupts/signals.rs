@@ -21,9 +21,9 @@ use std::time::{Duration, Instant};
 use signal_hook::consts::signal::{SIGHUP, SIGINT, SIGTERM, SIGUSR1, SIGUSR2};
 use signal_hook::iterator::{Handle, Signals};
 
-use crate::ident::Ident;
-use crate::interrupt::{InterruptHandle, SignalWatch};
-use crate::value::SendValue;
+use crate::interrupts::interrupt::{InterruptHandle, SignalWatch};
+use crate::values::ident::Ident;
+use crate::values::value::SendValue;
 
 /// The signals polyeval forwards, with their interrupt kinds.
 pub const FORWARDED: [(i32, Ident); 5] = [

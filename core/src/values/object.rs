@@ -4,11 +4,11 @@
 use std::any::Any;
 use std::rc::Rc;
 
-use crate::capture::Capture;
 use crate::error::ScriptError;
-use crate::ident::Ident;
 use crate::runloop::Cx;
-use crate::value::Value;
+use crate::values::capture::Capture;
+use crate::values::ident::Ident;
+use crate::values::value::Value;
 
 /// A shared reference to an object. Identity is pointer identity.
 pub type ObjRef = Rc<dyn Object>;
@@ -22,7 +22,7 @@ pub enum Reply {
     /// [`crate::Step::Call`] of it (the loop runs it with `back` = the
     /// sender, and its result comes back by `setr`). A sender that cannot
     /// end its step where it stands hands it to [`Cx::enter`] instead.
-    Call(Box<dyn crate::cont::Continuation>),
+    Call(Box<dyn crate::runloop::cont::Continuation>),
     /// The method already moved control: it made another continuation
     /// current (a `goto`, or a callee entered with [`Cx::call_into`]).
     /// The sender ends its step with [`crate::Step::Continue`]; an answer,

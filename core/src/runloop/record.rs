@@ -2,12 +2,12 @@
 //! ran how many steps, at what depth of hand-off, and how control got there.
 //!
 //! The run loop feeds a [`Recorder`] only when one is installed (see
-//! [`crate::Cx::set_recording`]); otherwise it costs one test per run of
+//! [`crate::Interp::set_recording`]); otherwise it costs one test per run of
 //! steps. Rendering is the CLI's business.
 
 use std::collections::HashMap;
 
-use crate::cont::ContKey;
+use crate::runloop::cont::ContKey;
 
 /// How control reached a [`Segment`].
 #[derive(Clone, Debug, PartialEq, Eq)]

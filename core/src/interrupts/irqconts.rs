@@ -7,13 +7,13 @@
 
 use std::time::Instant;
 
-use crate::capture::Capture;
-use crate::cont::{Continuation, Step};
 use crate::error::FrameInfo;
-use crate::ident::Ident;
-use crate::object::Reply;
+use crate::runloop::cont::{Continuation, Step};
 use crate::runloop::Cx;
-use crate::value::Value;
+use crate::values::capture::Capture;
+use crate::values::ident::Ident;
+use crate::values::object::Reply;
+use crate::values::value::Value;
 
 fn native_frame(name: &str, out: &mut Vec<FrameInfo>) {
     out.push(FrameInfo {

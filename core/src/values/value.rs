@@ -4,7 +4,7 @@
 use std::fmt;
 use std::rc::Rc;
 
-use crate::object::{ObjRef, Object};
+use crate::values::object::{ObjRef, Object};
 
 /// A byte string. Any Lua string, binary ones included, round-trips
 /// unchanged through it.
@@ -104,7 +104,7 @@ impl Value {
                 int_float_eq(*a, *b)
             }
             (Value::Str(a), Value::Str(b)) => a == b,
-            (Value::Obj(a), Value::Obj(b)) => crate::object::same_object(a, b),
+            (Value::Obj(a), Value::Obj(b)) => crate::values::object::same_object(a, b),
             _ => false,
         }
     }

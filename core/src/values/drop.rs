@@ -9,7 +9,7 @@
 
 use std::cell::{Cell, RefCell};
 
-use crate::value::Value;
+use crate::values::value::Value;
 
 thread_local! {
     static DRAINING: Cell<bool> = const { Cell::new(false) };

@@ -8,8 +8,8 @@
 use smallvec::SmallVec;
 
 use crate::error::ScriptError;
-use crate::ident::Ident;
-use crate::value::Value;
+use crate::values::ident::Ident;
+use crate::values::value::Value;
 
 /// Positional arguments held by value: up to three live inline, without a
 /// heap allocation.

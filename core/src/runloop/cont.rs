@@ -3,7 +3,7 @@
 
 use crate::error::{FrameInfo, ScriptError};
 use crate::runloop::Cx;
-use crate::value::Value;
+use crate::values::value::Value;
 
 slotmap::new_key_type! {
     /// A generational handle to a continuation in one run loop's arena.
