@@ -225,3 +225,21 @@ fn random_programs_never_panic() {
     }
     assert!(compiled > 100, "only {compiled} programs compiled");
 }
+
+#[test]
+fn shared_messages_name_types_the_scheme_way() {
+    // Core answers messages to immediates for every language, and names
+    // the types in the language of the step that sent them.
+    let e = runtime_error("(send 1 \"frobnicate\")");
+    assert_eq!(e.kind, ErrorKind::UnknownMethod, "{}", e.message);
+    assert!(
+        e.message
+            .contains("unknown method \"frobnicate\" for number"),
+        "{}",
+        e.message
+    );
+    let e = runtime_error("(send \"a\" \"infix:+\" 1)");
+    assert_eq!(e.kind, ErrorKind::WrongType, "{}", e.message);
+    assert!(e.message.contains("string"), "{}", e.message);
+    assert!(!e.message.contains("Str"), "{}", e.message);
+}
