@@ -13,8 +13,8 @@ use std::path::PathBuf;
 use std::rc::Rc;
 
 use polyeval_core::{
-    CallValue, Capture, Cx, HostError, Interp, InterruptHandle, NativeFn, RunError, ScriptError,
-    Value,
+    CallValue, Capture, Cx, HostError, Interp, InterpBuilder, InterruptHandle, NativeFn, RunError,
+    ScriptError, Value,
 };
 use polyeval_lua::{LuaConfig, LuaRuntime, Stdlib};
 
@@ -30,11 +30,9 @@ pub struct Builder {
     m0ld: bool,
     lua: Option<LuaConfig>,
     installers: Vec<Installer>,
-    max_steps: Option<u64>,
-    quantum: Option<u32>,
     allow_read: Vec<PathBuf>,
-    out: Option<Box<dyn Write>>,
-    err: Option<Box<dyn Write>>,
+    /// The loop's own settings (budget, quantum, streams).
+    interp: InterpBuilder,
 }
 
 impl Default for Builder {
@@ -50,11 +48,8 @@ impl Builder {
             m0ld: true,
             lua: Some(LuaConfig::default()),
             installers: Vec::new(),
-            max_steps: None,
-            quantum: None,
             allow_read: Vec::new(),
-            out: None,
-            err: None,
+            interp: Interp::builder(),
         }
     }
 
@@ -90,13 +85,13 @@ impl Builder {
     /// Stops a call with [`RunError::StepBudget`] after `n` run-loop
     /// steps (counted over the runtime's life).
     pub fn max_steps(mut self, n: u64) -> Self {
-        self.max_steps = Some(n);
+        self.interp = self.interp.max_steps(n);
         self
     }
 
     /// Instructions a continuation runs per step.
     pub fn quantum(mut self, n: u32) -> Self {
-        self.quantum = Some(n);
+        self.interp = self.interp.quantum(n);
         self
     }
 
@@ -127,13 +122,13 @@ impl Builder {
 
     /// Where program output goes (the process's stdout by default).
     pub fn output(mut self, out: impl Write + 'static) -> Self {
-        self.out = Some(Box::new(out));
+        self.interp = self.interp.output(Box::new(out));
         self
     }
 
     /// Where warnings and reports go (the process's stderr by default).
     pub fn errors(mut self, err: impl Write + 'static) -> Self {
-        self.err = Some(Box::new(err));
+        self.interp = self.interp.errput(Box::new(err));
         self
     }
 
@@ -145,17 +140,7 @@ impl Builder {
     /// limit too small for its standard libraries, or a folder of
     /// [`Builder::allow_read`] that does not exist).
     pub fn build(self) -> Result<Runtime, RunError> {
-        let mut rt = Interp::new();
-        if let Some(out) = self.out {
-            rt.set_output(out);
-        }
-        if let Some(err) = self.err {
-            rt.set_errput(err);
-        }
-        if let Some(q) = self.quantum {
-            rt.set_quantum(q);
-        }
-        rt.set_max_steps(self.max_steps);
+        let mut rt = self.interp.build();
         if self.m0ld {
             polyeval_smop::prelude::install(&mut rt);
         }
