@@ -228,15 +228,14 @@ fn without_interrupts_defers_until_its_code_returns_or_fails() {
         let h = rt.interrupt_handle();
         let inner = log.clone();
         // The section raises, then runs a 20-step callee (failing or not).
-        let code = NativeFn::value("section", move |rt, _| {
+        let code = NativeFn::replying("section", move |_, _| {
             h.raise("x", SendValue::Int(1)).expect("alive");
-            rt.call_into(Box::new(Handler {
+            Ok(Reply::Call(Box::new(Handler {
                 left: 20,
                 fail,
                 log: inner.clone(),
                 tag: "section body".into(),
-            }))?;
-            Ok(Value::Nil)
+            })))
         });
         let caller = Caller {
             code: Some(code),

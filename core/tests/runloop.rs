@@ -100,13 +100,106 @@ fn stale_key_is_a_script_error_not_a_panic() {
     let k = rt.start(counter(1, &log, None));
     rt.run().unwrap();
     assert!(!rt.cx().contains(k));
-    let e = rt.cx().goto(k).unwrap_err();
+    let handle = ContObject::value(k);
+    let e = rt
+        .cx()
+        .send(Ident::GOTO, Capture::new(&handle, &[]))
+        .unwrap_err();
     assert_eq!(e.kind, ErrorKind::StaleContinuation);
     assert_eq!(
         rt.cx().setr_to(k, Value::Nil).unwrap_err().kind,
         ErrorKind::StaleContinuation
     );
     assert!(rt.cx().back(k).is_err());
+}
+
+/// A continuation that hands control to `to` once, then is done with
+/// what it was given by `setr` meanwhile (the string `none` if nothing).
+struct GotoOnce {
+    to: Option<ContKey>,
+    got: Option<Value>,
+}
+
+impl Continuation for GotoOnce {
+    fn interpreter(&self) -> &'static str {
+        "native"
+    }
+    fn eval(&mut self, _rt: &mut Cx) -> Step {
+        match self.to.take() {
+            Some(k) => Step::Goto(k),
+            None => Step::Done(self.got.take().unwrap_or(Value::str("none"))),
+        }
+    }
+    fn setr(&mut self, value: Value) {
+        self.got = Some(value);
+    }
+    fn frames(&self, _out: &mut Vec<FrameInfo>) {}
+}
+
+/// Answers its `back` with `v` by `setr` and a `Goto` step, not `Done`.
+struct SetrGoto(Value);
+
+impl Continuation for SetrGoto {
+    fn interpreter(&self) -> &'static str {
+        "native"
+    }
+    fn eval(&mut self, rt: &mut Cx) -> Step {
+        let me = rt.continuation().expect("a step runs as the current one");
+        match rt.back(me) {
+            Ok(Some(b)) => match rt.setr_to(b, std::mem::take(&mut self.0)) {
+                Ok(()) => Step::Goto(b),
+                Err(e) => Step::Fail(e),
+            },
+            _ => Step::Fail(ScriptError::runtime("no back")),
+        }
+    }
+    fn setr(&mut self, _value: Value) {}
+    fn frames(&self, _out: &mut Vec<FrameInfo>) {}
+}
+
+#[test]
+fn a_goto_step_to_a_stale_key_fails_that_continuation() {
+    let log = Rc::new(RefCell::new(Vec::new()));
+    let mut rt = quiet();
+    let k = rt.start(counter(1, &log, None));
+    rt.run().unwrap();
+    rt.start(Box::new(GotoOnce {
+        to: Some(k),
+        got: None,
+    }));
+    let e = rt.run().unwrap_err();
+    let RunError::Script(e) = e else {
+        panic!("not a script error: {e:?}")
+    };
+    assert_eq!(e.kind, ErrorKind::StaleContinuation, "{e}");
+}
+
+#[test]
+fn a_goto_step_leaves_the_sender_waiting_for_setr() {
+    // The caller calls SetrGoto, which answers by `setr` and a `goto`
+    // instead of `Done`; the caller resumes with the value.
+    struct Caller(Option<Value>);
+    impl Continuation for Caller {
+        fn interpreter(&self) -> &'static str {
+            "native"
+        }
+        fn eval(&mut self, _rt: &mut Cx) -> Step {
+            match self.0.take() {
+                None => {
+                    self.0 = Some(Value::Nil);
+                    Step::Call(Box::new(SetrGoto(Value::Int(7))))
+                }
+                Some(v) => Step::Done(v),
+            }
+        }
+        fn setr(&mut self, value: Value) {
+            self.0 = Some(value);
+        }
+        fn frames(&self, _out: &mut Vec<FrameInfo>) {}
+    }
+    let mut rt = quiet();
+    rt.start(Box::new(Caller(None)));
+    assert!(rt.run().unwrap().raw_eq(&Value::Int(7)));
 }
 
 #[test]
@@ -315,7 +408,7 @@ fn continuation_handlers_detour_without_setr_and_do_not_nest() {
                 n: 3,
                 runs: r2.clone(),
             }))? {
-                Reply::Pending | Reply::Call(_) => Ok(Value::Nil),
+                Reply::Pending | Reply::Call(_) | Reply::Goto(_) => Ok(Value::Nil),
                 Reply::Value(v) => Ok(v),
             }
         })),

@@ -635,15 +635,22 @@ fn call<const POLL: bool>(
             *last = dst;
         }
         Ok(Reply::Call(callee)) => return Some(Exit::Step(Step::Call(callee))),
+        Ok(Reply::Goto(k)) => {
+            // The frame waits at the call: a later `setr` is its result,
+            // and a hand-off back without one finds nil there.
+            regs[dst as usize] = Value::Nil;
+            *last = dst;
+            return Some(Exit::Step(Step::Goto(k)));
+        }
         Ok(Reply::Pending) => return Some(Exit::Step(Step::Continue)),
         Err(e) => return Some(Exit::Step(Step::Fail(e))),
     }
     if rt.take_expose_request(me) {
         return Some(Exit::Expose);
     }
-    // A goto ends the step; so does an interrupt the call raised (a
-    // warning, say), so that it is delivered here.
-    if rt.continuation() != me || (POLL && rt.should_yield()) {
+    // An interrupt the call raised (a warning, say) ends the step, so that
+    // it is delivered here.
+    if POLL && rt.should_yield() {
         return Some(Exit::Step(Step::Continue));
     }
     None

@@ -103,14 +103,14 @@ impl Continuation for WithoutInterrupts {
             // The callee's result arrived by `setr`.
             return Step::Done(std::mem::take(&mut self.result));
         };
-        let me = rt.continuation();
         rt.defer_interrupts_while_current();
-        match rt.send(Ident::CALL, Capture::new(&code, &[])) {
-            Ok(Reply::Value(v)) if rt.continuation() == me => Step::Done(v),
-            Ok(Reply::Call(callee)) => Step::Call(callee),
-            // Control already went elsewhere (a `goto` answers a value and
-            // moves it); the answer comes by `setr`.
-            Ok(Reply::Value(_) | Reply::Pending) => Step::Continue,
+        // A callee's answer, or one after a `goto`, arrives by `setr`.
+        match rt
+            .send(Ident::CALL, Capture::new(&code, &[]))
+            .map(Reply::into_step)
+        {
+            Ok(Ok(v)) => Step::Done(v),
+            Ok(Err(step)) => step,
             Err(e) => Step::Fail(e),
         }
     }

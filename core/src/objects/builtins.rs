@@ -70,8 +70,10 @@ impl Object for ContObject {
                 }
             }
             Ident::GOTO => {
-                rt.goto(k)?;
-                Value::Nil
+                if !rt.contains(k) {
+                    return Err(ScriptError::stale_continuation("goto's target"));
+                }
+                return Ok(Reply::Goto(k));
             }
             Ident::STR => {
                 let interp = rt
@@ -112,8 +114,10 @@ impl Object for InterpObject {
             },
             Ident::GOTO => {
                 let k = cont_key(cap.pos(0)?, "goto's argument")?;
-                rt.goto(k)?;
-                Value::Nil
+                if !rt.contains(k) {
+                    return Err(ScriptError::stale_continuation("goto's target"));
+                }
+                return Ok(Reply::Goto(k));
             }
             Ident::WARN => {
                 let mut msg = Vec::new();

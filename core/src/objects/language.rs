@@ -61,8 +61,8 @@ pub trait Language: 'static {
     fn load(&self, rt: &mut Cx, src: &[u8], file: &str) -> Result<Value, ScriptError>;
 
     /// Compiles and runs `src` with `args`, as a callee of the current
-    /// continuation: `Reply::Pending` when it handed off (its result is
-    /// then `setr` into the current continuation), or its value at once.
+    /// continuation: [`Reply::Call`] of the continuation that runs it (its
+    /// result is then `setr` into the sender), or its value at once.
     ///
     /// # Errors
     ///
@@ -296,12 +296,12 @@ impl Continuation for CallValue {
     fn eval(&mut self, rt: &mut Cx) -> Step {
         match std::mem::replace(&mut self.state, CallState::Waiting) {
             CallState::Start => {
-                let me = rt.continuation();
-                match rt.send(Ident::CALL, Capture::new(&self.f, &self.args)) {
-                    Ok(Reply::Value(v)) if rt.continuation() == me => Step::Done(v),
-                    Ok(Reply::Call(callee)) => Step::Call(callee),
-                    // Control moved (a `goto` answers a value and moves it).
-                    Ok(Reply::Value(_) | Reply::Pending) => Step::Continue,
+                match rt
+                    .send(Ident::CALL, Capture::new(&self.f, &self.args))
+                    .map(Reply::into_step)
+                {
+                    Ok(Ok(v)) => Step::Done(v),
+                    Ok(Err(step)) => step,
                     Err(e) => Step::Fail(e),
                 }
             }

@@ -20,13 +20,25 @@ slotmap::new_key_type! {
 /// What the run loop does after a step.
 pub enum Step {
     /// The loop evaluates the current continuation next. That is this one
-    /// again unless the step made another current with `goto`.
+    /// again, unless the step entered a callee at once ([`Cx::call_into`],
+    /// [`Cx::enter`]) because it could not return [`Step::Call`] or
+    /// [`Step::Goto`] where it stood.
     Continue,
     /// This continuation calls another: the loop inserts the callee with
     /// `back` = this continuation and makes it current. The callee's
     /// result reaches this continuation by `setr` before its next step.
     /// What a step returns when a send answered [`crate::Reply::Call`].
     Call(Box<dyn Continuation>),
+    /// This continuation hands control to `k`: the loop makes `k` current
+    /// and evaluates it next. This one stays suspended at its pending point
+    /// (the call that answered [`crate::Reply::Goto`], say): a later `setr`
+    /// answers that point, and a later hand-off back resumes it there. A
+    /// continuation that is no live continuation's `back` and belongs to
+    /// no coroutine chain is freed at once (a handle does not keep it),
+    /// and so is the chain of `back`s below it that only it held. A stale
+    /// `k` fails this continuation with a stale-continuation error. What a step returns when a send answered
+    /// [`crate::Reply::Goto`].
+    Goto(ContKey),
     /// This continuation has nothing left to do. The loop frees it. If it
     /// has a `back`, the loop delivers the value there with `setr` (not for a
     /// detour, which resumes its `back` untouched) and makes `back` current;
@@ -43,6 +55,7 @@ impl std::fmt::Debug for Step {
         match self {
             Step::Continue => f.write_str("Continue"),
             Step::Call(c) => write!(f, "Call({})", c.interpreter()),
+            Step::Goto(k) => f.debug_tuple("Goto").field(k).finish(),
             Step::Done(v) => f.debug_tuple("Done").field(v).finish(),
             Step::Fail(e) => f.debug_tuple("Fail").field(e).finish(),
         }

@@ -568,12 +568,14 @@ impl Cx {
     }
 
     /// Makes `k` the current continuation. The old one is freed if nothing
-    /// else holds it.
+    /// else holds it. Steps and methods ask for this with [`Step::Goto`] and
+    /// [`Reply::Goto`]; only the loop carries it out, so that a sender never
+    /// has to look at which continuation is current to learn what a call did.
     ///
     /// # Errors
     ///
     /// A stale-continuation error when `k` is gone.
-    pub fn goto(&mut self, k: ContKey) -> Result<(), ScriptError> {
+    pub(crate) fn goto(&mut self, k: ContKey) -> Result<(), ScriptError> {
         let Some(to) = self.slots.get(k) else {
             return Err(ScriptError::stale_continuation("goto's target"));
         };
@@ -610,18 +612,23 @@ impl Cx {
         Ok(Reply::Pending)
     }
 
-    /// Carries out a [`Reply::Call`] at once ([`Cx::call_into`]), for a
-    /// sender that cannot end its step where it stands (a C call inside
-    /// Lua, a catch handler called by the loop); other replies pass
-    /// through.
+    /// Carries out a [`Reply::Call`] ([`Cx::call_into`]) or a
+    /// [`Reply::Goto`] at once and answers [`Reply::Pending`], for a sender
+    /// that cannot end its step where it stands (a C call inside Lua, a
+    /// catch handler called by the loop); other replies pass through.
     ///
     /// # Errors
     ///
-    /// A stale-continuation error if the current continuation is gone.
+    /// A stale-continuation error if the current continuation or the
+    /// target of the `goto` is gone.
     #[inline]
     pub fn enter(&mut self, reply: Reply) -> Result<Reply, ScriptError> {
         match reply {
             Reply::Call(c) => self.call_into(c),
+            Reply::Goto(k) => {
+                self.goto(k)?;
+                Ok(Reply::Pending)
+            }
             other => Ok(other),
         }
     }
@@ -1083,6 +1090,11 @@ impl Cx {
                     }
                     Err(e) => self.unwind(k, e)?,
                 },
+                Step::Goto(to) => {
+                    if let Err(e) = self.goto(to) {
+                        self.unwind(k, e)?;
+                    }
+                }
                 Step::Done(v) => self.finish(k, v)?,
                 Step::Fail(e) => self.unwind(k, e)?,
             }

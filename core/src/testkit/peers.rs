@@ -164,12 +164,10 @@ pub fn deliver_twice(first: Value, second: Value, how: Twice) -> Value {
             }
             match how {
                 Twice::SetrThenDone => Step::Done(second),
-                Twice::SetrSetrGoto => {
-                    match rt.setr_to(back, second).and_then(|()| rt.goto(back)) {
-                        Ok(()) => Step::Continue,
-                        Err(e) => Step::Fail(e),
-                    }
-                }
+                Twice::SetrSetrGoto => match rt.setr_to(back, second) {
+                    Ok(()) => Step::Goto(back),
+                    Err(e) => Step::Fail(e),
+                },
             }
         }))
     })
@@ -184,11 +182,12 @@ pub fn poke(method: Ident, when: When) -> Value {
         let poke = move |rt: &mut Cx| rt.send(method, Capture::new(&handle, &[Value::Int(0)]));
         match when {
             When::Now => poke(rt),
-            When::Later => rt.call_into(Once::boxed("poking peer", move |rt| match poke(rt) {
-                Ok(Reply::Value(v)) => Step::Done(v),
-                Ok(Reply::Call(callee)) => Step::Call(callee),
-                Ok(Reply::Pending) => Step::Continue,
-                Err(e) => Step::Fail(e),
+            When::Later => rt.call_into(Once::boxed("poking peer", move |rt| {
+                match poke(rt).map(Reply::into_step) {
+                    Ok(Ok(v)) => Step::Done(v),
+                    Ok(Err(step)) => step,
+                    Err(e) => Step::Fail(e),
+                }
             })),
         }
     })
@@ -255,12 +254,16 @@ impl Continuation for CallThenAdd {
     }
     fn eval(&mut self, rt: &mut Cx) -> Step {
         match std::mem::replace(&mut self.state, CallState::Waiting) {
-            CallState::Start => match rt.send(Ident::CALL, Capture::new(&self.f, &self.args)) {
-                Ok(Reply::Value(v)) => self.finish(v),
-                Ok(Reply::Call(callee)) => Step::Call(callee),
-                Ok(Reply::Pending) => Step::Continue,
-                Err(e) => Step::Fail(e),
-            },
+            CallState::Start => {
+                match rt
+                    .send(Ident::CALL, Capture::new(&self.f, &self.args))
+                    .map(Reply::into_step)
+                {
+                    Ok(Ok(v)) => self.finish(v),
+                    Ok(Err(step)) => step,
+                    Err(e) => Step::Fail(e),
+                }
+            }
             CallState::Got(v) => self.finish(v),
             CallState::Waiting => Step::Fail(ScriptError::runtime(
                 "the recursing peer was stepped before its call answered",
@@ -352,10 +355,12 @@ impl Continuation for Catcher {
                 if let Err(e) = installed {
                     return Step::Fail(e);
                 }
-                match rt.send(Ident::CALL, Capture::new(&self.f, &self.args)) {
-                    Ok(Reply::Value(v)) => Step::Done(v),
-                    Ok(Reply::Call(callee)) => Step::Call(callee),
-                    Ok(Reply::Pending) => Step::Continue,
+                match rt
+                    .send(Ident::CALL, Capture::new(&self.f, &self.args))
+                    .map(Reply::into_step)
+                {
+                    Ok(Ok(v)) => Step::Done(v),
+                    Ok(Err(step)) => step,
                     Err(e) => Step::Fail(e),
                 }
             }

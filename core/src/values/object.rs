@@ -23,11 +23,44 @@ pub enum Reply {
     /// sender, and its result comes back by `setr`). A sender that cannot
     /// end its step where it stands hands it to [`Cx::enter`] instead.
     Call(Box<dyn crate::runloop::cont::Continuation>),
-    /// The method already moved control: it made another continuation
-    /// current (a `goto`, or a callee entered with [`Cx::call_into`]).
-    /// The sender ends its step with [`crate::Step::Continue`]; an answer,
-    /// if one comes, arrives by `setr`.
+    /// The method hands control to this continuation (a `goto`): the
+    /// sender ends its step with [`crate::Step::Goto`] of it and stays
+    /// suspended at the call. A later `setr` is the call's result; a
+    /// hand-off back without one resumes it with none (nil). A sender that
+    /// cannot end its step where it stands hands it to [`Cx::enter`].
+    Goto(crate::runloop::cont::ContKey),
+    /// The method already moved control: [`Cx::enter`] or
+    /// [`Cx::call_into`] made another continuation current. The sender
+    /// ends its step with [`crate::Step::Continue`]; an answer, if one
+    /// comes, arrives by `setr`.
     Pending,
+}
+
+impl Reply {
+    /// The value the sender goes on with (`Ok`), or the step it ends with
+    /// to carry this reply out (`Err`): [`crate::Step::Call`],
+    /// [`crate::Step::Goto`], or [`crate::Step::Continue`] for
+    /// [`Reply::Pending`].
+    ///
+    /// ```
+    /// use polyeval_core::{Reply, Step, Value};
+    ///
+    /// assert!(matches!(Reply::Value(Value::Int(1)).into_step(), Ok(Value::Int(1))));
+    /// assert!(matches!(Reply::Pending.into_step(), Err(Step::Continue)));
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// `Err` is not a failure: it is the step that hands control on.
+    #[inline]
+    pub fn into_step(self) -> Result<Value, crate::Step> {
+        match self {
+            Reply::Value(v) => Ok(v),
+            Reply::Call(c) => Err(crate::Step::Call(c)),
+            Reply::Goto(k) => Err(crate::Step::Goto(k)),
+            Reply::Pending => Err(crate::Step::Continue),
+        }
+    }
 }
 
 impl std::fmt::Debug for Reply {
@@ -35,6 +68,7 @@ impl std::fmt::Debug for Reply {
         match self {
             Reply::Value(v) => f.debug_tuple("Value").field(v).finish(),
             Reply::Call(c) => write!(f, "Call({})", c.interpreter()),
+            Reply::Goto(k) => f.debug_tuple("Goto").field(k).finish(),
             Reply::Pending => f.write_str("Pending"),
         }
     }
@@ -83,10 +117,22 @@ pub fn same_object(a: &ObjRef, b: &ObjRef) -> bool {
 
 /// A native object built from a closure. Calling it (`postcircumfix:( )`)
 /// runs the closure; it answers nothing else.
+///
+/// A closure made with [`NativeFn::new`] or [`NativeFn::value`] answers a
+/// value now. One that hands control on (calls a continuation, or does a
+/// `goto`) must say so in its answer: make it with [`NativeFn::replying`]
+/// and return the [`Reply`].
 pub struct NativeFn {
     name: &'static str,
-    #[allow(clippy::type_complexity)]
-    f: Box<dyn Fn(&mut Cx, Capture<'_>) -> Result<Value, ScriptError>>,
+    f: NativeBody,
+}
+
+type ValueFn = dyn Fn(&mut Cx, Capture<'_>) -> Result<Value, ScriptError>;
+type ReplyFn = dyn Fn(&mut Cx, Capture<'_>) -> Result<Reply, ScriptError>;
+
+enum NativeBody {
+    Value(Box<ValueFn>),
+    Reply(Box<ReplyFn>),
 }
 
 impl NativeFn {
@@ -97,7 +143,7 @@ impl NativeFn {
     ) -> Self {
         NativeFn {
             name,
-            f: Box::new(f),
+            f: NativeBody::Value(Box::new(f)),
         }
     }
 
@@ -108,6 +154,40 @@ impl NativeFn {
     ) -> Value {
         Value::obj(NativeFn::new(name, f))
     }
+
+    /// Wraps `f`, which answers a [`Reply`], as a callable object value:
+    /// for a native that hands control on, for example to a continuation
+    /// that runs with `back` = the caller.
+    ///
+    /// ```
+    /// use polyeval_core::{Cx, NativeFn, Reply, Step, Value};
+    ///
+    /// struct Later(i64);
+    /// impl polyeval_core::Continuation for Later {
+    ///     fn interpreter(&self) -> &'static str { "native" }
+    ///     fn eval(&mut self, _cx: &mut Cx) -> Step { Step::Done(Value::Int(self.0)) }
+    ///     fn setr(&mut self, _v: Value) {}
+    ///     fn frames(&self, _out: &mut Vec<polyeval_core::FrameInfo>) {}
+    /// }
+    ///
+    /// let later = NativeFn::replying("later", |_cx, cap| {
+    ///     let n = match cap.pos(0)? {
+    ///         Value::Int(n) => *n,
+    ///         _ => 0,
+    ///     };
+    ///     Ok(Reply::Call(Box::new(Later(n + 1))))
+    /// });
+    /// # let _ = later;
+    /// ```
+    pub fn replying(
+        name: &'static str,
+        f: impl Fn(&mut Cx, Capture<'_>) -> Result<Reply, ScriptError> + 'static,
+    ) -> Value {
+        Value::obj(NativeFn {
+            name,
+            f: NativeBody::Reply(Box::new(f)),
+        })
+    }
 }
 
 impl Object for NativeFn {
@@ -117,7 +197,10 @@ impl Object for NativeFn {
 
     fn send(&self, rt: &mut Cx, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
         if method == Ident::CALL {
-            (self.f)(rt, cap).map(Reply::Value)
+            match &self.f {
+                NativeBody::Value(f) => f(rt, cap).map(Reply::Value),
+                NativeBody::Reply(f) => f(rt, cap),
+            }
         } else {
             Err(ScriptError::unknown_method(self.name, method))
         }

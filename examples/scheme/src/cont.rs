@@ -99,7 +99,8 @@ impl Activation {
     /// Control in activation `me` reached this activation's frames with
     /// `v`: make this activation resume `frames` with `v` (or, with
     /// `None`, return `v`), if it still can and waits below `me`. The
-    /// frames between are abandoned.
+    /// frames between are abandoned. The answer is the continuation to
+    /// hand control to ([`polyeval_core::Step::Goto`]).
     ///
     /// # Errors
     ///
@@ -110,7 +111,7 @@ impl Activation {
         me: Option<ContKey>,
         frames: Option<FrameList>,
         v: Value,
-    ) -> Result<(), String> {
+    ) -> Result<ContKey, String> {
         const RULE: &str =
             "a continuation that reaches into another interpreter may be resumed only once";
         match self.state.get() {
@@ -137,7 +138,7 @@ impl Activation {
         };
         if self.waits_below(rt, me) {
             *self.escape.borrow_mut() = Some((frames, v));
-            return rt.goto(target).map_err(|e| e.message);
+            return Ok(target);
         }
         Err(format!(
             "this continuation returns into {} through a Scheme activation that is not below this one \

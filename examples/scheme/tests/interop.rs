@@ -91,7 +91,9 @@ fn setup() -> (Interp, common::Buf) {
     let show = NativeFn::value("native-show", |rt, cap| {
         match rt.send(Ident::STR, Capture::new(cap.pos(0)?, &[]))? {
             Reply::Value(v) => Ok(v),
-            Reply::Pending | Reply::Call(_) => Err(ScriptError::runtime("unexpected hand-off")),
+            Reply::Pending | Reply::Call(_) | Reply::Goto(_) => {
+                Err(ScriptError::runtime("unexpected hand-off"))
+            }
         }
     });
     polyeval_scheme::define(rt.cx(), "native-show", show);

@@ -465,10 +465,33 @@ unsafe fn send(l: *mut lua_State, bound: bool) -> Outcome {
                 None => tostring_of(rt, &invocant, &args),
             };
             // A Lua thread inside a C function cannot return a step: a
-            // callee is entered here, and the thread waits for it.
+            // callee or a `goto` is entered here, and the thread waits for
+            // its answer. After a callee, that is the callee's `back`; after
+            // a `goto`, it is this continuation, which the loop must make
+            // current again.
+            let me = match &r {
+                Ok(Reply::Goto(_)) => Some(rt.continuation()),
+                _ => None,
+            };
+            // Where Lua cannot yield (a metamethod or a `table.sort`
+            // comparator called from C), it cannot leave either: a `goto`
+            // elsewhere is refused there, as stock Lua refuses a yield.
+            let r = match (r, me) {
+                (Ok(Reply::Goto(to)), Some(me))
+                    if me != Some(to) && ffi::lua_isyieldable(l) == 0 =>
+                {
+                    Err(ScriptError::runtime(
+                        "attempt to goto across a C-call boundary",
+                    ))
+                }
+                (r, _) => r,
+            };
             let r = r.and_then(|r| rt.enter(r));
-            let waiter = match r {
-                Ok(Reply::Pending) => rt.continuation().and_then(|k| rt.back(k).ok().flatten()),
+            let waiter = match (&r, me) {
+                (Ok(Reply::Pending), Some(me)) => me,
+                (Ok(Reply::Pending), None) => {
+                    rt.continuation().and_then(|k| rt.back(k).ok().flatten())
+                }
                 _ => None,
             };
             (r, waiter)
@@ -478,7 +501,7 @@ unsafe fn send(l: *mut lua_State, bound: bool) -> Outcome {
         match reply {
             None => Outcome::RaiseWhere(NO_LOOP),
             Some((Ok(Reply::Value(v)), _)) => push_results(l, std::slice::from_ref(&v)),
-            Some((Ok(Reply::Pending | Reply::Call(_)), waiter)) => {
+            Some((Ok(Reply::Pending | Reply::Call(_) | Reply::Goto(_)), waiter)) => {
                 if ffi::lua_isyieldable(l) != 0 {
                     // No preemption may come between this and the yield
                     // reaching the driver thread (see `IN_FLIGHT`).

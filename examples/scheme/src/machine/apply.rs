@@ -27,7 +27,7 @@ impl Machine {
             return Ok(Some(Step::Done(v)));
         }
         match a.escape_to(rt, me, None, v) {
-            Ok(()) => Ok(Some(Step::Continue)),
+            Ok(target) => Ok(Some(Step::Goto(target))),
             Err(msg) => {
                 // The error belongs to the call that resumed the
                 // continuation: it is raised there, with its frames.
@@ -76,7 +76,7 @@ impl Machine {
         if let Some(p) = f.downcast::<Primitive>() {
             p.check_arity(args.len())
                 .map_err(|e| locate(e, self.site.as_ref()))?;
-            return self.primitive(rt, p, args, me);
+            return self.primitive(rt, p, args);
         }
         if let Some(c) = f.downcast::<ContinuationObject>() {
             let v = match args.len() {
@@ -93,7 +93,7 @@ impl Machine {
                 // Its activation waits further down: it takes the frames
                 // over, and the frames between (other interpreters') go.
                 return match c.owner.escape_to(rt, me, Some(c.frames.clone()), v) {
-                    Ok(()) => Ok(Some(Step::Continue)),
+                    Ok(target) => Ok(Some(Step::Goto(target))),
                     Err(msg) => Err(locate(ScriptError::runtime(msg), self.site.as_ref())),
                 };
             }
@@ -109,7 +109,7 @@ impl Machine {
         }
         if f.as_obj().is_some() {
             let r = rt.send(Ident::CALL, Capture::new(&f, &args));
-            return self.reply(rt, r, me);
+            return self.reply(r);
         }
         let msg = format!("not a procedure: {}", shown(&f));
         Err(locate(
@@ -118,13 +118,7 @@ impl Machine {
         ))
     }
 
-    fn primitive(
-        &mut self,
-        rt: &mut Cx,
-        p: &Primitive,
-        mut args: Vec<Value>,
-        me: Option<ContKey>,
-    ) -> Go {
+    fn primitive(&mut self, rt: &mut Cx, p: &Primitive, mut args: Vec<Value>) -> Go {
         let here = self.site.clone();
         let located = |e| locate(e, here.as_ref());
         match p.op {
@@ -191,7 +185,7 @@ impl Machine {
                     },
                 };
                 let r = rt.send(method, Capture::new(&args[0], &args[2..]));
-                self.reply(rt, r, me)
+                self.reply(r)
             }
             PrimOp::EvalIn => {
                 let (Some(name), Some(src)) = (args[0].as_bytes(), args[1].as_bytes()) else {
@@ -208,26 +202,23 @@ impl Machine {
                 let mut cap_args = vec![Value::Str(src.into()), Value::str("<eval-in>")];
                 cap_args.extend(args.drain(2..));
                 let r = rt.send(Ident::EVAL, Capture::new(&lang, &cap_args));
-                self.reply(rt, r, me)
+                self.reply(r)
             }
         }
     }
 
     /// Acts on the reply of a call into another interpreter.
-    fn reply(&mut self, rt: &mut Cx, r: Result<Reply, ScriptError>, me: Option<ContKey>) -> Go {
+    fn reply(&mut self, r: Result<Reply, ScriptError>) -> Go {
         match r {
             Ok(Reply::Value(v)) => {
                 self.ctl = Ctl::Return(v);
-                // The callee may have moved control elsewhere (a goto).
-                Ok((rt.continuation() != me).then_some(Step::Continue))
+                Ok(None)
             }
-            Ok(Reply::Call(callee)) => {
+            // A callee, a `goto` or a hand-off already made: the answer, if
+            // one comes, arrives by `setr`.
+            Ok(r) => {
                 self.waiting = true;
-                Ok(Some(Step::Call(callee)))
-            }
-            Ok(Reply::Pending) => {
-                self.waiting = true;
-                Ok(Some(Step::Continue))
+                Ok(r.into_step().err())
             }
             Err(e) => Err(locate(e, self.site.as_ref())),
         }
