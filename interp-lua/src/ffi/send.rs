@@ -464,34 +464,14 @@ unsafe fn send(l: *mut lua_State, bound: bool) -> Outcome {
                 Some(m) => rt.send(m, Capture::new(&invocant, &args)),
                 None => tostring_of(rt, &invocant, &args),
             };
+            if let Ok(Reply::Goto(to)) = r {
+                return goto_from_c(rt, l, to);
+            }
             // A Lua thread inside a C function cannot return a step: a
-            // callee or a `goto` is entered here, and the thread waits for
-            // its answer. After a callee, that is the callee's `back`; after
-            // a `goto`, it is this continuation, which the loop must make
-            // current again.
-            let me = match &r {
-                Ok(Reply::Goto(_)) => Some(rt.continuation()),
-                _ => None,
-            };
-            // Where Lua cannot yield (a metamethod or a `table.sort`
-            // comparator called from C), it cannot leave either: a `goto`
-            // elsewhere is refused there, as stock Lua refuses a yield.
-            let r = match (r, me) {
-                (Ok(Reply::Goto(to)), Some(me))
-                    if me != Some(to) && ffi::lua_isyieldable(l) == 0 =>
-                {
-                    Err(ScriptError::runtime(
-                        "attempt to goto across a C-call boundary",
-                    ))
-                }
-                (r, _) => r,
-            };
+            // callee is entered here, and the thread waits for it.
             let r = r.and_then(|r| rt.enter(r));
-            let waiter = match (&r, me) {
-                (Ok(Reply::Pending), Some(me)) => me,
-                (Ok(Reply::Pending), None) => {
-                    rt.continuation().and_then(|k| rt.back(k).ok().flatten())
-                }
+            let waiter = match r {
+                Ok(Reply::Pending) => rt.continuation().and_then(|k| rt.back(k).ok().flatten()),
                 _ => None,
             };
             (r, waiter)
@@ -514,6 +494,28 @@ unsafe fn send(l: *mut lua_State, bound: bool) -> Outcome {
             Some((Err(e), _)) => raise_error(l, e),
         }
     }
+}
+
+/// A send answered [`Reply::Goto`]: the loop makes `to` current now, and
+/// the thread waits for control to come back to its own continuation.
+/// Where Lua cannot yield (a metamethod or a `table.sort` comparator called
+/// from C), it cannot leave either: a `goto` elsewhere is refused there,
+/// as stock Lua refuses a yield.
+#[cold]
+#[inline(never)]
+fn goto_from_c(
+    rt: &mut polyeval_core::Cx,
+    l: *mut lua_State,
+    to: ContKey,
+) -> (Result<Reply, ScriptError>, Option<ContKey>) {
+    let me = rt.continuation();
+    // SAFETY: `l` is the running thread, inside `send` (its caller's
+    // guarantee); asking whether it may yield reads its call state only.
+    if me != Some(to) && unsafe { ffi::lua_isyieldable(l) } == 0 {
+        let e = ScriptError::runtime("attempt to goto across a C-call boundary");
+        return (Err(e), None);
+    }
+    (rt.enter(Reply::Goto(to)), me)
 }
 
 /// Waits for a pending send in a nested run loop, where Lua cannot yield.
