@@ -36,8 +36,8 @@ pub enum Step {
     /// continuation that is no live continuation's `back` and belongs to
     /// no coroutine chain is freed at once (a handle does not keep it),
     /// and so is the chain of `back`s below it that only it held. A stale
-    /// `k` fails this continuation with a stale-continuation error. What a step returns when a send answered
-    /// [`crate::Reply::Goto`].
+    /// `k` fails this continuation with a stale-continuation error. What a
+    /// step returns when a send answered [`crate::Reply::Goto`].
     Goto(ContKey),
     /// This continuation has nothing left to do. The loop frees it. If it
     /// has a `back`, the loop delivers the value there with `setr` (not for a
