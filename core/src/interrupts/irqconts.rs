@@ -12,7 +12,6 @@ use crate::runloop::cont::{Continuation, Step};
 use crate::runloop::Cx;
 use crate::values::capture::Capture;
 use crate::values::ident::Ident;
-use crate::values::object::Reply;
 use crate::values::value::Value;
 
 fn native_frame(name: &str, out: &mut Vec<FrameInfo>) {
@@ -105,14 +104,7 @@ impl Continuation for WithoutInterrupts {
         };
         rt.defer_interrupts_while_current();
         // A callee's answer, or one after a `goto`, arrives by `setr`.
-        match rt
-            .send(Ident::CALL, Capture::new(&code, &[]))
-            .map(Reply::into_step)
-        {
-            Ok(Ok(v)) => Step::Done(v),
-            Ok(Err(step)) => step,
-            Err(e) => Step::Fail(e),
-        }
+        Step::from_reply(rt.send(Ident::CALL, Capture::new(&code, &[])))
     }
     fn setr(&mut self, value: Value) {
         self.result = value;

@@ -38,6 +38,15 @@ pub fn cont_key(v: &Value, what: &str) -> Result<ContKey, ScriptError> {
         .ok_or_else(|| ScriptError::wrong_type(what, "a continuation", v.type_name()))
 }
 
+/// The answer of a `goto` method: a hand-off to `k`, checked now so that a
+/// stale handle is an error at the call.
+fn goto_reply(rt: &Cx, k: ContKey) -> Result<Reply, ScriptError> {
+    if !rt.contains(k) {
+        return Err(ScriptError::stale_continuation("goto's target"));
+    }
+    Ok(Reply::Goto(k))
+}
+
 impl Object for ContObject {
     fn type_name(&self) -> &'static str {
         "Continuation"
@@ -70,10 +79,7 @@ impl Object for ContObject {
                 }
             }
             Ident::GOTO => {
-                if !rt.contains(k) {
-                    return Err(ScriptError::stale_continuation("goto's target"));
-                }
-                return Ok(Reply::Goto(k));
+                return goto_reply(rt, k);
             }
             Ident::STR => {
                 let interp = rt
@@ -114,10 +120,7 @@ impl Object for InterpObject {
             },
             Ident::GOTO => {
                 let k = cont_key(cap.pos(0)?, "goto's argument")?;
-                if !rt.contains(k) {
-                    return Err(ScriptError::stale_continuation("goto's target"));
-                }
-                return Ok(Reply::Goto(k));
+                return goto_reply(rt, k);
             }
             Ident::WARN => {
                 let mut msg = Vec::new();

@@ -296,14 +296,7 @@ impl Continuation for CallValue {
     fn eval(&mut self, rt: &mut Cx) -> Step {
         match std::mem::replace(&mut self.state, CallState::Waiting) {
             CallState::Start => {
-                match rt
-                    .send(Ident::CALL, Capture::new(&self.f, &self.args))
-                    .map(Reply::into_step)
-                {
-                    Ok(Ok(v)) => Step::Done(v),
-                    Ok(Err(step)) => step,
-                    Err(e) => Step::Fail(e),
-                }
+                Step::from_reply(rt.send(Ident::CALL, Capture::new(&self.f, &self.args)))
             }
             CallState::Got(v) => Step::Done(v),
             CallState::Waiting => Step::Done(Value::Nil),

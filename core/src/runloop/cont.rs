@@ -50,6 +50,20 @@ pub enum Step {
     Fail(ScriptError),
 }
 
+impl Step {
+    /// The step of a sender that is done once its send answers: `Done`
+    /// with a value answered now, the reply's own step for a hand-off
+    /// ([`crate::Reply::into_step`]), `Fail` for an error.
+    #[inline]
+    pub fn from_reply(reply: Result<crate::Reply, ScriptError>) -> Step {
+        match reply.map(crate::Reply::into_step) {
+            Ok(Ok(v)) => Step::Done(v),
+            Ok(Err(step)) => step,
+            Err(e) => Step::Fail(e),
+        }
+    }
+}
+
 impl std::fmt::Debug for Step {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {

@@ -183,11 +183,7 @@ pub fn poke(method: Ident, when: When) -> Value {
         match when {
             When::Now => poke(rt),
             When::Later => rt.call_into(Once::boxed("poking peer", move |rt| {
-                match poke(rt).map(Reply::into_step) {
-                    Ok(Ok(v)) => Step::Done(v),
-                    Ok(Err(step)) => step,
-                    Err(e) => Step::Fail(e),
-                }
+                Step::from_reply(poke(rt))
             })),
         }
     })
@@ -355,14 +351,7 @@ impl Continuation for Catcher {
                 if let Err(e) = installed {
                     return Step::Fail(e);
                 }
-                match rt
-                    .send(Ident::CALL, Capture::new(&self.f, &self.args))
-                    .map(Reply::into_step)
-                {
-                    Ok(Ok(v)) => Step::Done(v),
-                    Ok(Err(step)) => step,
-                    Err(e) => Step::Fail(e),
-                }
+                Step::from_reply(rt.send(Ident::CALL, Capture::new(&self.f, &self.args)))
             }
             CallState::Got(v) => Step::Done(v),
             CallState::Waiting => Step::Done(Value::Nil),
