@@ -525,8 +525,8 @@ pub fn execute(opts: &Options, out: Box<dyn Write>, mut err: Box<dyn Write>) -> 
                 let first = (!opts.empty_main).then(|| repl.first_frame(rt.cx(), mold));
                 rt.start(Box::new(repl));
                 if let Some(first) = first {
-                    if let Err(e) = rt.cx().call_into(Box::new(first)) {
-                        let _ = writeln!(rt.err(), "error: {}", e.message);
+                    if let Err(e) = rt.call_into(Box::new(first)) {
+                        let _ = writeln!(rt.err(), "error: {e}");
                         return EXIT_RUNTIME;
                     }
                 }
@@ -618,7 +618,8 @@ fn start_generic(
             .ok_or_else(|| ScriptError::runtime(format!("{name} has no REPL")))?;
         rt.start(repl);
         if let Some(f) = main {
-            rt.cx().call_into(Box::new(CallValue::new(f, args)))?;
+            rt.call_into(Box::new(CallValue::new(f, args)))
+                .map_err(|e| ScriptError::runtime(e.to_string()))?;
         }
         rt.set_default_action(Ident::SIGINT, DefaultAction::Raise);
     } else {

@@ -93,6 +93,10 @@ pub enum ErrorKind {
     /// A nested run loop was asked for past [`crate::Interp::set_max_nested`]
     /// (an interpreter that could not end its step waited too deep).
     NestingLimit,
+    /// Native code broke the hand-off contract: a method made another
+    /// continuation current and answered something other than
+    /// [`crate::Reply::Pending`] (see [`crate::Cx::send`]).
+    BrokenHandOff,
     /// Any other run-time failure (division by zero, bad conversion, ...).
     Runtime,
 }
@@ -208,6 +212,20 @@ impl ScriptError {
             .or_else(|| payload.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "unknown panic payload".to_owned());
         Self::panic(&msg)
+    }
+
+    /// A method that moved control and answered as if it had not.
+    #[cold]
+    #[inline(never)]
+    pub fn broken_hand_off(method: Ident) -> Self {
+        Self::new(
+            ErrorKind::BrokenHandOff,
+            format!(
+                "native method `{}` made another continuation current but answered as if it had not \
+                 (answer Reply::Call, or Reply::Pending after Cx::enter)",
+                method.name()
+            ),
+        )
     }
 
     /// A generic run-time failure.

@@ -73,19 +73,18 @@ fn quiet() -> Interp {
 /// (a detour), logging `tag:payload`.
 fn handler_value(log: &Rc<RefCell<Vec<String>>>, steps: u32, fail: bool) -> Value {
     let log = log.clone();
-    NativeFn::value("test handler", move |rt, cap| {
+    NativeFn::replying("test handler", move |_rt, cap| {
         let tag = format!(
             "{}:{}",
             String::from_utf8_lossy(&cap.pos(0)?.render()),
             String::from_utf8_lossy(&cap.pos(1)?.render())
         );
-        rt.call_into(Box::new(Handler {
+        Ok(Reply::Call(Box::new(Handler {
             left: steps,
             fail,
             log: log.clone(),
             tag,
-        }))?;
-        Ok(Value::Nil)
+        })))
     })
 }
 
@@ -138,17 +137,17 @@ fn interrupts_raised_during_a_handler_queue_and_arrive_once_each_in_order() {
     let h = rt.interrupt_handle();
     let inner = log.clone();
     // The first handler raises two more; they wait until it returns.
-    rt.on_interrupt_fn("first", move |rt, _| {
+    let first = NativeFn::replying("first", move |rt, _| {
         h.raise("later", SendValue::Int(1)).expect("alive");
         rt.raise_local(Ident::new("later"), Value::Int(2), None);
-        rt.call_into(Box::new(Handler {
+        Ok(Reply::Call(Box::new(Handler {
             left: 5,
             fail: false,
             log: inner.clone(),
             tag: "first".into(),
-        }))?;
-        Ok(Value::Nil)
+        })))
     });
+    rt.on_interrupt(Ident::new("first"), Some(first));
     rt.on_interrupt(Ident::new("later"), Some(handler_value(&log, 2, false)));
     rt.interrupt_handle()
         .raise("first", SendValue::Nil)
@@ -196,11 +195,9 @@ impl Continuation for Caller {
     fn interpreter(&self) -> &'static str {
         "native"
     }
-    fn eval(&mut self, rt: &mut Cx) -> Step {
+    fn eval(&mut self, _rt: &mut Cx) -> Step {
         if let Some(code) = self.code.take() {
-            rt.call_into(Box::new(WithoutInterrupts::new(code)))
-                .expect("call");
-            return Step::Continue;
+            return Step::Call(Box::new(WithoutInterrupts::new(code)));
         }
         if self.after == 0 {
             return Step::Done(self.got.take().unwrap_or_default());

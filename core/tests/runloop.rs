@@ -22,7 +22,7 @@ impl Continuation for Counter {
     fn interpreter(&self) -> &'static str {
         "native"
     }
-    fn eval(&mut self, rt: &mut Cx) -> Step {
+    fn eval(&mut self, _rt: &mut Cx) -> Step {
         if self.left == 0 {
             return Step::Done(Value::Int(self.got + 1));
         }
@@ -38,7 +38,7 @@ impl Continuation for Counter {
                 call_at: None,
                 got: 100,
             };
-            rt.call_into(Box::new(callee)).unwrap();
+            return Step::Call(Box::new(callee));
         }
         Step::Continue
     }
@@ -401,16 +401,13 @@ fn continuation_handlers_detour_without_setr_and_do_not_nest() {
     let h2 = handle.clone();
     rt.on_interrupt(
         Ident::new("user"),
-        Some(NativeFn::value("spawner", move |rt, _cap| {
+        Some(NativeFn::replying("spawner", move |_rt, _cap| {
             // Raising inside a handler queues; it is delivered after this one.
             let _ = h2.raise("late", SendValue::Nil);
-            match rt.call_into(Box::new(HandlerCont {
+            Ok(Reply::Call(Box::new(HandlerCont {
                 n: 3,
                 runs: r2.clone(),
-            }))? {
-                Reply::Pending | Reply::Call(_) | Reply::Goto(_) => Ok(Value::Nil),
-                Reply::Value(v) => Ok(v),
-            }
+            })))
         })),
     );
     let late = Rc::new(RefCell::new(0usize));
@@ -471,16 +468,14 @@ impl Continuation for Deep {
     fn interpreter(&self) -> &'static str {
         "native"
     }
-    fn eval(&mut self, rt: &mut Cx) -> Step {
+    fn eval(&mut self, _rt: &mut Cx) -> Step {
         if self.state == 0 && self.depth > 0 {
             self.state = 1;
-            rt.call_into(Box::new(Deep {
+            return Step::Call(Box::new(Deep {
                 depth: self.depth - 1,
                 state: 0,
                 got: 0,
-            }))
-            .unwrap();
-            return Step::Continue;
+            }));
         }
         Step::Done(Value::Int(self.got + 1))
     }
@@ -535,4 +530,111 @@ fn backtraces_elide_long_chains() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+/// Finishes at once with 7, counting how often it ran.
+struct Ran(Rc<std::cell::Cell<u32>>);
+
+impl Continuation for Ran {
+    fn interpreter(&self) -> &'static str {
+        "native"
+    }
+    fn eval(&mut self, _rt: &mut Cx) -> Step {
+        self.0.set(self.0.get() + 1);
+        Step::Done(Value::Int(7))
+    }
+    fn setr(&mut self, _: Value) {}
+    fn frames(&self, _: &mut Vec<FrameInfo>) {}
+}
+
+/// A value-answering native function that also enters a `Ran`: it breaks
+/// the hand-off contract.
+fn liar(ran: &Rc<std::cell::Cell<u32>>) -> Value {
+    let ran = ran.clone();
+    NativeFn::value("liar", move |rt, _| {
+        rt.enter(Reply::Call(Box::new(Ran(ran.clone()))))?;
+        Ok(Value::Int(5))
+    })
+}
+
+#[test]
+fn a_method_that_moves_control_but_answers_a_value_fails_and_is_undone() {
+    struct Sender(Value);
+    impl Continuation for Sender {
+        fn interpreter(&self) -> &'static str {
+            "native"
+        }
+        fn eval(&mut self, rt: &mut Cx) -> Step {
+            let me = rt.continuation();
+            match rt.send(Ident::CALL, Capture::new(&self.0, &[])) {
+                Err(e) if e.kind == ErrorKind::BrokenHandOff && rt.continuation() == me => {
+                    assert!(e.message.contains("Reply::Pending"), "{}", e.message);
+                    Step::Done(Value::str("undone"))
+                }
+                Err(e) => Step::Fail(e),
+                Ok(_) => Step::Fail(ScriptError::runtime(
+                    "a broken hand-off was taken as an answer",
+                )),
+            }
+        }
+        fn setr(&mut self, _: Value) {}
+        fn frames(&self, _: &mut Vec<FrameInfo>) {}
+    }
+    let ran = Rc::new(std::cell::Cell::new(0));
+    let mut rt = quiet();
+    rt.start(Box::new(Sender(liar(&ran))));
+    let v = rt.run().expect("the sender catches the error");
+    assert_eq!(v.render(), b"undone");
+    assert_eq!(ran.get(), 0, "what the liar entered must not run");
+}
+
+#[test]
+fn an_interrupt_handler_that_breaks_the_hand_off_is_reported_and_the_program_resumes() {
+    #[derive(Clone, Default)]
+    struct Buf(Rc<RefCell<Vec<u8>>>);
+    impl std::io::Write for Buf {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.borrow_mut().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    struct Steps(i64);
+    impl Continuation for Steps {
+        fn interpreter(&self) -> &'static str {
+            "native"
+        }
+        fn eval(&mut self, _rt: &mut Cx) -> Step {
+            if self.0 == 10 {
+                return Step::Done(Value::Int(self.0));
+            }
+            self.0 += 1;
+            Step::Continue
+        }
+        fn setr(&mut self, _: Value) {
+            panic!("a handler's value reached the interrupted code");
+        }
+        fn frames(&self, _: &mut Vec<FrameInfo>) {}
+    }
+    let ran = Rc::new(std::cell::Cell::new(0));
+    let err = Buf::default();
+    let mut rt = quiet();
+    rt.set_errput(Box::new(err.clone()));
+    rt.on_interrupt(Ident::new("user"), Some(liar(&ran)));
+    rt.interrupt_handle()
+        .raise("user", SendValue::Nil)
+        .expect("alive");
+    rt.start(Box::new(Steps(0)));
+    let v = rt.run().expect("the program resumes");
+    assert!(matches!(v, Value::Int(10)));
+    assert_eq!(ran.get(), 0);
+    assert_eq!(
+        rt.interrupts_delivered(),
+        2,
+        "the user interrupt and its warning"
+    );
+    let text = String::from_utf8_lossy(&err.0.borrow()).into_owned();
+    assert!(text.contains("answered as if it had not"), "{text}");
 }

@@ -198,10 +198,7 @@ impl Continuation for Repl {
         let values = self.regs.borrow().values.clone();
         let mut line = MoldFrame::new(chunk.mold, &values);
         self.keep(&mut line);
-        match rt.call_into(Box::new(line)) {
-            Ok(_) => Step::Continue,
-            Err(e) => Step::Fail(e),
-        }
+        Step::Call(Box::new(line))
     }
 
     fn setr(&mut self, value: Value) {

@@ -20,9 +20,9 @@ slotmap::new_key_type! {
 /// What the run loop does after a step.
 pub enum Step {
     /// The loop evaluates the current continuation next. That is this one
-    /// again, unless the step entered a callee at once ([`Cx::call_into`],
-    /// [`Cx::enter`]) because it could not return [`Step::Call`] or
-    /// [`Step::Goto`] where it stood.
+    /// again, unless the step entered a callee at once ([`Cx::enter`])
+    /// because it could not return [`Step::Call`] or [`Step::Goto`] where
+    /// it stood.
     Continue,
     /// This continuation calls another: the loop inserts the callee with
     /// `back` = this continuation and makes it current. The callee's

@@ -7,7 +7,7 @@
 use std::io::Write;
 use std::rc::Rc;
 
-use crate::error::{RunError, ScriptError};
+use crate::error::{HostError, RunError, ScriptError};
 use crate::interrupts::interrupt::{DefaultAction, InterruptHandle, Waker};
 use crate::objects::language::Language;
 use crate::runloop::cont::{ContKey, Continuation};
@@ -115,6 +115,23 @@ impl Interp {
     /// Makes `cont` the root continuation (no `back`). Returns its handle.
     pub fn start(&mut self, cont: Box<dyn Continuation>) -> ContKey {
         self.cx.start(cont)
+    }
+
+    /// Makes `cont` current with `back` = the current continuation, before
+    /// [`Interp::run`]: a host that started a root (a REPL) runs a first
+    /// callee under it this way, and the callee's result reaches the root
+    /// by `setr`. Code that runs inside the loop never needs this: a step
+    /// returns [`crate::Step::Call`], a method [`crate::Reply::Call`].
+    ///
+    /// # Errors
+    ///
+    /// [`HostError::NoContinuation`] when nothing was started.
+    pub fn call_into(&mut self, cont: Box<dyn Continuation>) -> Result<ContKey, HostError> {
+        if self.cx.continuation().is_none() {
+            return Err(HostError::NoContinuation);
+        }
+        self.cx.call_into(cont).map_err(|_| HostError::StaleKey)?;
+        self.cx.continuation().ok_or(HostError::NoContinuation)
     }
 
     /// Runs steps until a continuation with nothing left has no `back`

@@ -23,10 +23,11 @@ use crate::interrupts::interrupt::{DefaultAction, InterruptHandle, SignalWatch, 
 use crate::interrupts::irqconts::NopHandler;
 use crate::interrupts::timer::Timers;
 use crate::runloop::cont::{ContKey, Step};
+use crate::runloop::panics::catch;
 use crate::runloop::record::{Recorder, Segment};
 use crate::values::capture::Capture;
 use crate::values::ident::Ident;
-use crate::values::object::NativeFn;
+use crate::values::object::{NativeFn, Reply};
 use crate::values::value::{SendValue, Value};
 
 /// When the loop raises `probe` interrupts by itself.
@@ -172,16 +173,23 @@ impl Cx {
             args.push(Value::str(&*o.file));
             args.push(Value::Int(i64::from(o.line)));
         }
-        // Whatever the reply, a handler that made another continuation
-        // current started a detour: mark it so it returns without setr.
-        match self.send_guarded(Ident::CALL, Capture::new(&h, &args)) {
-            Ok(_) => {
-                if let Some(hk) = self.current.filter(|&hk| Some(hk) != interrupted) {
-                    self.handler_started(hk, q.kind);
-                } else {
-                    SignalWatch::note(&self.irq.state.watch.finished, q.kind);
-                }
-            }
+        // A handler that answers at once has run; one that needs a
+        // continuation runs it as a detour, which returns without setr.
+        let sent = match catch(|| self.send(Ident::CALL, Capture::new(&h, &args))) {
+            Ok(r) => r,
+            Err(p) => Err(ScriptError::from_panic(&*p)),
+        };
+        let started = match sent {
+            Ok(Reply::Value(_)) => Ok(None),
+            Ok(Reply::Call(c)) => self.detour(c).map(Some),
+            Ok(Reply::Goto(k)) => self.goto(k).map(|()| Some(k)),
+            // The handler entered its continuation itself (`Cx::enter`).
+            Ok(Reply::Pending) => Ok(self.current.filter(|&hk| Some(hk) != interrupted)),
+            Err(e) => Err(e),
+        };
+        match started {
+            Ok(Some(hk)) => self.handler_started(hk, q.kind),
+            Ok(None) => SignalWatch::note(&self.irq.state.watch.finished, q.kind),
             Err(e) => {
                 SignalWatch::note(&self.irq.state.watch.finished, q.kind);
                 self.report_handler_error(Some(q.kind), &e);

@@ -599,20 +599,19 @@ impl Cx {
     }
 
     /// Inserts `cont` with `back` = the current continuation and makes it
-    /// current now, and answers [`Reply::Pending`]: the hand-off half of a
-    /// pending method call, for a caller that cannot return
-    /// [`Reply::Call`] (a host starting a callee under a root it made).
+    /// current now, and answers [`Reply::Pending`]: how [`Cx::enter`]
+    /// carries out a [`Reply::Call`], and [`Interp::call_into`] a host's.
     ///
     /// # Errors
     ///
     /// A stale-continuation error if the current continuation is gone.
-    pub fn call_into(&mut self, cont: Box<dyn Continuation>) -> Result<Reply, ScriptError> {
+    pub(crate) fn call_into(&mut self, cont: Box<dyn Continuation>) -> Result<Reply, ScriptError> {
         let k = self.insert(cont, self.current)?;
         self.goto(k)?;
         Ok(Reply::Pending)
     }
 
-    /// Carries out a [`Reply::Call`] ([`Cx::call_into`]) or a
+    /// Carries out a [`Reply::Call`] or a
     /// [`Reply::Goto`] at once and answers [`Reply::Pending`], for a sender
     /// that cannot end its step where it stands (a C call inside Lua, a
     /// catch handler called by the loop); other replies pass through.
@@ -747,14 +746,60 @@ impl Cx {
     /// Sends `method` to `cap.invocant`. Immediate values go to the
     /// installed immediate responder.
     ///
+    /// A method that made another continuation current must say so by
+    /// answering [`Reply::Pending`]. One that moved control and answered
+    /// anything else broke the hand-off contract: the loop makes the
+    /// sender current again (freeing what the method started) and the
+    /// send fails with [`crate::ErrorKind::BrokenHandOff`], so the sender
+    /// never goes on with a value while another continuation runs.
+    ///
     /// # Errors
     ///
-    /// Whatever the method raises.
+    /// Whatever the method raises; `BrokenHandOff` as above.
     #[inline]
     pub fn send(&mut self, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
-        match cap.invocant {
+        let sender = self.current;
+        let reply = match cap.invocant {
             Value::Obj(o) => o.send(self, method, cap),
             _ => (self.immediate)(self, method, cap),
+        };
+        if self.current != sender {
+            return self.check_hand_off(sender, method, reply);
+        }
+        reply
+    }
+
+    /// The cold half of [`Cx::send`]'s contract check, for a method that
+    /// moved control: `Pending` passes; any other answer puts `sender` back
+    /// as the current continuation and fails.
+    #[cold]
+    #[inline(never)]
+    fn check_hand_off(
+        &mut self,
+        sender: Option<ContKey>,
+        method: Ident,
+        reply: Result<Reply, ScriptError>,
+    ) -> Result<Reply, ScriptError> {
+        if let Ok(Reply::Pending) = reply {
+            return reply;
+        }
+        let started = self.current;
+        match sender {
+            Some(k) if self.slots.contains_key(k) => {
+                let _ = self.goto(k);
+            }
+            _ => {
+                self.current = sender;
+                if let Some(o) = started {
+                    self.collect(o);
+                }
+            }
+        }
+        match reply {
+            // A method that failed after moving control is taken at its
+            // word: its error is the answer, and what it started is undone.
+            Err(e) => Err(e),
+            Ok(_) => Err(ScriptError::broken_hand_off(method)),
         }
     }
 

@@ -1,7 +1,7 @@
 //! The native peers the checks hand to a subject's programs: run-loop
 //! objects and continuations written in Rust. Each peer answers
 //! [`Ident::CALL`]; a peer that works [`When::Later`] hands off to a
-//! continuation of its own through the loop (`Cx::call_into`), never
+//! continuation of its own through the loop (`Reply::Call`), never
 //! by calling back on the native stack. Their frames are `"native"` ones
 //! in the file [`PEER_FILE`], named after the peer.
 
@@ -122,39 +122,43 @@ impl Continuation for Once {
 /// Answers its first argument: at once, or from a continuation it hands
 /// off to.
 pub fn echo(when: When) -> Value {
-    peer("echo peer", move |rt, cap| {
+    peer("echo peer", move |_rt, cap| {
         let v = cap.pos_or_nil(0);
         match when {
             When::Now => Ok(Reply::Value(v)),
-            When::Later => rt.call_into(Once::boxed("echo peer", move |_| Step::Done(v))),
+            When::Later => Ok(Reply::Call(Once::boxed("echo peer", move |_| {
+                Step::Done(v)
+            }))),
         }
     })
 }
 
 /// Fails with a runtime error whose message is `msg`.
 pub fn failing(msg: &'static str, when: When) -> Value {
-    peer("failing peer", move |rt, _cap| match when {
+    peer("failing peer", move |_rt, _cap| match when {
         When::Now => Err(ScriptError::runtime(msg)),
-        When::Later => rt.call_into(Once::boxed("failing peer", move |_| {
+        When::Later => Ok(Reply::Call(Once::boxed("failing peer", move |_| {
             Step::Fail(ScriptError::runtime(msg))
-        })),
+        }))),
     })
 }
 
 /// Panics with `msg`.
 pub fn panicking(msg: &'static str, when: When) -> Value {
-    peer("panicking peer", move |rt, _cap| match when {
+    peer("panicking peer", move |_rt, _cap| match when {
         When::Now => panic!("{msg}"),
-        When::Later => rt.call_into(Once::boxed("panicking peer", move |_| panic!("{msg}"))),
+        When::Later => Ok(Reply::Call(Once::boxed("panicking peer", move |_| {
+            panic!("{msg}")
+        }))),
     })
 }
 
 /// Hands off to a continuation that delivers `first` and then `second` to
 /// its `back`, as `how` says.
 pub fn deliver_twice(first: Value, second: Value, how: Twice) -> Value {
-    peer("twice peer", move |rt, _cap| {
+    peer("twice peer", move |_rt, _cap| {
         let (first, second) = (first.clone(), second.clone());
-        rt.call_into(Once::boxed("twice peer", move |rt| {
+        Ok(Reply::Call(Once::boxed("twice peer", move |rt| {
             let back = match rt.continuation().map(|k| rt.back(k)) {
                 Some(Ok(Some(b))) => b,
                 _ => return Step::Fail(ScriptError::runtime("the twice peer has no back")),
@@ -169,7 +173,7 @@ pub fn deliver_twice(first: Value, second: Value, how: Twice) -> Value {
                     Err(e) => Step::Fail(e),
                 },
             }
-        }))
+        })))
     })
 }
 
@@ -182,9 +186,9 @@ pub fn poke(method: Ident, when: When) -> Value {
         let poke = move |rt: &mut Cx| rt.send(method, Capture::new(&handle, &[Value::Int(0)]));
         match when {
             When::Now => poke(rt),
-            When::Later => rt.call_into(Once::boxed("poking peer", move |rt| {
+            When::Later => Ok(Reply::Call(Once::boxed("poking peer", move |rt| {
                 Step::from_reply(poke(rt))
-            })),
+            }))),
         }
     })
 }
@@ -193,7 +197,7 @@ pub fn poke(method: Ident, when: When) -> Value {
 /// `m == 0`, otherwise hands off to a continuation that calls `f(p, m - 1)`
 /// and answers its result plus 2.
 pub fn recurse(f: Value) -> Value {
-    peer("recursing peer", move |rt, cap| {
+    peer("recursing peer", move |_rt, cap| {
         let m = match cap.pos(0)? {
             Value::Int(m) => *m,
             other => {
@@ -207,12 +211,12 @@ pub fn recurse(f: Value) -> Value {
         if m == 0 {
             return Ok(Reply::Value(Value::Int(0)));
         }
-        rt.call_into(Box::new(CallThenAdd {
+        Ok(Reply::Call(Box::new(CallThenAdd {
             f: f.clone(),
             args: vec![cap.invocant.clone(), Value::Int(m - 1)],
             add: 2,
             state: CallState::Start,
-        }))
+        })))
     })
 }
 
@@ -280,12 +284,12 @@ impl Continuation for CallThenAdd {
 /// one to `count` and finishes with a string the loop must not deliver
 /// anywhere.
 pub fn counting_handler(count: Rc<Cell<u64>>) -> Value {
-    peer("counting handler", move |rt, _cap| {
+    peer("counting handler", move |_rt, _cap| {
         let count = count.clone();
-        rt.call_into(Once::boxed("counting detour", move |_| {
+        Ok(Reply::Call(Once::boxed("counting detour", move |_| {
             count.set(count.get() + 1);
             Step::Done(Value::str("a detour's value, which no one may see"))
-        }))
+        })))
     })
 }
 

@@ -29,10 +29,13 @@ pub enum Reply {
     /// hand-off back without one resumes it with none (nil). A sender that
     /// cannot end its step where it stands hands it to [`Cx::enter`].
     Goto(crate::runloop::cont::ContKey),
-    /// The method already moved control: [`Cx::enter`] or
-    /// [`Cx::call_into`] made another continuation current. The sender
-    /// ends its step with [`crate::Step::Continue`]; an answer, if one
-    /// comes, arrives by `setr`.
+    /// The method already moved control: [`Cx::enter`] made another
+    /// continuation current. The sender ends its step with
+    /// [`crate::Step::Continue`]; an answer, if one comes, arrives by
+    /// `setr`. This is the only answer a method may give after moving
+    /// control: [`Cx::send`] turns any other into a
+    /// [`crate::ErrorKind::BrokenHandOff`] error and makes the sender
+    /// current again.
     Pending,
 }
 

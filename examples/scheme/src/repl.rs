@@ -91,10 +91,7 @@ impl Continuation for Repl {
             let _ = rt.out().flush();
             return Step::Done(Value::Nil);
         };
-        match rt.call_into(Box::new(program)) {
-            Ok(_) => Step::Continue,
-            Err(e) => Step::Fail(e),
-        }
+        Step::Call(Box::new(program))
     }
 
     fn setr(&mut self, value: Value) {

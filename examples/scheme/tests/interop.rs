@@ -60,14 +60,14 @@ impl Object for Thing {
     fn type_name(&self) -> &'static str {
         "Thing"
     }
-    fn send(&self, rt: &mut Cx, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
+    fn send(&self, _rt: &mut Cx, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
         let n = match cap.positional.first() {
             Some(Value::Int(n)) => *n,
             _ => 0,
         };
         match method.name() {
             "twice" => Ok(Reply::Value(Value::Int(n * 2))),
-            "later" | "postcircumfix:( )" => rt.call_into(Box::new(Twice(n))),
+            "later" | "postcircumfix:( )" => Ok(Reply::Call(Box::new(Twice(n)))),
             _ => answer_plain("Thing", method, cap),
         }
     }
@@ -112,7 +112,8 @@ impl Object for CallNative {
         }
         let f = cap.pos(0)?.clone();
         let args = cap.positional[1..].to_vec();
-        rt.call_into(Box::new(CallValue::new(f, args)))
+        // Entered at once, so Scheme sees `Reply::Pending`.
+        rt.enter(Reply::Call(Box::new(CallValue::new(f, args))))
     }
 }
 
@@ -122,9 +123,9 @@ impl Object for FailLaterObj {
     fn type_name(&self) -> &'static str {
         "FailLater"
     }
-    fn send(&self, rt: &mut Cx, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
+    fn send(&self, _rt: &mut Cx, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
         if method == Ident::CALL {
-            rt.call_into(Box::new(FailLater))
+            Ok(Reply::Call(Box::new(FailLater)))
         } else {
             answer_plain("FailLater", method, cap)
         }
