@@ -762,7 +762,7 @@ fn end_reports(rt: &mut Cx, irq: &IrqOptions) {
         }
     }
     if irq.every_steps.is_some() {
-        let n = rt.interrupts_delivered();
+        let n = rt.interrupts().delivered();
         let _ = writeln!(rt.err(), "interrupts delivered: {n}");
     }
     if let Some(path) = &irq.steps_report {

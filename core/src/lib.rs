@@ -51,8 +51,8 @@ pub use objects::{
     LineReader,
 };
 pub use runloop::{
-    ChainKey, ContKey, Continuation, Cx, Entry, ExitHook, ImmediateResponder, Interp,
-    InterpBuilder, MemoryEvent, MemoryHook, Recorder, Segment, Step, DEFAULT_QUANTUM,
+    ChainKey, Chains, ContKey, Continuation, Cx, Entry, ExitHook, ImmediateResponder, Interp,
+    InterpBuilder, Interrupts, MemoryEvent, MemoryHook, Recorder, Segment, Step, DEFAULT_QUANTUM,
     MEMORY_CHECK_STEPS,
 };
 pub use values::{

@@ -139,7 +139,8 @@ fn interrupts_raised_during_a_handler_queue_and_arrive_once_each_in_order() {
     // The first handler raises two more; they wait until it returns.
     let first = NativeFn::replying("first", move |rt, _| {
         h.raise("later", SendValue::Int(1)).expect("alive");
-        rt.raise_local(Ident::new("later"), Value::Int(2), None);
+        rt.interrupts()
+            .raise(Ident::new("later"), Value::Int(2), None);
         Ok(Reply::Call(Box::new(Handler {
             left: 5,
             fail: false,
@@ -260,6 +261,7 @@ fn a_timer_wakes_a_sleep_and_the_sleep_goes_on_to_its_deadline() {
     rt.on_interrupt(Ident::new("ring"), Some(handler_value(&log, 0, false)));
     let t = rt
         .cx()
+        .interrupts()
         .start_timer(
             Duration::from_millis(20),
             None,

@@ -31,7 +31,7 @@ thread_local! {
 pub(crate) fn settle_sections(rt: &mut Cx) {
     let n = LOST_ALLOWS.with(|n| n.replace(0));
     for _ in 0..n {
-        rt.allow_interrupts();
+        rt.interrupts().allow();
     }
 }
 
@@ -56,14 +56,14 @@ pub(crate) fn install(rt: &Cx, lua: &Lua, shared: &Rc<Shared>, warnings: bool) -
     helpers.set(
         "defer",
         lua.create_function(|_, ()| {
-            with_rt(Cx::defer_interrupts);
+            with_rt(|rt| rt.interrupts().defer());
             Ok(())
         })?,
     )?;
     helpers.set(
         "allow",
         lua.create_function(|_, ()| {
-            if with_rt(Cx::allow_interrupts).is_none() {
+            if with_rt(|rt| rt.interrupts().allow()).is_none() {
                 // A section's guard collected while no loop was lent (a
                 // collection the host started): ended at the next step.
                 LOST_ALLOWS.with(|n| n.set(n.get() + 1));
@@ -90,7 +90,10 @@ fn make_raise(lua: &Lua, shared: &Rc<Shared>) -> mlua::Result<Function> {
             frames::record_frames(&sh, lua, 1, 1, &mut frames);
             let payload = crate::convert::from_lua(&sh, payload);
             let kind = Ident::from_bytes(&kind.as_bytes());
-            with_rt(|rt| rt.raise_local(kind, payload, frames.into_iter().next()));
+            with_rt(|rt| {
+                rt.interrupts()
+                    .raise(kind, payload, frames.into_iter().next())
+            });
             Ok(())
         },
     )
@@ -203,7 +206,7 @@ fn set_counting_hook(
             })
             .unwrap_or(false)
                 || irq.is_pending();
-            if needed && with_rt(Cx::take_unhandled_sigint) == Some(true) {
+            if needed && with_rt(|rt| rt.interrupts().take_unhandled_sigint()) == Some(true) {
                 // As the stand-alone `lua`: `interrupted!` at the next
                 // instruction, which `pcall` may catch.
                 crate::ffi::interrupt_thread(&lua.current_thread());

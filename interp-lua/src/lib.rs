@@ -66,7 +66,8 @@ pub fn start_main(
 /// A call of Lua value `f` with `args`, as [`Reply::Call`] of the Lua
 /// continuation that runs it: an object's `send` answers it as it is (the
 /// sender runs it as its callee, and the result comes back by `setr`); a
-/// host enters it with [`Interp::enter`].
+/// host that made a root runs the callee under it with
+/// [`polyeval_core::Interp::call_into`].
 ///
 /// # Errors
 ///

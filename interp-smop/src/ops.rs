@@ -1,4 +1,4 @@
-//! The Mold instruction set, defined once in [`for_each_op!`]. The encoder,
+//! The Mold instruction set, defined once in [`crate::for_each_op!`]. The encoder,
 //! the decoder and the disassembler are all derived from that one table.
 //!
 //! An encoded instruction is a sequence of `u32` words: the opcode, then

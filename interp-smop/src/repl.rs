@@ -95,7 +95,7 @@ impl Repl {
 
     /// A frame for `mold`, a program run before the first line (the script
     /// of `polyeval -i script.m0ld`): its registers become the REPL's.
-    /// Make it current with [`Interp::call_into`] while this REPL is
+    /// Make it current with [`polyeval_core::Interp::call_into`] while this REPL is
     /// current, or return it from a step.
     pub fn first_frame(&self, rt: &mut Cx, mold: Rc<crate::mold::Mold>) -> MoldFrame {
         let mut frame = prelude::top_frame(rt, mold);

@@ -1,4 +1,4 @@
-//! Interrupts: the thread-safe [`InterruptHandle`], the per-loop queue and
+//! IrqQueue: the thread-safe [`InterruptHandle`], the per-loop queue and
 //! handler table, and the default actions for kinds with no handler.
 //!
 //! Delivery itself (the detour) is done by the run loop in `runloop.rs`;
@@ -150,10 +150,10 @@ pub(crate) struct Queued {
 /// The run loop's interrupt state. What the loop tests at every step is
 /// inline; the rest ([`IrqState`]) is boxed, so that the loop stays small
 /// enough to move cheaply (a Lua step lends it out).
-pub(crate) struct Interrupts {
+pub(crate) struct IrqQueue {
     pub flag: Arc<AtomicBool>,
     /// True when the queue holds something deliverable now. Kept in sync by
-    /// [`Interrupts::refresh`] so the loop's poll is one load and one test.
+    /// [`IrqQueue::refresh`] so the loop's poll is one load and one test.
     pub ready: bool,
     /// Set when an interrupt was queued locally and waits for its origin.
     pub needs_origin: bool,
@@ -165,12 +165,12 @@ pub(crate) struct Interrupts {
 
 /// The queue, the handler and default tables, the raising side (channel,
 /// wakers) and the bookkeeping of the handler now running: the part of
-/// [`Interrupts`] the loop reads only when something is pending.
+/// [`IrqQueue`] the loop reads only when something is pending.
 pub(crate) struct IrqState {
     pub tx: Sender<Interrupt>,
     pub rx: Receiver<Interrupt>,
     pub wakers: Arc<RwLock<Vec<Waker>>>,
-    /// [`Interrupts::accepting`], for raising threads.
+    /// [`IrqQueue::accepting`], for raising threads.
     pub accepting_shared: Arc<AtomicBool>,
     pub queue: VecDeque<Queued>,
     pub handlers: HashMap<Ident, Value>,
@@ -197,7 +197,7 @@ pub(crate) struct IrqState {
     pub delivered: u64,
 }
 
-impl Interrupts {
+impl IrqQueue {
     pub fn new() -> Self {
         let (tx, rx) = crossbeam_channel::unbounded();
         let mut defaults = HashMap::new();
@@ -209,7 +209,7 @@ impl Interrupts {
         defaults.insert(Ident::SIGUSR1, DefaultAction::Exit(138));
         defaults.insert(Ident::SIGUSR2, DefaultAction::Exit(140));
         defaults.insert(Ident::PROBE, DefaultAction::Detour);
-        Interrupts {
+        IrqQueue {
             flag: Arc::new(AtomicBool::new(false)),
             ready: false,
             needs_origin: false,

@@ -65,7 +65,7 @@ impl Continuation for Sleep {
         if !rt.should_yield() {
             // What the program printed shows before it blocks.
             let _ = rt.out().flush();
-            rt.wait_for_interrupt(self.until);
+            rt.interrupts().wait_until(self.until);
         }
         Step::Continue
     }
@@ -102,7 +102,7 @@ impl Continuation for WithoutInterrupts {
             // The callee's result arrived by `setr`.
             return Step::Done(std::mem::take(&mut self.result));
         };
-        rt.defer_interrupts_while_current();
+        rt.interrupts().defer_while_current();
         // A callee's answer, or one after a `goto`, arrives by `setr`.
         Step::from_reply(rt.send(Ident::CALL, Capture::new(&code, &[])))
     }

@@ -127,7 +127,7 @@ impl Object for InterpObject {
                 for a in cap.positional {
                     a.render_into(&mut msg);
                 }
-                rt.raise_local(Ident::WARNING, Value::str(msg), None);
+                rt.interrupts().raise(Ident::WARNING, Value::str(msg), None);
                 Value::Nil
             }
             Ident::DIE => {
@@ -138,12 +138,13 @@ impl Object for InterpObject {
             Ident::ON_INTERRUPT => {
                 let kind = interrupt_kind(cap.pos(0)?)?;
                 let h = cap.pos_or_nil(1);
-                rt.on_interrupt(kind, h.is_defined().then_some(h))
+                rt.interrupts()
+                    .set_handler(kind, h.is_defined().then_some(h))
                     .unwrap_or_default()
             }
             Ident::RAISE => {
                 let kind = interrupt_kind(cap.pos(0)?)?;
-                rt.raise_local(kind, cap.pos_or_nil(1), None);
+                rt.interrupts().raise(kind, cap.pos_or_nil(1), None);
                 Value::Nil
             }
             Ident::TIMER => {
@@ -161,7 +162,7 @@ impl Object for InterpObject {
                     Value::Nil => None,
                     v => Some(seconds(&v, "timer's repeat interval")?).filter(|d| !d.is_zero()),
                 };
-                rt.start_timer(after, every, kind, payload)?
+                rt.interrupts().start_timer(after, every, kind, payload)?
             }
             Ident::SLEEP => {
                 let d = seconds(cap.pos(0)?, "sleep's duration")?;

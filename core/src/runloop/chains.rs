@@ -7,15 +7,15 @@
 //! inherited on insertion), so a Lua coroutine that calls m0ld that calls
 //! Lua again is one chain. Detours (interrupt handlers) belong to none.
 //!
-//! - [`Cx::chain_resume`] links the base's `back` to the resumer (the
+//! - [`Chains::resume`] links the base's `back` to the resumer (the
 //!   current continuation) and makes the chain's top current.
-//! - [`Cx::chain_yield`] suspends the whole chain where it stands: the
+//! - [`Chains::suspend`] suspends the whole chain where it stands: the
 //!   current continuation becomes the chain's top, held by the chain; the
 //!   base's `back` is cut, and the resumer becomes current again. No frame
 //!   of the chain is run or freed.
-//! - [`Cx::chain_take`] hands a suspended chain's frames to the caller,
+//! - [`Chains::take`] hands a suspended chain's frames to the caller,
 //!   innermost first (a coroutine's `close`), and
-//!   [`Cx::chain_release`] frees them (a collected coroutine).
+//!   [`Chains::release`] frees them (a collected coroutine).
 //!
 //! What a resume or a yield carries is the interpreters' business: the
 //! loop only switches continuations.
@@ -34,19 +34,33 @@ pub(crate) struct Chain {
     top: Option<ContKey>,
 }
 
+/// The loop's coroutine chains, as a step or a native method sees them:
+/// [`Cx::chains`]. Only an interpreter with coroutines needs them.
+pub struct Chains<'a> {
+    cx: &'a mut Cx,
+}
+
 impl Cx {
+    /// The coroutine-chain operations of the loop.
+    #[inline]
+    pub fn chains(&mut self) -> Chains<'_> {
+        Chains { cx: self }
+    }
+}
+
+impl Chains<'_> {
     /// Makes a chain whose base is `base`, not started: the first
-    /// [`Cx::chain_resume`] runs `base`. The chain holds it meanwhile.
+    /// [`Chains::resume`] runs `base`. The chain holds it meanwhile.
     /// `tag` is what the interpreter knows the chain by (its coroutine's
-    /// record), answered by [`Cx::chain_tag`].
-    pub fn chain_new(&mut self, base: Box<dyn Continuation>, tag: u64) -> ChainKey {
+    /// record), answered by [`Chains::tag`].
+    pub fn make(&mut self, base: Box<dyn Continuation>, tag: u64) -> ChainKey {
         let interp = super::InterpName::of(base.interpreter());
-        let c = self.services.chains.insert(Chain {
+        let c = self.cx.services.chains.insert(Chain {
             base: ContKey::default(),
             tag,
             top: None,
         });
-        let k = self.slots.insert(Slot {
+        let k = self.cx.slots.insert(Slot {
             cont: Some(base),
             interp,
             back: None,
@@ -57,7 +71,7 @@ impl Cx {
             answered: false,
             chain: Some(c),
         });
-        if let Some(ch) = self.services.chains.get_mut(c) {
+        if let Some(ch) = self.cx.services.chains.get_mut(c) {
             ch.base = k;
             ch.top = Some(k);
         }
@@ -65,44 +79,46 @@ impl Cx {
     }
 
     /// The chain continuation `k` belongs to.
-    pub fn chain_of(&self, k: ContKey) -> Option<ChainKey> {
-        self.slots.get(k).and_then(|s| s.chain)
+    pub fn of(&self, k: ContKey) -> Option<ChainKey> {
+        self.cx.slots.get(k).and_then(|s| s.chain)
     }
 
     /// The tag chain `c` was made with, while it exists.
-    pub fn chain_tag(&self, c: ChainKey) -> Option<u64> {
-        self.services.chains.get(c).map(|ch| ch.tag)
+    pub fn tag(&self, c: ChainKey) -> Option<u64> {
+        self.cx.services.chains.get(c).map(|ch| ch.tag)
     }
 
     /// The chain of the current continuation.
     #[inline]
-    pub fn current_chain(&self) -> Option<ChainKey> {
-        self.current.and_then(|k| self.chain_of(k))
+    pub fn current(&self) -> Option<ChainKey> {
+        self.cx.current.and_then(|k| self.of(k))
     }
 
     /// Whether chain `c` is suspended (or not started) and can be resumed.
-    pub fn chain_is_suspended(&self, c: ChainKey) -> bool {
-        self.services
+    pub fn is_suspended(&self, c: ChainKey) -> bool {
+        self.cx
+            .services
             .chains
             .get(c)
             .and_then(|ch| ch.top)
-            .is_some_and(|t| self.slots.contains_key(t))
+            .is_some_and(|t| self.cx.slots.contains_key(t))
     }
 
     /// Resumes suspended chain `c` for the current continuation, its
     /// resumer: the base's `back` becomes the resumer and the chain's top
     /// becomes current. The resumer gets control back when the chain
-    /// yields ([`Cx::chain_yield`]) or its base finishes.
+    /// yields ([`Chains::suspend`]) or its base finishes.
     ///
     /// # Errors
     ///
     /// A runtime error when there is no current continuation or the chain
     /// is not suspended.
-    pub fn chain_resume(&mut self, c: ChainKey) -> Result<(), ScriptError> {
-        let Some(resumer) = self.current else {
+    pub fn resume(&mut self, c: ChainKey) -> Result<(), ScriptError> {
+        let Some(resumer) = self.cx.current else {
             return Err(ScriptError::runtime("resuming a coroutine needs a resumer"));
         };
         let Some((base, top)) = self
+            .cx
             .services
             .chains
             .get_mut(c)
@@ -112,22 +128,22 @@ impl Cx {
                 "cannot resume non-suspended coroutine",
             ));
         };
-        let Some(bs) = self.slots.get_mut(base) else {
+        let Some(bs) = self.cx.slots.get_mut(base) else {
             return Err(ScriptError::stale_continuation("the coroutine"));
         };
         let old = bs.back.replace(resumer);
-        if let Some(rs) = self.slots.get_mut(resumer) {
+        if let Some(rs) = self.cx.slots.get_mut(resumer) {
             rs.refs += 1;
         }
         if let Some(o) = old {
-            if let Some(os) = self.slots.get_mut(o) {
+            if let Some(os) = self.cx.slots.get_mut(o) {
                 os.refs = os.refs.saturating_sub(1);
             }
-            self.collect(o);
+            self.cx.collect(o);
         }
-        self.current = Some(top);
+        self.cx.current = Some(top);
         // The chain's reference to its top passes to "current".
-        if let Some(ts) = self.slots.get_mut(top) {
+        if let Some(ts) = self.cx.slots.get_mut(top) {
             ts.refs = ts.refs.saturating_sub(1);
         }
         Ok(())
@@ -141,26 +157,26 @@ impl Cx {
     ///
     /// A runtime error when the current continuation is in no chain or the
     /// chain has no resumer.
-    pub fn chain_yield(&mut self) -> Result<ChainKey, ScriptError> {
-        let (Some(k), Some(c)) = (self.current, self.current_chain()) else {
+    pub fn suspend(&mut self) -> Result<ChainKey, ScriptError> {
+        let (Some(k), Some(c)) = (self.cx.current, self.current()) else {
             return Err(ScriptError::runtime(
                 "attempt to yield from outside a coroutine",
             ));
         };
-        let Some(base) = self.services.chains.get(c).map(|ch| ch.base) else {
+        let Some(base) = self.cx.services.chains.get(c).map(|ch| ch.base) else {
             return Err(ScriptError::runtime("the coroutine is gone"));
         };
-        let Some(resumer) = self.slots.get_mut(base).and_then(|s| s.back.take()) else {
+        let Some(resumer) = self.cx.slots.get_mut(base).and_then(|s| s.back.take()) else {
             return Err(ScriptError::runtime("the coroutine has no resumer"));
         };
-        if let Some(ks) = self.slots.get_mut(k) {
+        if let Some(ks) = self.cx.slots.get_mut(k) {
             ks.refs += 1;
         }
-        if let Some(ch) = self.services.chains.get_mut(c) {
+        if let Some(ch) = self.cx.services.chains.get_mut(c) {
             ch.top = Some(k);
         }
-        self.current = Some(resumer);
-        if let Some(rs) = self.slots.get_mut(resumer) {
+        self.cx.current = Some(resumer);
+        if let Some(rs) = self.cx.slots.get_mut(resumer) {
             rs.refs = rs.refs.saturating_sub(1);
         }
         Ok(c)
@@ -170,22 +186,22 @@ impl Cx {
     /// innermost first, out of the loop (a coroutine's `close`: the
     /// interpreters finish their own frames). A chain that is running
     /// gives nothing.
-    pub fn chain_take(&mut self, c: ChainKey) -> Vec<Box<dyn Continuation>> {
+    pub fn take(&mut self, c: ChainKey) -> Vec<Box<dyn Continuation>> {
         let mut out = Vec::new();
-        let Some(ch) = self.services.chains.get(c) else {
+        let Some(ch) = self.cx.services.chains.get(c) else {
             return out;
         };
         let (Some(top), base) = (ch.top, ch.base) else {
             return out;
         };
-        self.services.chains.remove(c);
+        self.cx.services.chains.remove(c);
         let mut next = Some(top);
         while let Some(k) = next {
-            let Some(cont) = self.slots.get_mut(k).and_then(|s| s.cont.take()) else {
+            let Some(cont) = self.cx.slots.get_mut(k).and_then(|s| s.cont.take()) else {
                 break;
             };
             out.push(cont);
-            let (back, _) = self.remove(k);
+            let (back, _) = self.cx.remove(k);
             next = if k == base { None } else { back };
         }
         out
@@ -193,27 +209,28 @@ impl Cx {
 
     /// Forgets chain `c`: a suspended chain's frames are freed (a collected
     /// coroutine), with no interpreter finishing them.
-    pub fn chain_release(&mut self, c: ChainKey) {
-        let Some(ch) = self.services.chains.remove(c) else {
+    pub fn release(&mut self, c: ChainKey) {
+        let Some(ch) = self.cx.services.chains.remove(c) else {
             return;
         };
         if let Some(t) = ch.top {
-            if let Some(ts) = self.slots.get_mut(t) {
+            if let Some(ts) = self.cx.slots.get_mut(t) {
                 ts.refs = ts.refs.saturating_sub(1);
             }
-            self.collect(t);
+            self.cx.collect(t);
         }
     }
 
     /// Forgets chain `c` once its base has finished (its record only).
-    pub fn chain_finished(&mut self, c: ChainKey) {
+    pub fn finished(&mut self, c: ChainKey) {
         if self
+            .cx
             .services
             .chains
             .get(c)
             .is_some_and(|ch| ch.top.is_none())
         {
-            self.services.chains.remove(c);
+            self.cx.services.chains.remove(c);
         }
     }
 }

@@ -13,7 +13,7 @@ slotmap::new_key_type! {
 
 slotmap::new_key_type! {
     /// A generational handle to a coroutine chain of one run loop (see
-    /// [`Cx::chain_new`]).
+    /// [`crate::Chains::make`]).
     pub struct ChainKey;
 }
 
@@ -130,7 +130,7 @@ pub trait Continuation: 'static {
 
     /// The continuation as `Any`, for the interpreter that made it: a
     /// coroutine's `close` gets its frames back from the loop
-    /// ([`Cx::chain_take`]) and finishes those of its own kind (Lua
+    /// ([`crate::Chains::take`]) and finishes those of its own kind (Lua
     /// runs their to-be-closed variables). The default is `None`.
     fn as_any_mut(&mut self) -> Option<&mut dyn std::any::Any> {
         None

@@ -86,13 +86,13 @@ impl Interp {
 
     /// How many interrupts were delivered so far.
     pub fn interrupts_delivered(&self) -> u64 {
-        self.cx.interrupts_delivered()
+        self.cx.irq.state.delivered
     }
 
     /// How many steps interrupt handlers ran (not counted in
     /// [`Interp::steps`]).
     pub fn handler_steps(&self) -> u64 {
-        self.cx.handler_steps()
+        self.cx.irq.state.handler_steps
     }
 
     /// The program output stream.
@@ -240,7 +240,7 @@ impl Interp {
 
     /// A handle that raises interrupts into this loop from any thread.
     pub fn interrupt_handle(&self) -> InterruptHandle {
-        self.cx.interrupt_handle()
+        self.cx.irq.handle()
     }
 
     /// Adds a [`Waker`], called after every raise through an
@@ -254,7 +254,7 @@ impl Interp {
     /// Installs `handler` (a callable object) for interrupts of `kind`, or
     /// removes it with `None`. Returns the previous handler.
     pub fn on_interrupt(&mut self, kind: Ident, handler: Option<Value>) -> Option<Value> {
-        self.cx.on_interrupt(kind, handler)
+        self.cx.interrupts().set_handler(kind, handler)
     }
 
     /// Installs a Rust closure as the handler of `kind`; it gets the

@@ -51,21 +51,43 @@ impl Probes {
     }
 }
 
+/// The loop's interrupts, as a step or a native method sees them:
+/// [`Cx::interrupts`]. [`Cx::should_yield`], the one test every
+/// interpreter makes often, stays on [`Cx`] itself.
+pub struct Interrupts<'a> {
+    cx: &'a mut Cx,
+}
+
 impl Cx {
+    /// The interrupt operations of the loop: handlers, raising, deferral,
+    /// timers and waiting.
+    #[inline]
+    pub fn interrupts(&mut self) -> Interrupts<'_> {
+        Interrupts { cx: self }
+    }
+}
+
+impl Interrupts<'_> {
     /// A handle that raises interrupts into this loop from any thread.
-    pub fn interrupt_handle(&self) -> InterruptHandle {
-        self.irq.handle()
+    pub fn handle(&self) -> InterruptHandle {
+        self.cx.irq.handle()
     }
 
     /// Installs `handler` (a callable object) for interrupts of `kind`, or
     /// removes it with `None`. Returns the previous handler.
-    pub fn on_interrupt(&mut self, kind: Ident, handler: Option<Value>) -> Option<Value> {
+    pub fn set_handler(&mut self, kind: Ident, handler: Option<Value>) -> Option<Value> {
         if let Some(i) = crate::interrupts::signals::index_of(kind) {
             let bit = 1u32 << i;
             if handler.is_some() {
-                self.irq.state.watch.handled.fetch_or(bit, Ordering::SeqCst);
+                self.cx
+                    .irq
+                    .state
+                    .watch
+                    .handled
+                    .fetch_or(bit, Ordering::SeqCst);
             } else {
-                self.irq
+                self.cx
+                    .irq
                     .state
                     .watch
                     .handled
@@ -73,44 +95,122 @@ impl Cx {
             }
         }
         match handler {
-            Some(h) => self.irq.state.handlers.insert(kind, h),
-            None => self.irq.state.handlers.remove(&kind),
+            Some(h) => self.cx.irq.state.handlers.insert(kind, h),
+            None => self.cx.irq.state.handlers.remove(&kind),
         }
     }
 
     /// Whether a handler is installed for `kind`.
     pub fn has_handler(&self, kind: Ident) -> bool {
-        self.irq.state.handlers.contains_key(&kind)
-    }
-
-    /// Sets what happens to `kind` when no handler is installed.
-    pub(crate) fn set_default_action(&mut self, kind: Ident, action: DefaultAction) {
-        self.irq.state.defaults.insert(kind, action);
+        self.cx.irq.state.handlers.contains_key(&kind)
     }
 
     /// Queues an interrupt raised on the loop's own thread (a warning from a
     /// script, say). `origin` defaults to where the current step stands when
     /// it ends.
-    pub fn raise_local(&mut self, kind: Ident, payload: Value, origin: Option<FrameInfo>) {
-        self.irq.push_local(kind, payload, origin);
+    pub fn raise(&mut self, kind: Ident, payload: Value, origin: Option<FrameInfo>) {
+        self.cx.irq.push_local(kind, payload, origin);
     }
 
-    /// Defers interrupt delivery (nesting); see [`Cx::allow_interrupts`].
-    pub fn defer_interrupts(&mut self) {
-        self.irq.state.deferred += 1;
-        self.irq.refresh();
+    /// Defers interrupt delivery (nesting); see [`Interrupts::allow`].
+    pub fn defer(&mut self) {
+        self.cx.irq.state.deferred += 1;
+        self.cx.irq.refresh();
     }
 
-    /// Ends one [`Cx::defer_interrupts`]; queued interrupts are then
-    /// delivered at the next safe point.
-    pub fn allow_interrupts(&mut self) {
-        self.irq.state.deferred = self.irq.state.deferred.saturating_sub(1);
-        self.irq.refresh();
+    /// Ends one [`Interrupts::defer`]; queued interrupts are then delivered
+    /// at the next safe point.
+    pub fn allow(&mut self) {
+        self.cx.irq.state.deferred = self.cx.irq.state.deferred.saturating_sub(1);
+        self.cx.irq.refresh();
+    }
+
+    /// Defers delivery while the current continuation lives: freeing it
+    /// ends the section, however it ends.
+    pub fn defer_while_current(&mut self) {
+        if let Some(k) = self.cx.current {
+            // The section lasts while this frame lives, not a whole segment.
+            self.cx.expose(k);
+            self.cx.irq.state.deferring.push(k);
+            self.cx.irq.refresh();
+        }
     }
 
     /// How many interrupts were delivered so far.
-    pub fn interrupts_delivered(&self) -> u64 {
-        self.irq.state.delivered
+    pub fn delivered(&self) -> u64 {
+        self.cx.irq.state.delivered
+    }
+
+    /// How many steps interrupt handlers ran (not counted in
+    /// [`Cx::steps`]).
+    pub fn handler_steps(&self) -> u64 {
+        self.cx.irq.state.handler_steps
+    }
+
+    /// For an interpreter whose code is running: if the next interrupt to
+    /// deliver is a SIGINT with no handler whose default action ends the
+    /// program, takes it and answers true. The interpreter then raises
+    /// `interrupted!` where its code stands, as the stand-alone `lua` does
+    /// (a `pcall` may catch it; uncaught, it ends the program with status
+    /// 130 and the backtrace).
+    pub fn take_unhandled_sigint(&mut self) -> bool {
+        self.cx.irq.drain();
+        if !self.cx.irq.ready
+            || self.cx.irq.state.queue.front().map(|q| q.kind) != Some(Ident::SIGINT)
+            || self.cx.irq.state.handlers.contains_key(&Ident::SIGINT)
+            || !matches!(
+                self.cx.irq.default_action(Ident::SIGINT),
+                DefaultAction::Exit(_)
+            )
+        {
+            return false;
+        }
+        self.cx.irq.state.queue.pop_front();
+        self.cx.irq.refresh();
+        self.cx.irq.state.delivered += 1;
+        SignalWatch::note(&self.cx.irq.state.watch.taken, Ident::SIGINT);
+        SignalWatch::note(&self.cx.irq.state.watch.finished, Ident::SIGINT);
+        self.cx.services.sigint_raised = true;
+        debug!(kind = "SIGINT", "raised as an error in running code");
+        true
+    }
+
+    /// Arms a timer that raises `kind` with `payload` after `after`, then
+    /// every `every` if given. Returns the `Timer` object (its `cancel`
+    /// method stops it).
+    ///
+    /// # Errors
+    ///
+    /// A runtime error when the timer thread cannot start.
+    pub fn start_timer(
+        &mut self,
+        after: Duration,
+        every: Option<Duration>,
+        kind: Ident,
+        payload: SendValue,
+    ) -> Result<Value, ScriptError> {
+        if self.cx.services.timers.is_none() {
+            self.cx.services.timers = Some(Timers::start(self.cx.irq.handle())?);
+        }
+        match self.cx.services.timers.as_mut() {
+            Some(t) => Ok(t.add(after, every, kind, payload)),
+            None => Err(ScriptError::runtime("the timer thread is not running")),
+        }
+    }
+
+    /// Blocks until an interrupt arrives from another thread (a signal, a
+    /// timer) or `deadline` passes. For `sleep`.
+    pub fn wait_until(&mut self, deadline: Instant) {
+        if self.cx.irq.wait_until(deadline) {
+            debug!("woken by an interrupt");
+        }
+    }
+}
+
+impl Cx {
+    /// Sets what happens to `kind` when no handler is installed.
+    pub(crate) fn set_default_action(&mut self, kind: Ident, action: DefaultAction) {
+        self.irq.state.defaults.insert(kind, action);
     }
 
     pub(super) fn poll_interrupts(&mut self) -> Result<(), RunError> {
@@ -199,34 +299,6 @@ impl Cx {
         Ok(())
     }
 
-    /// For an interpreter whose code is running: if the next interrupt to
-    /// deliver is a SIGINT with no handler whose default action ends the
-    /// program, takes it and answers true. The interpreter then raises
-    /// `interrupted!` where its code stands, as the stand-alone `lua` does
-    /// (a `pcall` may catch it; uncaught, it ends the program with status
-    /// 130 and the backtrace).
-    pub fn take_unhandled_sigint(&mut self) -> bool {
-        self.irq.drain();
-        if !self.irq.ready
-            || self.irq.state.queue.front().map(|q| q.kind) != Some(Ident::SIGINT)
-            || self.irq.state.handlers.contains_key(&Ident::SIGINT)
-            || !matches!(
-                self.irq.default_action(Ident::SIGINT),
-                DefaultAction::Exit(_)
-            )
-        {
-            return false;
-        }
-        self.irq.state.queue.pop_front();
-        self.irq.refresh();
-        self.irq.state.delivered += 1;
-        SignalWatch::note(&self.irq.state.watch.taken, Ident::SIGINT);
-        SignalWatch::note(&self.irq.state.watch.finished, Ident::SIGINT);
-        self.services.sigint_raised = true;
-        debug!(kind = "SIGINT", "raised as an error in running code");
-        true
-    }
-
     /// Adds a [`Waker`], called after every raise through an
     /// [`InterruptHandle`], from the raising thread. Every interpreter that
     /// runs long stretches without polling may add its own; all of them
@@ -265,7 +337,7 @@ impl Cx {
         kind: &str,
         f: impl Fn(&mut Cx, Capture<'_>) -> Result<Value, ScriptError> + 'static,
     ) -> Option<Value> {
-        self.on_interrupt(
+        self.interrupts().set_handler(
             Ident::new(kind),
             Some(NativeFn::value("interrupt handler", f)),
         )
@@ -287,54 +359,6 @@ impl Cx {
             at: points.into(),
         };
         self.recompute_limit();
-    }
-
-    /// How many steps interrupt handlers ran (not counted in
-    /// [`Cx::steps`]).
-    pub fn handler_steps(&self) -> u64 {
-        self.irq.state.handler_steps
-    }
-
-    /// Arms a timer that raises `kind` with `payload` after `after`, then
-    /// every `every` if given. Returns the `Timer` object (its `cancel`
-    /// method stops it).
-    ///
-    /// # Errors
-    ///
-    /// A runtime error when the timer thread cannot start.
-    pub fn start_timer(
-        &mut self,
-        after: Duration,
-        every: Option<Duration>,
-        kind: Ident,
-        payload: SendValue,
-    ) -> Result<Value, ScriptError> {
-        if self.services.timers.is_none() {
-            self.services.timers = Some(Timers::start(self.irq.handle())?);
-        }
-        match self.services.timers.as_mut() {
-            Some(t) => Ok(t.add(after, every, kind, payload)),
-            None => Err(ScriptError::runtime("the timer thread is not running")),
-        }
-    }
-
-    /// Blocks until an interrupt arrives from another thread (a signal, a
-    /// timer) or `deadline` passes. For `sleep`.
-    pub fn wait_for_interrupt(&mut self, deadline: Instant) {
-        if self.irq.wait_until(deadline) {
-            debug!("woken by an interrupt");
-        }
-    }
-
-    /// Defers delivery while the current continuation lives: freeing it
-    /// ends the section, however it ends.
-    pub fn defer_interrupts_while_current(&mut self) {
-        if let Some(k) = self.current {
-            // The section lasts while this frame lives, not a whole segment.
-            self.expose(k);
-            self.irq.state.deferring.push(k);
-            self.irq.refresh();
-        }
     }
 
     /// Starts (or stops) recording hand-offs for a diagram.

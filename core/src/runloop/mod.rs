@@ -19,7 +19,7 @@ use tracing::{debug, trace_span};
 use crate::error::{
     Backtrace, ErrorKind, FrameInfo, HostError, InternalError, RunError, ScriptError,
 };
-use crate::interrupts::interrupt::Interrupts;
+use crate::interrupts::interrupt::IrqQueue;
 use crate::interrupts::timer::Timers;
 use crate::objects::builtins::{ErrorObject, InterpObject};
 use crate::values::capture::Capture;
@@ -36,8 +36,10 @@ pub mod lend;
 pub mod panics;
 pub mod record;
 
+pub use chains::Chains;
 pub use cont::{ChainKey, ContKey, Continuation, Step};
 pub use host::{Interp, InterpBuilder};
+pub use interrupts::Interrupts;
 pub use record::{Entry, Recorder, Segment};
 
 use budget::Output;
@@ -167,7 +169,7 @@ pub(crate) struct Services {
     /// See [`Interp::set_exact_step_counting`].
     exact_steps: bool,
     /// A SIGINT with no handler was raised as an error in running code
-    /// ([`Cx::take_unhandled_sigint`]): an uncaught `interrupted!`
+    /// ([`Interrupts::take_unhandled_sigint`]): an uncaught `interrupted!`
     /// then ends the program as the SIGINT would have.
     sigint_raised: bool,
     /// See [`Cx::on_memory_event`].
@@ -241,7 +243,7 @@ pub struct Cx {
     /// See [`Services`]; boxed so that the loop itself is small (a Lua
     /// step moves it in and out of a thread-local slot).
     pub(crate) services: Box<Services>,
-    pub(crate) irq: Interrupts,
+    pub(crate) irq: IrqQueue,
     immediate: ImmediateResponder,
     /// A running continuation that must split before its code goes on
     /// (see [`Cx::expose`]); it looks with
@@ -286,7 +288,7 @@ impl Cx {
                 chains: SlotMap::with_key(),
                 languages: Default::default(),
             }),
-            irq: Interrupts::new(),
+            irq: IrqQueue::new(),
             immediate: crate::objects::immediates::respond,
             expose_wanted: None,
             no_segments: false,

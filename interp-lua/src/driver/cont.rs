@@ -92,7 +92,8 @@ impl LuaCont {
     /// whole chain suspends here, and the resumer takes the values.
     fn user_yield(&mut self, rt: &mut Cx, thread: Driver, n: i32) -> Step {
         let id = rt
-            .current_chain()
+            .chains()
+            .current()
             .and_then(|c| crate::ffi::coro::rec_of_chain(rt, c))
             .unwrap_or(0);
         let state = thread.state();
@@ -108,7 +109,7 @@ impl LuaCont {
                 "attempt to yield from outside a coroutine",
             ));
         }
-        match rt.chain_yield() {
+        match rt.chains().suspend() {
             Ok(_) => Step::Continue,
             Err(e) => Step::Fail(e),
         }
@@ -232,7 +233,7 @@ impl Continuation for LuaCont {
                     self.thread = Some(thread);
                     self.input = Input::Resuming(id);
                     let chain = crate::ffi::coro::with_rec(id, |r| r.chain).flatten();
-                    match chain.map(|c| rt.chain_resume(c)) {
+                    match chain.map(|c| rt.chains().resume(c)) {
                         Some(Ok(())) => Step::Continue,
                         _ => Step::Fail(ScriptError::runtime("a coroutine could not be resumed")),
                     }

@@ -5,7 +5,7 @@
 //! stock Lua makes it, but it is never resumed natively from inside
 //! another thread. Its thread runs as a continuation of its own (the
 //! driver's `LuaCont` of kind coroutine, made through [`ThreadCont`]), the
-//! *base* of a run-loop chain ([`polyeval_core::Interp::chain_new`]).
+//! *base* of a run-loop chain ([`polyeval_core::Chains::make`]).
 //! Whatever that thread calls through the loop (m0ld, and Lua functions
 //! m0ld calls, on driver threads) belongs to the same chain, so:
 //!
@@ -129,8 +129,8 @@ pub(crate) fn with_rec<R>(id: u64, f: impl FnOnce(&mut CoRec) -> R) -> Option<R>
 }
 
 /// The record of chain `c` of loop `rt`.
-pub(crate) fn rec_of_chain(rt: &Cx, c: ChainKey) -> Option<u64> {
-    rt.chain_tag(c)
+pub(crate) fn rec_of_chain(rt: &mut Cx, c: ChainKey) -> Option<u64> {
+    rt.chains().tag(c)
 }
 
 /// Notes the chain a coroutine's first resume made.
@@ -161,8 +161,8 @@ pub(crate) fn settle(rt: &mut Cx) {
         // A record of another Lua state of this thread (one that closed)
         // names no chain of this loop.
         if let Some(ch) = rec.and_then(|r| r.chain) {
-            if rt.chain_tag(ch) == Some(id) {
-                rt.chain_release(ch);
+            if rt.chains().tag(ch) == Some(id) {
+                rt.chains().release(ch);
             }
         }
     }
@@ -172,7 +172,7 @@ pub(crate) fn settle(rt: &mut Cx) {
 pub(crate) fn finished(rt: &mut Cx, id: u64) {
     let chain = with_rec(id, |r| r.chain.take()).flatten();
     if let Some(c) = chain {
-        rt.chain_finished(c);
+        rt.chains().finished(c);
     }
 }
 
@@ -352,7 +352,7 @@ pub(super) unsafe fn start_chain<C: ThreadCont>(
                 return Err(c"polyeval: the Lua runtime is gone");
             };
             let base = C::coroutine(sh, co, id);
-            let c = rt.chain_new(Box::new(base), id);
+            let c = rt.chains().make(Box::new(base), id);
             set_chain(id, c);
             c
         }
@@ -373,7 +373,7 @@ pub(super) unsafe fn start_chain<C: ThreadCont>(
         r.nest = depth + 1;
         r.status = Status::Active;
     });
-    if rt.chain_resume(chain).is_err() {
+    if rt.chains().resume(chain).is_err() {
         with_rec(id, |r| r.status = Status::Suspended);
         return Err(c"cannot resume non-suspended coroutine");
     }
@@ -390,7 +390,7 @@ pub(super) unsafe fn start_chain<C: ThreadCont>(
 /// The record of the coroutine the running code belongs to, if any.
 pub(super) fn running_rec() -> Option<(u64, *mut lua_State, bool)> {
     with_rt(|rt| {
-        let c = rt.current_chain()?;
+        let c = rt.chains().current()?;
         let id = rec_of_chain(rt, c)?;
         let co = with_rec(id, |r| r.co)?;
         let nested_ok = with_rec(id, |r| r.nest == rt.nested_depth()).unwrap_or(false);

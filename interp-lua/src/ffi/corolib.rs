@@ -298,7 +298,7 @@ unsafe extern "C-unwind" fn yield_c(l: *mut lua_State) -> c_int {
 
 fn yield_body(l: *mut lua_State, n: c_int) -> Outcome {
     let verdict = with_rt(|rt| {
-        let c = rt.current_chain()?;
+        let c = rt.chains().current()?;
         let id = rec_of_chain(rt, c)?;
         let nest = with_rec(id, |r| r.nest)?;
         Some(nest == rt.nested_depth())
@@ -482,7 +482,7 @@ unsafe fn close_body<C: ThreadCont>(l: *mut lua_State, co: *mut lua_State, id: u
         .flatten();
         let mut failed = false;
         if let Some(c) = chain {
-            let frames = with_rt(|rt| rt.chain_take(c)).unwrap_or_default();
+            let frames = with_rt(|rt| rt.chains().take(c)).unwrap_or_default();
             for mut f in frames {
                 let Some(lc) = f.as_any_mut().and_then(|a| a.downcast_mut::<C>()) else {
                     continue;

@@ -76,7 +76,7 @@ pub(super) unsafe fn raise_stop(l: *mut lua_State, hook: ffi::lua_Hook) -> ! {
 }
 
 /// Whether a SIGINT with no handler waits to be raised as `interrupted!`
-/// in the running Lua code ([`polyeval_core::Interp::take_unhandled_sigint`],
+/// in the running Lua code ([`polyeval_core::Interrupts::take_unhandled_sigint`],
 /// which takes it). Plain Rust: every destructor has run when it returns.
 ///
 /// # Safety
@@ -85,7 +85,7 @@ pub(super) unsafe fn raise_stop(l: *mut lua_State, hook: ffi::lua_Hook) -> ! {
 pub(super) unsafe fn sigint_here(l: *mut lua_State) -> bool {
     polyeval_core::panics::catch(|| {
         polyeval_core::lend::with_rt(|rt| {
-            let taken = rt.take_unhandled_sigint();
+            let taken = rt.interrupts().take_unhandled_sigint();
             if taken {
                 // SAFETY: as the caller guarantees.
                 unsafe { signal_again(l) };

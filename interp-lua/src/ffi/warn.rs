@@ -88,8 +88,9 @@ fn deliver(msg: Vec<u8>, on: bool) {
     use std::io::Write;
     let origin = ORIGIN.with(|o| o.borrow().clone());
     let handled = polyeval_core::lend::with_rt(|rt| {
-        if rt.has_handler(Ident::WARNING) {
-            rt.raise_local(Ident::WARNING, Value::str(&msg), origin);
+        if rt.interrupts().has_handler(Ident::WARNING) {
+            rt.interrupts()
+                .raise(Ident::WARNING, Value::str(&msg), origin);
             return true;
         }
         if on {

@@ -2,7 +2,7 @@
 //!
 //! Most scopes are small (a Code call's scope is usually empty), so names
 //! live in a vector searched linearly; a scope that grows past
-//! [`INDEX_AT`] entries gets a hash index beside it.
+//! `INDEX_AT` entries gets a hash index beside it.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -27,7 +27,7 @@ thread_local! {
     static EPOCH: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
-/// The current scope epoch (see [`EPOCH`]).
+/// The current scope epoch (see `EPOCH`).
 #[inline]
 pub fn epoch() -> u64 {
     EPOCH.with(std::cell::Cell::get)
