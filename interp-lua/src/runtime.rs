@@ -186,7 +186,7 @@ fn setup(
 ) -> mlua::Result<Rc<Shared>> {
     irq::load_lua(lua)?;
     let textonly = sandbox::load_lua(lua)?;
-    let shared = Rc::new(Shared::new(lua, hooks, irq)?);
+    let shared = Rc::new(Shared::new(lua, hooks, config.quantum, irq)?);
     lua.set_app_data(Rc::downgrade(&shared));
     driver::install_send_layer(lua, &shared)?;
     stdlib::install(lua, config.stdlib, hooks)?;

@@ -179,6 +179,10 @@ pub(crate) struct Shared {
     pub hooks: HookMode,
     /// Armed mode's state, shared with the loop's waker.
     pub arm: Arc<ArmState>,
+    /// `--lua-quantum`: in armed mode, how many instructions a step runs
+    /// when the loop needs steps counted after all (see
+    /// `ffi::preempt::enter`).
+    pub quantum: u32,
     /// The loop's interrupt handle (its flag is read before each resume).
     pub irq: polyeval_core::InterruptHandle,
     /// Run-loop errors recently raised into Lua, with their Lua values:
@@ -197,6 +201,7 @@ impl Shared {
     pub fn new(
         lua: &Lua,
         hooks: HookMode,
+        quantum: u32,
         irq: polyeval_core::InterruptHandle,
     ) -> mlua::Result<Shared> {
         Ok(Shared {
@@ -208,6 +213,7 @@ impl Shared {
             objects: RefCell::new(HashMap::default()),
             hooks,
             arm: ArmState::new(),
+            quantum,
             irq,
             getinfo: lua
                 .globals()

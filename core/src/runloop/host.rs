@@ -162,10 +162,11 @@ impl Interp {
     /// Stops `run` with [`RunError::StepBudget`] once the loop's step
     /// count (over its whole life, see [`Cx::steps`]) reaches `max`.
     ///
-    /// Set it before installing interpreters: an interpreter that runs
-    /// long stretches inside one step (Lua) decides when it is installed
-    /// whether it must count its work exactly
-    /// ([`Cx::exact_step_counting`]).
+    /// It holds whenever it is set. Set before installing interpreters, it
+    /// also lets one that runs long stretches inside one step (Lua) pick
+    /// its fastest exact way of counting them
+    /// ([`Cx::exact_step_counting`]); set after, such an interpreter
+    /// meters each step instead, which is slower.
     pub fn set_max_steps(&mut self, max: Option<u64>) {
         self.cx.set_max_steps(max);
     }
@@ -282,8 +283,8 @@ impl Interp {
     /// Raises a `probe` interrupt every `every` steps of the program (not
     /// counting handlers' steps), and once at each step count in `at`.
     /// A probe due while one is queued or running is merged into it.
-    /// As with [`Interp::set_max_steps`], schedule them before installing
-    /// interpreters.
+    /// As with [`Interp::set_max_steps`], scheduling them before installing
+    /// interpreters is faster, and after it works too.
     pub fn schedule_probes(&mut self, every: Option<u64>, at: &[u64]) {
         self.cx.schedule_probes(every, at);
     }

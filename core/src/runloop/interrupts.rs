@@ -346,8 +346,8 @@ impl Cx {
     /// Raises a `probe` interrupt every `every` steps of the program (not
     /// counting handlers' steps), and once at each step count in `at`.
     /// A probe due while one is queued or running is merged into it.
-    /// As with [`Interp::set_max_steps`], schedule them before installing
-    /// interpreters.
+    /// As with [`Interp::set_max_steps`], scheduling them before installing
+    /// interpreters is faster, and after it works too.
     pub(crate) fn schedule_probes(&mut self, every: Option<u64>, at: &[u64]) {
         let mut points: Vec<u64> = at.to_vec();
         points.sort_unstable();

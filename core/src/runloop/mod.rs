@@ -322,10 +322,11 @@ impl Cx {
     /// Stops `run` with [`RunError::StepBudget`] once the loop's step
     /// count (over its whole life, see [`Cx::steps`]) reaches `max`.
     ///
-    /// Set it before installing interpreters: an interpreter that runs
-    /// long stretches inside one step (Lua) decides when it is installed
-    /// whether it must count its work exactly
-    /// ([`Cx::exact_step_counting`]).
+    /// It holds whenever it is set. Set before installing interpreters, it
+    /// also lets one that runs long stretches inside one step (Lua) pick
+    /// its fastest exact way of counting them
+    /// ([`Cx::exact_step_counting`]); set after, such an interpreter
+    /// meters each step instead, which is slower.
     pub(crate) fn set_max_steps(&mut self, max: Option<u64>) {
         self.max_steps = max.unwrap_or(u64::MAX);
         self.recompute_limit();

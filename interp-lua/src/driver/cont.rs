@@ -182,7 +182,15 @@ impl Continuation for LuaCont {
         self.waiting = false;
         let r = if sh.hooks == HookMode::Armed {
             let local = rt.should_yield();
-            let entered = crate::ffi::enter(&thread, &sh.arm, || local || sh.irq.is_pending());
+            // A budget or a probe schedule set after Lua was installed:
+            // meter this step instead of letting it run unbounded.
+            let meter = if rt.exact_step_counting() {
+                sh.quantum
+            } else {
+                0
+            };
+            let entered =
+                crate::ffi::enter(&thread, &sh.arm, || local || sh.irq.is_pending(), meter);
             let r = lend(rt, || raw::resume(&thread, nargs));
             crate::ffi::leave(entered);
             r

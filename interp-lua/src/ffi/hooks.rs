@@ -5,6 +5,7 @@
 //! thread with a user hook is `userhook.rs`'s.
 
 use std::cell::Cell;
+use std::ffi::c_int;
 use std::sync::atomic::Ordering;
 
 use mlua::ffi::{self, lua_Debug, lua_State};
@@ -14,6 +15,10 @@ use super::ccalls;
 thread_local! {
     /// The run loop asked running Lua code to yield to it.
     pub(super) static PREEMPT: Cell<bool> = const { Cell::new(false) };
+    /// In armed mode, the instructions a metered step runs (0: the step is
+    /// not metered): the loop needs steps counted, though Lua was installed
+    /// before it did (`preempt::enter`).
+    pub(super) static METER: Cell<u32> = const { Cell::new(0) };
     /// A `PENDING` yield is on its way (between a pending send and the
     /// yield that carries it): no preemption may come in between.
     static IN_FLIGHT: Cell<bool> = const { Cell::new(false) };
@@ -55,6 +60,13 @@ pub(super) unsafe fn serve_here(l: *mut lua_State) -> bool {
     .ok()
     .flatten()
     .unwrap_or(false)
+}
+
+/// Counts one step of the running code: a metered stretch that ended
+/// where Lua cannot yield. Plain Rust: every destructor has run when it
+/// returns.
+fn count_step() {
+    let _ = polyeval_core::panics::catch(|| polyeval_core::lend::with_rt(|rt| rt.add_steps(1)));
 }
 
 /// Raises [`STOP_MSG`] in `l` after re-arming `hook` at every instruction,
@@ -154,11 +166,22 @@ pub(super) unsafe extern "C-unwind" fn armed_hook(l: *mut lua_State, _ar: *mut l
             raise_interrupted(l);
         }
         if !ccalls::may_preempt(l) {
+            let meter = METER.with(Cell::get);
+            if meter > 0 {
+                // Where Lua cannot yield, a metered stretch counts as a
+                // step here, so that a budget is met inside a C call too.
+                count_step();
+            }
             if serve_here(l) {
                 raise_stop(l, armed_hook);
             }
             // Served (or nothing was due): look again later.
-            ffi::lua_sethook(l, Some(armed_hook), ffi::LUA_MASKCOUNT, 1000);
+            let again = if meter > 0 {
+                c_int::try_from(meter).unwrap_or(c_int::MAX)
+            } else {
+                1000
+            };
+            ffi::lua_sethook(l, Some(armed_hook), ffi::LUA_MASKCOUNT, again);
             return;
         }
         ffi::lua_yield(l, 0);

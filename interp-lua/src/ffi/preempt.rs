@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use mlua::ffi::{self, lua_Debug, lua_State};
 
-use super::hooks::{armed_hook, in_flight, raise_interrupted, stop_hook, PREEMPT};
+use super::hooks::{armed_hook, in_flight, raise_interrupted, stop_hook, METER, PREEMPT};
 use super::{ccalls, userhook};
 use crate::state::{ArmState, Driver};
 
@@ -27,12 +27,13 @@ thread_local! {
     static CURRENT: Cell<*mut lua_State> = const { Cell::new(ptr::null_mut()) };
 }
 
-/// Makes `l` run [`armed_hook`] at its next instruction.
+/// Makes `l` run [`armed_hook`] after `count` instructions (1: at its
+/// next one).
 ///
 /// # Safety
 ///
 /// `l` must be a live Lua thread of a state owned by this OS thread.
-unsafe fn arm(l: *mut lua_State) {
+unsafe fn arm(l: *mut lua_State, count: c_int) {
     // SAFETY: the caller guarantees `l` is live; `lua_gethook` reads and
     // `lua_sethook` only stores the hook fields (safe even from a signal
     // handler, per Lua's manual). A thread with a user hook keeps it: its
@@ -42,7 +43,7 @@ unsafe fn arm(l: *mut lua_State) {
         if ffi::lua_gethook(l).map(|h| h as usize) == Some(combined as usize) {
             return;
         }
-        ffi::lua_sethook(l, Some(armed_hook), ffi::LUA_MASKCOUNT, 1);
+        ffi::lua_sethook(l, Some(armed_hook), ffi::LUA_MASKCOUNT, count);
     }
 }
 
@@ -111,15 +112,25 @@ pub(crate) struct Entered {
 /// at once if an interrupt already waits (`pending`, or the handle's flag
 /// read after the thread is published, so that a raise racing with this
 /// call is seen either here or by the signal handler).
-pub(crate) fn enter(t: &Driver, arm_state: &ArmState, pending: impl Fn() -> bool) -> Entered {
+pub(crate) fn enter(
+    t: &Driver,
+    arm_state: &ArmState,
+    pending: impl Fn() -> bool,
+    meter: u32,
+) -> Entered {
     let me = t.state();
     arm_state.signalled.store(false, Ordering::SeqCst);
     let prev = CURRENT.with(|c| c.replace(me));
+    METER.with(|m| m.set(meter));
     compiler_fence(Ordering::SeqCst);
     if pending() {
         PREEMPT.with(|p| p.set(true));
         // SAFETY: `t` is held by the caller and about to be resumed here.
-        unsafe { arm(me) }
+        unsafe { arm(me, 1) }
+    } else if meter > 0 {
+        PREEMPT.with(|p| p.set(true));
+        // SAFETY: as above.
+        unsafe { arm(me, c_int::try_from(meter).unwrap_or(c_int::MAX)) }
     }
     Entered { prev }
 }
@@ -128,6 +139,7 @@ pub(crate) fn enter(t: &Driver, arm_state: &ArmState, pending: impl Fn() -> bool
 /// removes itself at its next instruction (see [`armed_hook`]).
 pub(crate) fn leave(e: Entered) {
     CURRENT.with(|c| c.set(e.prev));
+    METER.with(|m| m.set(0));
     compiler_fence(Ordering::SeqCst);
     PREEMPT.with(|p| p.set(false));
 }
@@ -177,6 +189,6 @@ fn on_sigurg() {
         let _ = PREEMPT.try_with(|p| p.set(true));
         // SAFETY: `CURRENT` names the driver thread this OS thread is
         // running between `enter` and `leave`, so it is live.
-        unsafe { arm(l) }
+        unsafe { arm(l, 1) }
     }
 }
