@@ -62,6 +62,28 @@ fn a_budget_set_after_install_stops_a_loop_in_a_coroutine() {
 }
 
 #[test]
+fn a_budget_set_after_install_stops_a_loop_under_a_user_hook() {
+    let config = LuaConfig {
+        stdlib: polyeval_lua::Stdlib::All,
+        ..LuaConfig::default()
+    };
+    for src in [
+        "local n = 0\ndebug.sethook(function() n = n + 1 end, 'l')\nwhile true do end",
+        "debug.sethook(function() end, 'l')\nwhile true do end",
+    ] {
+        let mut rt = polyeval_bridge::Builder::empty()
+            .lua(config.clone())
+            .build()
+            .expect("a runtime");
+        rt.interp().set_max_steps(Some(5_000));
+        match eval_watched(&mut rt, src) {
+            Err(RunError::StepBudget { .. }) => {}
+            other => panic!("{src}: expected the step budget, got {other:?}"),
+        }
+    }
+}
+
+#[test]
 fn probes_scheduled_after_install_reach_a_pure_lua_loop() {
     let mut rt = Runtime::new().expect("a runtime");
     let probes = Rc::new(Cell::new(0u32));

@@ -348,7 +348,19 @@ fn debug_sethook_does_not_switch_polyeval_off() {
     let cleared = "debug.sethook()\nprint('ready')\nio.flush()\nwhile true do end\n";
     let own = "local n = 0\ndebug.sethook(function() n = n + 1 end, 'l')\n\
                print('ready')\nio.flush()\nwhile true do end\n";
-    for (name, src) in [("cleared", cleared), ("own", own)] {
+    // An empty hook function and a one-instruction loop: every count
+    // event Lua makes falls inside the user's hook, where Lua calls no
+    // hook, so only the line and call events can carry the preemption.
+    let empty_line = "debug.sethook(function() end, 'l')\nprint('ready')\nio.flush()\n\
+                      while true do end\n";
+    let empty_call = "debug.sethook(function() end, 'c')\nlocal function f() end\n\
+                      print('ready')\nio.flush()\nwhile true do f() end\n";
+    for (name, src) in [
+        ("cleared", cleared),
+        ("own", own),
+        ("empty_line", empty_line),
+        ("empty_call", empty_call),
+    ] {
         for mode in ["signal", "count"] {
             let r = run(
                 &format!("sethook_budget_{name}.lua"),

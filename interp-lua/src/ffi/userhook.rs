@@ -50,6 +50,9 @@ struct Combined {
     /// How many count events the deferred action has waited for a line
     /// event (it is done anyway after [`MAX_DEFER`]).
     waited: c_int,
+    /// The count was set to 1 at a call or return event because something
+    /// was due (see [`due_at_event`]).
+    rearmed: bool,
 }
 
 /// The most count events a deferred action waits for a line event: a
@@ -127,6 +130,7 @@ pub(crate) unsafe fn set_user_hook(l: *mut lua_State, mask: c_int, count: c_int)
         orig_left: orig_count,
         deferred: None,
         waited: 0,
+        rearmed: false,
     };
     COMBINED.with(|m| m.borrow_mut().insert(k, c));
     // SAFETY: as the caller guarantees.
@@ -199,14 +203,35 @@ unsafe fn call_user(l: *mut lua_State, event: c_int, line: c_int) {
 /// is deferred to the line event that follows).
 fn tick(l: *mut lua_State) -> (bool, Option<Action>) {
     let preempt = PREEMPT.with(std::cell::Cell::get) && !in_flight();
-    COMBINED.with(|m| {
+    let (user, action, restore) = COMBINED.with(|m| {
         let mut m = m.borrow_mut();
         let Some(c) = m.get_mut(&key(l)) else {
-            return (false, None);
+            return (false, None, None);
         };
+        // A re-armed count event comes one instruction after the last
+        // user hook, not `step` after the last count event.
+        let (ran, restore) = if c.rearmed {
+            c.rearmed = false;
+            (0, Some((c.user_mask | ffi::LUA_MASKCOUNT, c.step)))
+        } else {
+            (c.step, None)
+        };
+        let (user, action) = tick_counts(c, ran, preempt);
+        (user, action, restore)
+    });
+    if let Some((mask, count)) = restore {
+        // SAFETY: `l` is the thread whose hook runs; storing hook fields.
+        unsafe { ffi::lua_sethook(l, Some(combined_hook), mask, count) };
+    }
+    (user, action)
+}
+
+/// [`tick`]'s bookkeeping for `ran` more instructions of thread record `c`.
+fn tick_counts(c: &mut Combined, ran: c_int, preempt: bool) -> (bool, Option<Action>) {
+    {
         let mut user = false;
         if c.user_count > 0 {
-            c.user_left -= c.step;
+            c.user_left -= ran;
             if c.user_left <= 0 {
                 c.user_left = c.user_count;
                 user = true;
@@ -214,7 +239,7 @@ fn tick(l: *mut lua_State) -> (bool, Option<Action>) {
         }
         let mut action = None;
         if c.orig_count > 0 {
-            c.orig_left -= c.step;
+            c.orig_left -= ran;
             if c.orig_left <= 0 {
                 c.orig_left = c.orig_count;
                 action = c.orig.map(Action::Orig);
@@ -240,7 +265,52 @@ fn tick(l: *mut lua_State) -> (bool, Option<Action>) {
             return (user, None);
         }
         (user, action)
-    })
+    }
+}
+
+/// What polyeval's side does at a line, call or return event, after the
+/// user's hook ran. Lua calls no hook from inside a hook, so a count event
+/// that falls inside the user's hook function is lost; in a loop whose
+/// length divides `step`, every one of them is. So each such event also
+/// counts one instruction toward polyeval's own count hook, and a due
+/// count hook or a waiting preemption is done here: at a line event now
+/// (it may yield), at a call or return event at the next instruction, by
+/// re-arming the count at 1 (see [`Combined::rearmed`]).
+///
+/// # Safety
+///
+/// `l` is the thread whose hook runs.
+unsafe fn due_at_event(l: *mut lua_State, event: c_int) -> Option<Action> {
+    let preempt = PREEMPT.with(std::cell::Cell::get) && !in_flight();
+    let (now, rearm) = COMBINED.with(|m| {
+        let mut m = m.borrow_mut();
+        let c = m.get_mut(&key(l))?;
+        let mut due = None;
+        if c.orig_count > 0 {
+            c.orig_left -= 1;
+            if c.orig_left <= 0 {
+                due = c.orig.map(Action::Orig);
+            }
+        }
+        if due.is_none() && preempt {
+            due = Some(Action::Preempt);
+        }
+        let due = due?;
+        if event == ffi::LUA_HOOKLINE {
+            if matches!(due, Action::Orig(_)) {
+                c.orig_left = c.orig_count;
+            }
+            return Some((Some(due), None));
+        }
+        // The re-armed count event finds `orig_left` still due.
+        c.rearmed = true;
+        Some((None, Some(c.user_mask | ffi::LUA_MASKCOUNT)))
+    })?;
+    if let Some(mask) = rearm {
+        // SAFETY: as the caller guarantees; storing hook fields.
+        unsafe { ffi::lua_sethook(l, Some(combined_hook), mask, 1) };
+    }
+    now
 }
 
 /// The deferred action of thread `l`, taken.
@@ -298,7 +368,11 @@ pub(crate) unsafe extern "C-unwind" fn combined_hook(l: *mut lua_State, ar: *mut
                 -1
             };
             call_user(l, event, line);
-            if let Some(a) = take_deferred(l) {
+            let action = match take_deferred(l) {
+                Some(a) => Some(a),
+                None => due_at_event(l, event),
+            };
+            if let Some(a) = action {
                 perform(l, ar, a);
             }
             return;
