@@ -341,7 +341,7 @@ impl MoldFrame {
         let me = rt.continuation();
         let mut budget = rt.quantum();
         loop {
-            let can_push = !self.exposed && rt.segments_allowed();
+            let can_push = !self.exposed && rt.segments().allowed();
             let base = self.top.base as usize;
             let exit = run::<POLL>(
                 &mut self.top,
@@ -375,7 +375,7 @@ impl MoldFrame {
                 Exit::Expose => {
                     let below = self.split();
                     if let Some(k) = me {
-                        rt.insert_below(k, below);
+                        rt.segments().insert_below(k, below);
                     }
                 }
             }
@@ -645,7 +645,7 @@ fn call<const POLL: bool>(
         Ok(Reply::Pending) => return Some(Exit::Step(Step::Continue)),
         Err(e) => return Some(Exit::Step(Step::Fail(e))),
     }
-    if rt.take_expose_request(me) {
+    if rt.segments().take_expose_request(me) {
         return Some(Exit::Expose);
     }
     // An interrupt the call raised (a warning, say) ends the step, so that

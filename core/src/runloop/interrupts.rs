@@ -130,7 +130,7 @@ impl Interrupts<'_> {
     pub fn defer_while_current(&mut self) {
         if let Some(k) = self.cx.current {
             // The section lasts while this frame lives, not a whole segment.
-            self.cx.expose(k);
+            self.cx.segments().expose(k);
             self.cx.irq.state.deferring.push(k);
             self.cx.irq.refresh();
         }

@@ -35,12 +35,14 @@ mod interrupts;
 pub mod lend;
 pub mod panics;
 pub mod record;
+mod segments;
 
 pub use chains::Chains;
 pub use cont::{ChainKey, ContKey, Continuation, Step};
 pub use host::{Interp, InterpBuilder};
 pub use interrupts::Interrupts;
 pub use record::{Entry, Recorder, Segment};
+pub use segments::Segments;
 
 use budget::Output;
 pub use budget::{MemoryEvent, MemoryHook, MEMORY_CHECK_STEPS};
@@ -246,10 +248,10 @@ pub struct Cx {
     pub(crate) irq: IrqQueue,
     immediate: ImmediateResponder,
     /// A running continuation that must split before its code goes on
-    /// (see [`Cx::expose`]); it looks with
-    /// [`Cx::take_expose_request`] after every send.
+    /// (see [`Segments::expose`]); it looks with
+    /// [`Segments::take_expose_request`] after every send.
     expose_wanted: Option<ContKey>,
-    /// See [`Cx::segments_allowed`].
+    /// See [`Segments::allowed`].
     no_segments: bool,
 }
 
@@ -433,95 +435,8 @@ impl Cx {
     /// A script's handle to `k` (a continuation object), after `k` is
     /// exposed: a segment splits so that the handle names one frame.
     pub fn handle(&mut self, k: ContKey) -> Value {
-        self.expose(k);
+        self.segments().expose(k);
         crate::objects::builtins::ContObject::value(k)
-    }
-
-    /// Makes `k` stand for one frame from now on (see
-    /// [`Continuation::expose`]): the frames a segment splits off are
-    /// chained between `k` and its `back`. A continuation running a step
-    /// cannot be reached here; it is asked to split itself before its code
-    /// goes on ([`Cx::take_expose_request`]).
-    pub fn expose(&mut self, k: ContKey) {
-        let Some(slot) = self.slots.get_mut(k) else {
-            return;
-        };
-        match slot.cont.as_mut() {
-            Some(c) => {
-                let below = c.expose();
-                self.insert_below(k, below);
-            }
-            None => self.expose_wanted = Some(k),
-        }
-    }
-
-    /// Whether running continuation `k` was asked to split (and clears the
-    /// request). A segment checks after every send that returns a value,
-    /// then splits and hands its lower frames to [`Cx::insert_below`].
-    #[inline]
-    pub fn take_expose_request(&mut self, k: Option<ContKey>) -> bool {
-        if self.expose_wanted.is_some() && self.expose_wanted == k {
-            self.expose_wanted = None;
-            return true;
-        }
-        false
-    }
-
-    /// Chains `frames` (outermost first) between `k` and its `back`: the
-    /// first gets `k`'s old `back`, each next one the previous, and `k` the
-    /// last. A detour's mark and the running-handler mark move to the
-    /// outermost frame, which is where the detour began.
-    pub fn insert_below(&mut self, k: ContKey, frames: Vec<Box<dyn Continuation>>) {
-        if frames.is_empty() {
-            return;
-        }
-        let Some(slot) = self.slots.get_mut(k) else {
-            return;
-        };
-        let old_back = slot.back;
-        let chain = slot.chain;
-        let detour = std::mem::take(&mut slot.detour);
-        let mut back = old_back;
-        let mut first = None;
-        for f in frames {
-            let interp = InterpName::of(f.interpreter());
-            let nk = self.slots.insert(Slot {
-                cont: Some(f),
-                interp,
-                back,
-                refs: 1,
-                catch: None,
-                catching: false,
-                detour: false,
-                answered: false,
-                chain,
-            });
-            first.get_or_insert(nk);
-            back = Some(nk);
-        }
-        // Each new frame is the back of the next one (refs 1 above), the
-        // last of `k`; `old_back` keeps one reference, now from the first.
-        if let Some(s) = self.slots.get_mut(k) {
-            s.back = back;
-        }
-        if let Some(f) = first {
-            if let Some(s) = self.slots.get_mut(f) {
-                s.detour = detour;
-            }
-            if self.irq.state.active == Some(k) {
-                self.irq.state.active = Some(f);
-            }
-        }
-    }
-
-    /// Whether an interpreter may run calls among its own frames inside one
-    /// step (a segment). Not while hand-offs are recorded for a diagram or
-    /// traced at debug level (both show every call's continuation), and not
-    /// with an unbounded quantum, where the step would never end: there
-    /// every call is a hand-off, and the step budget counts them.
-    #[inline]
-    pub fn segments_allowed(&self) -> bool {
-        !self.no_segments
     }
 
     fn refresh_segments(&mut self) {
