@@ -52,8 +52,8 @@ pub use objects::{
 };
 pub use runloop::{
     ChainKey, Chains, ContKey, Continuation, Cx, Entry, ExitHook, ImmediateResponder, Interp,
-    InterpBuilder, Interrupts, MemoryEvent, MemoryHook, Recorder, Segment, Step, DEFAULT_QUANTUM,
-    MEMORY_CHECK_STEPS,
+    InterpBuilder, Interrupts, MemoryEvent, MemoryHook, Nested, Recorder, Segment, Segments, Step,
+    DEFAULT_QUANTUM, MEMORY_CHECK_STEPS,
 };
 pub use values::{
     answer_plain, drop_values, format_float, is_last_ref, same_object, Args, Bytes, Capture, Ident,

@@ -202,7 +202,7 @@ fn set_counting_hook(
             }
             let needed = with_rt(|rt| {
                 rt.add_steps(1);
-                rt.should_yield() || rt.steps_left() == 0 || rt.is_stopping()
+                rt.should_yield() || rt.steps_left() == 0 || rt.nested().is_stopping()
             })
             .unwrap_or(false)
                 || irq.is_pending();
@@ -229,7 +229,7 @@ fn set_counting_hook(
             // Lua cannot yield here, or a yield would lose Lua's count of
             // the C calls above it (inside a C call): the loop's turn
             // happens in place, and a stop unwinds Lua until it can yield.
-            if let Some(Err(_)) = with_rt(Cx::serve_in_place) {
+            if let Some(Err(_)) = with_rt(|rt| rt.nested().serve_in_place()) {
                 crate::ffi::stop_thread(&lua.current_thread());
             }
             Ok(VmState::Continue)

@@ -1,4 +1,4 @@
-//! IrqQueue: the thread-safe [`InterruptHandle`], the per-loop queue and
+//! Interrupts: the thread-safe [`InterruptHandle`], the per-loop queue and
 //! handler table, and the default actions for kinds with no handler.
 //!
 //! Delivery itself (the detour) is done by the run loop in `runloop.rs`;

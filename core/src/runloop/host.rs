@@ -171,7 +171,7 @@ impl Interp {
         self.cx.set_max_steps(max);
     }
 
-    /// Sets how many run loops may nest (see [`Cx::run_nested`]).
+    /// Sets how many run loops may nest (see [`Cx::nested`]).
     pub fn set_max_nested(&mut self, max: u32) {
         self.cx.set_max_nested(max);
     }

@@ -23,7 +23,6 @@ use crate::interrupts::interrupt::{DefaultAction, InterruptHandle, SignalWatch, 
 use crate::interrupts::irqconts::NopHandler;
 use crate::interrupts::timer::Timers;
 use crate::runloop::cont::{ContKey, Step};
-use crate::runloop::panics::catch;
 use crate::runloop::record::{Recorder, Segment};
 use crate::values::capture::Capture;
 use crate::values::ident::Ident;
@@ -275,11 +274,7 @@ impl Cx {
         }
         // A handler that answers at once has run; one that needs a
         // continuation runs it as a detour, which returns without setr.
-        let sent = match catch(|| self.send(Ident::CALL, Capture::new(&h, &args))) {
-            Ok(r) => r,
-            Err(p) => Err(ScriptError::from_panic(&*p)),
-        };
-        let started = match sent {
+        let started = match self.send_caught(Ident::CALL, Capture::new(&h, &args)) {
             Ok(Reply::Value(_)) => Ok(None),
             Ok(Reply::Call(c)) => self.detour(c).map(Some),
             Ok(Reply::Goto(k)) => self.goto(k).map(|()| Some(k)),

@@ -16,9 +16,7 @@ use std::sync::atomic::Ordering;
 use slotmap::SlotMap;
 use tracing::{debug, trace_span};
 
-use crate::error::{
-    Backtrace, ErrorKind, FrameInfo, HostError, InternalError, RunError, ScriptError,
-};
+use crate::error::{Backtrace, FrameInfo, HostError, InternalError, RunError, ScriptError};
 use crate::interrupts::interrupt::IrqQueue;
 use crate::interrupts::timer::Timers;
 use crate::objects::builtins::{ErrorObject, InterpObject};
@@ -33,6 +31,7 @@ pub(crate) mod cont;
 pub(crate) mod host;
 mod interrupts;
 pub mod lend;
+mod nested;
 pub mod panics;
 pub mod record;
 mod segments;
@@ -41,6 +40,7 @@ pub use chains::Chains;
 pub use cont::{ChainKey, ContKey, Continuation, Step};
 pub use host::{Interp, InterpBuilder};
 pub use interrupts::Interrupts;
+pub use nested::Nested;
 pub use record::{Entry, Recorder, Segment};
 pub use segments::Segments;
 
@@ -51,7 +51,7 @@ use interrupts::Probes;
 /// The default number of instructions a continuation runs in one step.
 pub const DEFAULT_QUANTUM: u32 = 1000;
 
-/// The default cap on nested run loops (see [`Cx::run_nested`]). Each
+/// The default cap on nested run loops (see [`Nested::run`]). Each
 /// level keeps native frames alive, and Lua counts them against its own
 /// limit of 200 C calls, so the cap is well below that.
 pub const DEFAULT_MAX_NESTED: u32 = 40;
@@ -238,7 +238,7 @@ pub struct Cx {
     /// delivered when its step ends. Usually one continuation runs at a
     /// time; nested run loops make several.
     parked_setr: Vec<(ContKey, Value)>,
-    /// Nested run loops in progress (see [`Cx::run_nested`]).
+    /// Nested run loops in progress (see [`Nested::run`]).
     nested: u32,
     /// The most nested run loops allowed at once.
     max_nested: u32,
@@ -832,103 +832,9 @@ impl Cx {
         r
     }
 
-    /// Runs a nested loop for continuation `k`, which is running a step and
-    /// has just made a callee current (a pending method call): steps run
-    /// until the callee's result comes back to `k`, which is returned. This
-    /// is for interpreters that cannot end their step where they stand (a
-    /// Lua callback that may not yield); everything else ends its step and
-    /// lets the one loop go on.
-    ///
-    /// # Errors
-    ///
-    /// The script error that unwound to `k`; a depth-limit error when
-    /// [`Interp::set_max_nested`] nested loops are already running; a
-    /// runtime error when control left `k`'s chain for good. A stop that
-    /// must end the program (budget, exit interrupt) is also kept for the
-    /// outermost loop, which reports it.
-    pub fn run_nested(&mut self, k: ContKey) -> Result<Value, ScriptError> {
-        if !self.running {
-            return Err(ScriptError::runtime(
-                "a nested run loop needs a running loop",
-            ));
-        }
-        if self.nested >= self.max_nested {
-            return Err(ScriptError::new(
-                ErrorKind::NestingLimit,
-                format!("nested run loop depth limit ({}) reached", self.max_nested),
-            ));
-        }
-        self.nested += 1;
-        debug!(depth = self.nested, "nested run loop");
-        let r = self.run_steps(Some(k));
-        self.nested -= 1;
-        match r {
-            Ok(v) => Ok(v),
-            Err(RunError::Script(e)) => Err(e),
-            Err(other) => {
-                let msg = format!("the run loop stopped: {}", other.report().trim_end());
-                if self.services.fatal.is_none() {
-                    self.services.fatal = Some(other);
-                }
-                Err(ScriptError::runtime(msg))
-            }
-        }
-    }
-
-    /// Gives the loop its turn where the running continuation cannot end
-    /// its step (Lua inside a C call: a `table.sort` comparator, a
-    /// metamethod called from C, a finalizer): whatever the loop would do
-    /// between steps now (deliver an interrupt to its handler as a detour,
-    /// raise a due probe, stop at the budget) happens here, in a nested
-    /// run loop that returns once the detour is over. Nothing happens when
-    /// nothing is due.
-    ///
-    /// # Errors
-    ///
-    /// A stop that must end the program (the step budget, an interrupt
-    /// whose default action is to exit, a stop met in a nested loop): it is
-    /// kept for the outermost loop, which reports it, and the caller must
-    /// unwind to a place where it can end its step.
-    pub fn serve_in_place(&mut self) -> Result<(), ScriptError> {
-        if let Some(f) = &self.services.fatal {
-            return Err(stopping(f));
-        }
-        let Some(k) = self.current.filter(|&k| self.is_running(k)) else {
-            return Ok(());
-        };
-        let due = self.steps >= self.limit
-            || self.irq.ready
-            || (self.irq.flag.load(Ordering::Relaxed) && self.irq.accepting);
-        if !due {
-            return Ok(());
-        }
-        if self.nested >= self.max_nested {
-            // No room for a nested loop: only a stop is served.
-            if self.steps >= self.max_steps {
-                let f = self.budget_stop(k);
-                let e = stopping(&f);
-                self.services.fatal = Some(f);
-                return Err(e);
-            }
-            return Ok(());
-        }
-        self.run_nested(k).map(|_| ())
-    }
-
-    /// Whether a stop that must end the program waits for the outermost
-    /// loop (see [`Cx::serve_in_place`]).
-    pub fn is_stopping(&self) -> bool {
-        self.services.fatal.is_some()
-    }
-
-    /// Sets how many run loops may nest (see [`Cx::run_nested`]).
+    /// Sets how many run loops may nest (see [`Nested::run`]).
     pub(crate) fn set_max_nested(&mut self, max: u32) {
         self.max_nested = max;
-    }
-
-    /// How many nested run loops are running now.
-    pub fn nested_depth(&self) -> u32 {
-        self.nested
     }
 
     /// Counts `n` extra steps against the budget, for interpreters that
@@ -938,7 +844,6 @@ impl Cx {
         self.steps = self.steps.saturating_add(n);
     }
 
-    /// How many steps are left in the budget.
     /// How many steps are left before the loop must look up: the budget,
     /// or the next scheduled probe.
     pub fn steps_left(&self) -> u64 {
@@ -1099,10 +1004,14 @@ impl Cx {
     }
 
     /// [`Cx::send`] with panics caught, for calls the loop itself makes
-    /// (handlers) outside any step; a [`Reply::Call`] is entered at once.
-    fn send_guarded(&mut self, method: Ident, cap: Capture<'_>) -> Result<Reply, ScriptError> {
+    /// (handlers) outside any step.
+    pub(super) fn send_caught(
+        &mut self,
+        method: Ident,
+        cap: Capture<'_>,
+    ) -> Result<Reply, ScriptError> {
         match catch(|| self.send(method, cap)) {
-            Ok(r) => r.and_then(|r| self.enter(r)),
+            Ok(r) => r,
             Err(p) => Err(ScriptError::from_panic(&*p)),
         }
     }
@@ -1209,7 +1118,8 @@ impl Cx {
                 }
                 self.current = Some(k);
                 let args = [ErrorObject::value(err.clone())];
-                match self.send_guarded(Ident::CALL, Capture::new(&h, &args)) {
+                let sent = self.send_caught(Ident::CALL, Capture::new(&h, &args));
+                match sent.and_then(|r| self.enter(r)) {
                     Ok(Reply::Value(v)) => {
                         let _ = self.setr_to(k, v);
                         return Ok(());

@@ -85,6 +85,12 @@ pub trait Object: Any {
 
     /// Answers `method` with `cap`. `cap.invocant` is this object.
     ///
+    /// Callers reach an object through [`Cx::send`], never by calling this
+    /// directly: `Cx::send` answers immediate values and checks the
+    /// hand-off contract (a method that moved control must answer
+    /// [`Reply::Pending`]). An object that forwards a message to another
+    /// one forwards it through `Cx::send` too.
+    ///
     /// # Errors
     ///
     /// A script error, such as an unknown method

@@ -338,7 +338,7 @@ pub(super) unsafe fn start_chain<C: ThreadCont>(
     narg: c_int,
     yieldable: bool,
 ) -> Result<bool, &'static CStr> {
-    let depth = rt.nested_depth();
+    let depth = rt.nested().depth();
     let chain = with_rec(id, |r| {
         r.args = narg;
         r.chain
@@ -377,7 +377,7 @@ pub(super) unsafe fn start_chain<C: ThreadCont>(
         with_rec(id, |r| r.status = Status::Suspended);
         return Err(c"cannot resume non-suspended coroutine");
     }
-    match rt.run_nested(me) {
+    match rt.nested().run(me) {
         Ok(_) => Ok(false),
         Err(_) => {
             // The nested loop stopped (a stop of the program, or the depth
@@ -393,7 +393,7 @@ pub(super) fn running_rec() -> Option<(u64, *mut lua_State, bool)> {
         let c = rt.chains().current()?;
         let id = rec_of_chain(rt, c)?;
         let co = with_rec(id, |r| r.co)?;
-        let nested_ok = with_rec(id, |r| r.nest == rt.nested_depth()).unwrap_or(false);
+        let nested_ok = with_rec(id, |r| r.nest == rt.nested().depth()).unwrap_or(false);
         Some((id, co, nested_ok))
     })
     .flatten()

@@ -301,7 +301,7 @@ fn yield_body(l: *mut lua_State, n: c_int) -> Outcome {
         let c = rt.chains().current()?;
         let id = rec_of_chain(rt, c)?;
         let nest = with_rec(id, |r| r.nest)?;
-        Some(nest == rt.nested_depth())
+        Some(nest == rt.nested().depth())
     })
     .flatten();
     match verdict {

@@ -18,7 +18,7 @@ thread_local! {
     /// In armed mode, the instructions a metered step runs (0: the step is
     /// not metered): the loop needs steps counted, though Lua was installed
     /// before it did (`preempt::enter`).
-    pub(super) static METER: Cell<u32> = const { Cell::new(0) };
+    pub(super) static METER: Cell<c_int> = const { Cell::new(0) };
     /// A `PENDING` yield is on its way (between a pending send and the
     /// yield that carries it): no preemption may come in between.
     static IN_FLIGHT: Cell<bool> = const { Cell::new(false) };
@@ -41,7 +41,7 @@ const STOP_MSG: &std::ffi::CStr =
     c"the program is stopping (step budget, a signal, or a fatal error)";
 
 /// Where a hook found that Lua cannot yield: gives the loop its turn in
-/// place ([`polyeval_core::Interp::serve_in_place`]: handlers run as
+/// place ([`polyeval_core::Nested::serve_in_place`]: handlers run as
 /// detours in a nested run loop). Answers true when the program must stop.
 /// Plain Rust: every destructor has run when it returns.
 ///
@@ -51,7 +51,7 @@ const STOP_MSG: &std::ffi::CStr =
 pub(super) unsafe fn serve_here(l: *mut lua_State) -> bool {
     polyeval_core::panics::catch(|| {
         polyeval_core::lend::with_rt(|rt| {
-            let stop = rt.serve_in_place().is_err();
+            let stop = rt.nested().serve_in_place().is_err();
             // SAFETY: as the caller guarantees.
             unsafe { signal_again(l) };
             stop
@@ -176,11 +176,7 @@ pub(super) unsafe extern "C-unwind" fn armed_hook(l: *mut lua_State, _ar: *mut l
                 raise_stop(l, armed_hook);
             }
             // Served (or nothing was due): look again later.
-            let again = if meter > 0 {
-                c_int::try_from(meter).unwrap_or(c_int::MAX)
-            } else {
-                1000
-            };
+            let again = if meter > 0 { meter } else { 1000 };
             ffi::lua_sethook(l, Some(armed_hook), ffi::LUA_MASKCOUNT, again);
             return;
         }

@@ -111,7 +111,9 @@ pub(crate) struct Entered {
 /// Notes that driver thread `t` is about to run (armed mode) and arms it
 /// at once if an interrupt already waits (`pending`, or the handle's flag
 /// read after the thread is published, so that a raise racing with this
-/// call is seen either here or by the signal handler).
+/// call is seen either here or by the signal handler). With `meter` > 0
+/// it is armed to yield after that many instructions even when nothing
+/// waits: a metered step (see `hooks.rs`'s `METER`).
 pub(crate) fn enter(
     t: &Driver,
     arm_state: &ArmState,
@@ -121,16 +123,14 @@ pub(crate) fn enter(
     let me = t.state();
     arm_state.signalled.store(false, Ordering::SeqCst);
     let prev = CURRENT.with(|c| c.replace(me));
+    let meter = c_int::try_from(meter).unwrap_or(c_int::MAX);
     METER.with(|m| m.set(meter));
     compiler_fence(Ordering::SeqCst);
-    if pending() {
+    let count = if pending() { 1 } else { meter };
+    if count > 0 {
         PREEMPT.with(|p| p.set(true));
         // SAFETY: `t` is held by the caller and about to be resumed here.
-        unsafe { arm(me, 1) }
-    } else if meter > 0 {
-        PREEMPT.with(|p| p.set(true));
-        // SAFETY: as above.
-        unsafe { arm(me, c_int::try_from(meter).unwrap_or(c_int::MAX)) }
+        unsafe { arm(me, count) }
     }
     Entered { prev }
 }

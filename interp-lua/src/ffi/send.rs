@@ -528,7 +528,7 @@ unsafe fn wait_nested(l: *mut lua_State, waiter: Option<ContKey>) -> Outcome {
     let Some(waiter) = waiter else {
         return Outcome::RaiseStatic(c"polyeval: nothing to wait for in a nested run loop");
     };
-    match with_rt(|rt| rt.run_nested(waiter)) {
+    match with_rt(|rt| rt.nested().run(waiter)) {
         // SAFETY: as the caller guarantees.
         Some(Ok(v)) => unsafe { push_results(l, std::slice::from_ref(&v)) },
         Some(Err(mut e)) => {

@@ -228,44 +228,42 @@ fn tick(l: *mut lua_State) -> (bool, Option<Action>) {
 
 /// [`tick`]'s bookkeeping for `ran` more instructions of thread record `c`.
 fn tick_counts(c: &mut Combined, ran: c_int, preempt: bool) -> (bool, Option<Action>) {
-    {
-        let mut user = false;
-        if c.user_count > 0 {
-            c.user_left -= ran;
-            if c.user_left <= 0 {
-                c.user_left = c.user_count;
-                user = true;
-            }
+    let mut user = false;
+    if c.user_count > 0 {
+        c.user_left -= ran;
+        if c.user_left <= 0 {
+            c.user_left = c.user_count;
+            user = true;
         }
-        let mut action = None;
-        if c.orig_count > 0 {
-            c.orig_left -= ran;
-            if c.orig_left <= 0 {
-                c.orig_left = c.orig_count;
-                action = c.orig.map(Action::Orig);
-            }
+    }
+    let mut action = None;
+    if c.orig_count > 0 {
+        c.orig_left -= ran;
+        if c.orig_left <= 0 {
+            c.orig_left = c.orig_count;
+            action = c.orig.map(Action::Orig);
         }
-        if action.is_none() && preempt {
-            action = Some(Action::Preempt);
-        }
-        if let Some(d) = c.deferred {
-            // Still no line event since it was deferred: wait for one (a
-            // yield now would make Lua skip the hooks of the instruction it
-            // resumes, its line event too), up to `MAX_DEFER`.
-            c.waited += 1;
-            if c.waited < MAX_DEFER {
-                return (user, None);
-            }
-            c.deferred = None;
-            return (user, Some(d));
-        }
-        if action.is_some() && c.user_mask & ffi::LUA_MASKLINE != 0 {
-            c.deferred = action;
-            c.waited = 0;
+    }
+    if action.is_none() && preempt {
+        action = Some(Action::Preempt);
+    }
+    if let Some(d) = c.deferred {
+        // Still no line event since it was deferred: wait for one (a
+        // yield now would make Lua skip the hooks of the instruction it
+        // resumes, its line event too), up to `MAX_DEFER`.
+        c.waited += 1;
+        if c.waited < MAX_DEFER {
             return (user, None);
         }
-        (user, action)
+        c.deferred = None;
+        return (user, Some(d));
     }
+    if action.is_some() && c.user_mask & ffi::LUA_MASKLINE != 0 {
+        c.deferred = action;
+        c.waited = 0;
+        return (user, None);
+    }
+    (user, action)
 }
 
 /// What polyeval's side does at a line, call or return event, after the
