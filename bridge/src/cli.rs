@@ -16,8 +16,8 @@ use crate::run::{self, DiagramTarget, IrqOptions, Options};
 #[command(
     name = "polyeval",
     version,
-    about = "polyeval: one run loop driving Lua 5.4 and SMOP (m0ld), which call each other \
-             without nesting on the native stack",
+    about = "polyeval: one run loop driving Lua 5.4, SMOP (m0ld) and any other registered \
+             language, which call each other without nesting on the native stack",
     override_usage = "polyeval [options] [script [args]]   (as the stand-alone lua)\n       \
                       polyeval <COMMAND> ...",
     after_help = crate::luacli::USAGE
@@ -29,15 +29,16 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Cmd {
-    /// Run a program: `.m0ld` files as m0ld, any other as Lua (or as
-    /// --lang says).
+    /// Run a program in the language its extension names (`.m0ld`, `.scm`,
+    /// ...), any other file as Lua, or as --lang says.
     Run {
         /// Print tracing events (goto, setr, hand-offs, interrupts) on stderr;
         /// `POLYEVAL_LOG=trace` adds a span per run-loop step.
         #[arg(long)]
         trace: bool,
-        /// The program's language (lua or m0ld), whatever its name says;
-        /// by default `.m0ld` files are m0ld and any other file Lua.
+        /// The program's language (a registered name: lua, m0ld, scheme),
+        /// whatever its name says; by default the file's extension decides,
+        /// and a file with no registered extension is Lua.
         #[arg(long, value_name = "LANG", value_parser = parse_lang)]
         lang: Option<run::Lang>,
         /// Stop with an error after N run-loop steps.

@@ -55,7 +55,7 @@ Available options are:
   -v        show version information
   -E        ignore environment variables
   -W        turn warnings on
-  --lang L  run the script as L (lua or m0ld) whatever its name
+  --lang L  run the script as L (lua, m0ld, scheme) whatever its name
   --        stop handling options
   -         stop handling options and execute stdin
 Subcommands: polyeval run|check|disasm|verify-interrupts ... (polyeval help)

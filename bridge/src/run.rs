@@ -638,7 +638,7 @@ fn set_arg_table(
     args: &[Value],
     prefix: &[String],
 ) -> Result<(), polyeval_core::ScriptError> {
-    let fail = |e: mlua::Error| polyeval_core::ScriptError::runtime(e.to_string());
+    let fail = |e: mlua::Error| polyeval_lua::lua_error(&e);
     let t = lua.lua().create_table().map_err(fail)?;
     let n = i64::try_from(prefix.len()).unwrap_or(i64::MAX);
     for (i, w) in (0..).zip(prefix) {
@@ -660,7 +660,7 @@ fn with_steps(
     steps: &[LuaStep],
     main: mlua::Function,
 ) -> Result<mlua::Function, polyeval_core::ScriptError> {
-    let fail = |e: mlua::Error| polyeval_core::ScriptError::runtime(e.to_string());
+    let fail = |e: mlua::Error| polyeval_lua::lua_error(&e);
     let l = lua.lua();
     let list = l.create_table().map_err(fail)?;
     for (i, step) in steps.iter().enumerate() {

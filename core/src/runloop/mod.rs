@@ -259,6 +259,7 @@ impl Cx {
     /// A run loop with no continuation, writing to the process's stdout and
     /// stderr.
     pub(crate) fn new() -> Self {
+        crate::runloop::panics::install_hook();
         Cx {
             slots: SlotMap::with_key(),
             current: None,

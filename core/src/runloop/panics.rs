@@ -17,8 +17,14 @@ thread_local! {
 
 /// Installs, once per process, a panic hook that stays silent for panics
 /// [`catch`] will catch and defers to the previous hook for the others.
-fn install_hook() {
+/// The loop installs it when it is made; while the thread unwinds a
+/// panic no hook may be set, so nothing is done then (a `catch` run by a
+/// destructor during unwinding just prints the usual report).
+pub(crate) fn install_hook() {
     static ONCE: Once = Once::new();
+    if ONCE.is_completed() || std::thread::panicking() {
+        return;
+    }
     ONCE.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
