@@ -240,10 +240,8 @@ impl Runtime {
     /// budget; [`HostError::Conversion`].
     pub fn call<T: FromValue>(&mut self, f: &Value, args: impl IntoArgs) -> Result<T, RunError> {
         let args = args.into_args();
-        if let Some(lua) = &self.lua {
-            if !lua.owns(f) || !args.iter().all(|a| lua.owns(a)) {
-                return Err(RunError::Host(HostError::ForeignValue));
-            }
+        if !self.owns(f) || !args.iter().all(|a| self.owns(a)) {
+            return Err(RunError::Host(HostError::ForeignValue));
         }
         self.rt.start(Box::new(CallValue::new(f.clone(), args)));
         let v = self.rt.run()?;
@@ -254,13 +252,27 @@ impl Runtime {
     ///
     /// # Errors
     ///
-    /// The script error of a language that cannot bind it.
+    /// [`HostError::ForeignValue`] when `value` belongs to another
+    /// runtime's Lua (nothing is bound then); the script error of a
+    /// language that cannot bind it.
     pub fn register(&mut self, name: &str, value: Value) -> Result<(), RunError> {
+        if !self.owns(&value) {
+            return Err(RunError::Host(HostError::ForeignValue));
+        }
         for l in self.rt.languages() {
             l.define_global(self.rt.cx(), name, value.clone())
                 .map_err(RunError::Script)?;
         }
         Ok(())
+    }
+
+    /// Whether `v` may be used in this runtime: a Lua value only with the
+    /// Lua state it came from (a runtime without Lua owns none).
+    fn owns(&self, v: &Value) -> bool {
+        match &self.lua {
+            Some(lua) => lua.owns(v),
+            None => v.downcast::<polyeval_lua::LuaObject>().is_none(),
+        }
     }
 
     /// Registers a Rust function as the global `name` of every language.

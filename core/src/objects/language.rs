@@ -80,18 +80,16 @@ pub trait Language: 'static {
 
     /// Makes `value` visible to this language's code as the global `name`
     /// (a Lua global, an m0ld prelude name, a Scheme top-level binding):
-    /// how a host shares one function or object with every language.
+    /// how a host shares one function or object with every language. A
+    /// language without globals leaves this as it is (the default does
+    /// nothing), so that registering a name still reaches the others.
     ///
     /// # Errors
     ///
-    /// A script error when the language cannot bind it (out of memory),
-    /// or has no globals (the default).
+    /// A script error when the language cannot bind it (out of memory).
     fn define_global(&self, rt: &mut Cx, name: &str, value: Value) -> Result<(), ScriptError> {
-        let _ = (rt, value);
-        Err(ScriptError::runtime(format!(
-            "{} has no globals to bind {name} in",
-            self.name()
-        )))
+        let _ = (rt, name, value);
+        Ok(())
     }
 
     /// A REPL for the language as a root continuation that reads lines
