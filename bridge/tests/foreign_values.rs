@@ -14,12 +14,19 @@ fn is_foreign<T: std::fmt::Debug>(r: Result<T, RunError>) -> bool {
     matches!(r, Err(RunError::Host(HostError::ForeignValue)))
 }
 
-#[test]
-fn a_runtime_without_lua_refuses_to_call_another_runtimes_lua_function() {
+/// A runtime `a` and a Lua function of its own, `return function(x) return
+/// x * 2 end`.
+fn runtime_with_a_lua_function() -> (Runtime, Value) {
     let mut a = Runtime::new().expect("runtime a");
-    let f: Value = a
+    let f = a
         .eval("lua", "return function(x) return x * 2 end")
         .expect("a function");
+    (a, f)
+}
+
+#[test]
+fn a_runtime_without_lua_refuses_to_call_another_runtimes_lua_function() {
+    let (mut a, f) = runtime_with_a_lua_function();
     let mut b = Builder::empty().m0ld().build().expect("runtime b");
     assert!(is_foreign(b.call::<i64>(&f, (3_i64,))));
     // `a` still calls its own function.
@@ -28,10 +35,7 @@ fn a_runtime_without_lua_refuses_to_call_another_runtimes_lua_function() {
 
 #[test]
 fn registering_a_foreign_value_is_refused_before_any_language_binds_it() {
-    let mut a = Runtime::new().expect("runtime a");
-    let f: Value = a
-        .eval("lua", "return function() return 1 end")
-        .expect("a function");
+    let (_a, f) = runtime_with_a_lua_function();
     let mut b = Runtime::new().expect("runtime b");
     assert!(is_foreign(b.register("foreign", f)));
     // Neither of b's languages got the name.
