@@ -5,8 +5,13 @@
 //! (the thread yields; the result comes back by `setr`), so no interpreter
 //! nests on the native stack (the protocol: `driver/mod.rs`). User
 //! coroutines are native Lua coroutines whose `coroutine.*` functions pass
-//! such waits up to the driver thread. Start at [`LuaRuntime::install`]
-//! and [`start_main`].
+//! such waits up to the driver thread.
+//!
+//! To embed Lua together with the other languages (its `smop` table,
+//! `polyeval.lang`), use `polyeval_bridge::Runtime` (docs/embedding.md),
+//! which needs none of the command line's dependencies.
+//! [`LuaRuntime::install`] and [`start_main`] are the level below it, for
+//! a host that wires its own loop.
 //!
 //! Modules, lowest first; each imports only from lower ones: `config`,
 //! `state`, `error`; `ffi` (the only unsafe code) and the value mapping
