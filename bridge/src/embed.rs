@@ -269,10 +269,7 @@ impl Runtime {
     /// Whether `v` may be used in this runtime: a Lua value only with the
     /// Lua state it came from (a runtime without Lua owns none).
     fn owns(&self, v: &Value) -> bool {
-        match &self.lua {
-            Some(lua) => lua.owns(v),
-            None => v.downcast::<polyeval_lua::LuaObject>().is_none(),
-        }
+        LuaRuntime::owns_in(self.lua.as_deref(), v)
     }
 
     /// Registers a Rust function as the global `name` of every language.

@@ -166,8 +166,15 @@ impl LuaRuntime {
     /// Whether `v` may be used with this Lua state: false only for a Lua
     /// table, function, userdata or thread of another state.
     pub fn owns(&self, v: &Value) -> bool {
+        Self::owns_in(Some(self), v)
+    }
+
+    /// Whether `v` may be used in a loop whose Lua is `lua`: as
+    /// [`LuaRuntime::owns`], and a loop without Lua (`None`) owns no Lua
+    /// value at all.
+    pub fn owns_in(lua: Option<&LuaRuntime>, v: &Value) -> bool {
         v.downcast::<LuaObject>()
-            .is_none_or(|lo| Rc::ptr_eq(&lo.shared, &self.shared))
+            .is_none_or(|lo| lua.is_some_and(|l| Rc::ptr_eq(&lo.shared, &l.shared)))
     }
 
     pub(crate) fn shared(&self) -> &Rc<Shared> {
