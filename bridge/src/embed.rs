@@ -13,8 +13,8 @@ use std::path::PathBuf;
 use std::rc::Rc;
 
 use polyeval_core::{
-    CallValue, Capture, Cx, HostError, Interp, InterpBuilder, InterruptHandle, NativeFn, RunError,
-    ScriptError, Value,
+    CallValue, Capture, ContObject, Cx, HostError, Interp, InterpBuilder, InterruptHandle,
+    NativeFn, RunError, ScriptError, Value,
 };
 use polyeval_lua::{LuaConfig, LuaRuntime, Stdlib};
 
@@ -31,6 +31,8 @@ pub struct Builder {
     lua: Option<LuaConfig>,
     installers: Vec<Installer>,
     allow_read: Vec<PathBuf>,
+    /// The process's memory limit, in bytes.
+    memory_limit: Option<usize>,
     /// The loop's own settings (budget, quantum, streams).
     interp: InterpBuilder,
 }
@@ -49,6 +51,7 @@ impl Builder {
             lua: Some(LuaConfig::default()),
             installers: Vec::new(),
             allow_read: Vec::new(),
+            memory_limit: None,
             interp: Interp::builder(),
         }
     }
@@ -109,6 +112,19 @@ impl Builder {
         self
     }
 
+    /// Limits the heap of the whole process, Lua's and the Rust side's
+    /// together, to `bytes`: a request past it (a Lua table growing, a
+    /// string built by m0ld, an Array push) is a catchable "out of memory"
+    /// script error instead of an abort. The limit is process-wide, as
+    /// the allocator is, so it holds for every runtime of the process; it
+    /// needs the heap counted, by a counting global allocator registered
+    /// with [`polyeval_core::memory::set_usage_source`] before
+    /// [`Builder::build`] (`docs/embedding.md` shows one).
+    pub fn memory_limit(mut self, bytes: usize) -> Self {
+        self.memory_limit = Some(bytes);
+        self
+    }
+
     /// Lua's configuration, including Lua with defaults if it was not.
     fn lua_config(&mut self) -> &mut LuaConfig {
         self.lua.get_or_insert_with(LuaConfig::default)
@@ -138,7 +154,9 @@ impl Builder {
     ///
     /// A script error when a language cannot be set up (a Lua memory
     /// limit too small for its standard libraries, or a folder of
-    /// [`Builder::allow_read`] that does not exist).
+    /// [`Builder::allow_read`] that does not exist);
+    /// [`HostError::NoUsageSource`] for a [`Builder::memory_limit`] in a
+    /// program that does not count its heap.
     pub fn build(self) -> Result<Runtime, RunError> {
         let mut rt = self.interp.build();
         if self.m0ld {
@@ -165,6 +183,10 @@ impl Builder {
         };
         for install in self.installers {
             install(&mut rt);
+        }
+        if self.memory_limit.is_some() {
+            crate::memory::apply(&mut rt, self.memory_limit)
+                .map_err(|_| RunError::Host(HostError::NoUsageSource))?;
         }
         Ok(Runtime { rt, lua })
     }
@@ -236,12 +258,18 @@ impl Runtime {
     /// # Errors
     ///
     /// [`HostError::ForeignValue`] when `f` or an argument belongs to
-    /// another runtime's Lua; the script error `f` raised; the step
-    /// budget; [`HostError::Conversion`].
+    /// another runtime's Lua; [`HostError::StaleKey`] when `f` is a handle
+    /// to a continuation that is gone; the script error `f` raised; the
+    /// step budget; [`HostError::Conversion`].
     pub fn call<T: FromValue>(&mut self, f: &Value, args: impl IntoArgs) -> Result<T, RunError> {
         let args = args.into_args();
         if !self.owns(f) || !args.iter().all(|a| self.owns(a)) {
             return Err(RunError::Host(HostError::ForeignValue));
+        }
+        if let Some(k) = f.downcast::<ContObject>() {
+            if !self.rt.cx_ref().contains(k.key) {
+                return Err(RunError::Host(HostError::StaleKey));
+            }
         }
         self.rt.start(Box::new(CallValue::new(f.clone(), args)));
         let v = self.rt.run()?;

@@ -15,7 +15,6 @@ pub mod fsaccess;
 pub mod lua_bridge;
 #[cfg(feature = "cli")]
 pub mod luacli;
-#[cfg(feature = "cli")]
 pub mod memory;
 #[cfg(feature = "cli")]
 mod repl;

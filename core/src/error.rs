@@ -310,8 +310,9 @@ pub enum HostError {
     /// `run` was called while the loop was already running.
     #[error("the run loop is already running (run() is not re-entrant)")]
     Reentrant,
-    /// A continuation key from the host is stale or from another loop.
-    #[error("stale or foreign continuation key")]
+    /// A continuation handle or key from the host names a continuation
+    /// that is gone (it finished, or it is of another loop).
+    #[error("stale or foreign continuation handle: the continuation is gone")]
     StaleKey,
     /// The run loop has no current continuation to act on.
     #[error("the run loop has no current continuation")]
@@ -323,6 +324,10 @@ pub enum HostError {
     /// Lua table of another loop's Lua, say) was passed to this one.
     #[error("a value from another run loop's interpreter state cannot be used in this one")]
     ForeignValue,
+    /// A memory limit was asked for, but the program registered no heap
+    /// count (see `polyeval_core::memory::set_usage_source`).
+    #[error("a memory limit needs the heap counted: register a usage source (a counting global allocator) first")]
+    NoUsageSource,
     /// No language of that name is registered.
     #[error("no language named '{0}' is registered")]
     NoLanguage(String),

@@ -76,69 +76,108 @@ pub struct Lowerings {
 /// from the decoded stream ([`Op::decode`]), so the table in `ops.rs`
 /// stays the one definition of the instruction set.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[allow(missing_docs)]
 pub enum Inst {
+    /// `dst = inv.method(args…)` with any number of positional and named arguments.
     Call {
+        /// The register that receives the result.
         dst: u32,
+        /// The register holding the invocant.
         inv: u32,
+        /// The method sent.
         method: Ident,
+        /// Where its argument list starts in [`Lowered::args`].
         args: u32,
+        /// How many positional arguments it has.
         npos: u16,
+        /// How many named arguments it has.
         nnamed: u16,
     },
+    /// `dst = inv.method()`: a send without arguments.
     Call0 {
+        /// The register that receives the result.
         dst: u32,
+        /// The register holding the invocant.
         inv: u32,
+        /// The method sent.
         method: Ident,
     },
     /// `op` is `method` as an integer operation (quickened when lowered),
     /// or [`IntOp::None`].
     Call1 {
+        /// The register that receives the result.
         dst: u32,
+        /// The register holding the invocant.
         inv: u32,
+        /// The method sent.
         method: Ident,
+        /// The register holding the one argument.
         arg: u32,
+        /// `method` as an integer operation, or [`IntOp::None`].
         op: IntOp,
     },
     /// A `Call1` whose next instruction is `If { cond: dst, .. }`: when the
     /// fast integer path applies it also takes the branch; otherwise it acts
     /// as `Call1` and the `If` that follows runs as usual.
     Call1If {
+        /// The register that receives the result.
         dst: u32,
+        /// The register holding the invocant.
         inv: u32,
+        /// The method sent.
         method: Ident,
+        /// The register holding the one argument.
         arg: u32,
+        /// `method` as an integer operation, or [`IntOp::None`].
         op: IntOp,
+        /// The instruction taken when the condition is true.
         then: u32,
+        /// The instruction taken when it is false.
         otherwise: u32,
     },
     /// A `Call1` with an integer operation whose argument is an integer
     /// constant, held in the instruction.
     Call1Imm {
+        /// The register that receives the result.
         dst: u32,
+        /// The register holding the invocant.
         inv: u32,
+        /// The method sent.
         method: Ident,
+        /// `method` as an integer operation, or [`IntOp::None`].
         op: IntOp,
+        /// The integer constant argument.
         imm: i64,
     },
     /// A `Call1If` whose argument is an integer constant.
     Call1IfImm {
+        /// The register that receives the result.
         dst: u32,
+        /// The register holding the invocant.
         inv: u32,
+        /// The method sent.
         method: Ident,
+        /// `method` as an integer operation, or [`IntOp::None`].
         op: IntOp,
+        /// The integer constant argument.
         imm: i64,
+        /// The instruction taken when the condition is true.
         then: u32,
+        /// The instruction taken when it is false.
         otherwise: u32,
     },
+    /// `dst = src`.
     Move {
+        /// The register that receives the result.
         dst: u32,
+        /// The register read.
         src: u32,
     },
     /// `dst = src."FETCH"()`: a scalar container's value or an immediate
     /// itself without a send; any other invocant gets the send.
     Fetch {
+        /// The register that receives the result.
         dst: u32,
+        /// The register read.
         src: u32,
     },
     /// In a Code body whose `$scope` is elided: `dst = $scope."lookup"(name)`
@@ -146,36 +185,52 @@ pub enum Inst {
     /// scope (the elided scope is empty), through the per-site cache
     /// `sites[site]`.
     Lookup {
+        /// The register that receives the result.
         dst: u32,
+        /// The index of the name among the Mold's constants.
         name: u32,
+        /// The index of its cache in [`Lowered::sites`].
         site: u32,
     },
     /// A `Lookup` whose next instruction is `Fetch { dst, src: dst }` (and
     /// no jump lands on that one): `dst` gets the container's value and the
     /// `Fetch` is skipped.
     LookupFetch {
+        /// The register that receives the result.
         dst: u32,
+        /// The index of the name among the Mold's constants.
         name: u32,
+        /// The index of its cache in [`Lowered::sites`].
         site: u32,
     },
     /// In a Code body whose `$capture` is elided:
     /// `dst = $capture."positional"(index)`.
     Arg {
+        /// The register that receives the result.
         dst: u32,
+        /// The positional argument's index.
         index: u32,
     },
     /// In a Code body whose `$capture` is elided: `dst = $capture."elems"()`.
     ArgCount {
+        /// The register that receives the result.
         dst: u32,
     },
+    /// Jumps to `target`.
     Goto {
+        /// The instruction jumped to.
         target: u32,
     },
+    /// Jumps to `then` when `cond` is true, else to `otherwise`.
     If {
+        /// The register holding the condition.
         cond: u32,
+        /// The instruction taken when the condition is true.
         then: u32,
+        /// The instruction taken when it is false.
         otherwise: u32,
     },
+    /// Does nothing (the `Noop` of the stream).
     Noop,
 }
 

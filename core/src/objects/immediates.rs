@@ -229,18 +229,26 @@ impl IntResult {
 /// A method as an operation on two integers, decided once when a Mold is
 /// lowered, so that the VM's fast path does not compare identifiers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[allow(missing_docs)]
 pub enum IntOp {
     /// Not an integer operation: the general path runs.
     None,
+    /// `infix:+`, checked for overflow.
     Add,
+    /// `infix:-`, checked for overflow.
     Sub,
+    /// `infix:*`, checked for overflow.
     Mul,
+    /// `infix:<`.
     Lt,
+    /// `infix:<=`.
     Le,
+    /// `infix:>`.
     Gt,
+    /// `infix:>=`.
     Ge,
+    /// `infix:==`.
     Eq,
+    /// `infix:!=`.
     Ne,
 }
 

@@ -580,16 +580,6 @@ impl Cx {
         k
     }
 
-    /// Delivers `v` to the current continuation.
-    ///
-    /// # Errors
-    ///
-    /// [`HostError::NoContinuation`] when there is none.
-    pub fn setr(&mut self, v: Value) -> Result<(), HostError> {
-        let k = self.current.ok_or(HostError::NoContinuation)?;
-        self.setr_to(k, v).map_err(|_| HostError::StaleKey)
-    }
-
     /// Delivers `v` to continuation `k`. If `k` is running a step the value
     /// is delivered when the step ends.
     ///
