@@ -8,7 +8,8 @@
 //! into the activation's `back`, and that can happen once: when control
 //! reaches a bottom frame a second time (a continuation captured in a
 //! callee of Lua or m0ld, resumed after the callee returned), it is an
-//! error. A continuation resumed from another activation runs there;
+//! error, raised where the continuation is resumed and before any of its
+//! frames run again. A continuation resumed from another activation runs there;
 //! when it reaches the bottom of an activation that still waits further
 //! down the chain of `back`s, the frames between are abandoned and that
 //! activation returns the value (an escape through the other
@@ -96,6 +97,32 @@ impl Activation {
         false
     }
 
+    /// Refuses a continuation of this activation when the activation has
+    /// finished: it returned through its bottom frame, or it ended
+    /// without returning. Its frames would leave Scheme a second time, so
+    /// resuming it is refused before any of them run.
+    ///
+    /// # Errors
+    ///
+    /// The message of the one-shot rule, naming where the activation
+    /// returns to.
+    pub fn refuse_if_finished(&self, rt: &Cx) -> Result<(), String> {
+        const RULE: &str =
+            "a continuation that reaches into another interpreter may be resumed only once";
+        match self.state.get() {
+            State::Returned => Err(format!(
+                "this continuation returns into {}, which it has already done once; {RULE}",
+                self.describe_back(rt)
+            )),
+            State::Ended => Err(format!(
+                "this continuation returns into {} through a Scheme activation that has ended \
+                 without returning; {RULE}",
+                self.describe_back(rt)
+            )),
+            State::Running => Ok(()),
+        }
+    }
+
     /// Control in activation `me` reached this activation's frames with
     /// `v`: make this activation resume `frames` with `v` (or, with
     /// `None`, return `v`), if it still can and waits below `me`. The
@@ -112,24 +139,7 @@ impl Activation {
         frames: Option<FrameList>,
         v: Value,
     ) -> Result<ContKey, String> {
-        const RULE: &str =
-            "a continuation that reaches into another interpreter may be resumed only once";
-        match self.state.get() {
-            State::Returned => {
-                return Err(format!(
-                    "this continuation returns into {}, which it has already done once; {RULE}",
-                    self.describe_back(rt)
-                ))
-            }
-            State::Ended => {
-                return Err(format!(
-                    "this continuation returns into {} through a Scheme activation that has ended \
-                     without returning; {RULE}",
-                    self.describe_back(rt)
-                ))
-            }
-            State::Running => {}
-        }
+        self.refuse_if_finished(rt)?;
         let Some(target) = self.key.get().filter(|&k| rt.contains(k)) else {
             return Err(format!(
                 "this continuation returns into {} through a Scheme activation that is gone",

@@ -64,8 +64,8 @@
 //! returns to whoever started it, and it returns only once. So a
 //! continuation whose frames reach into another interpreter may be
 //! resumed only once past that point: resumed after its activation
-//! returned, it runs its Scheme frames again and then fails, at the call
-//! that resumed it (where a `catch` sees the error), with "this
+//! returned, it fails at the call that resumed it (where a `catch` sees
+//! the error), before any of its frames runs again, with "this
 //! continuation returns into lua (...), which it has already done once; a
 //! continuation that reaches into another interpreter may be resumed only
 //! once". Resumed while its activation still waits further down the chain

@@ -275,8 +275,9 @@ fn a_continuation_into_another_interpreter_resumes_once() {
         (saved 10)
         (display "not reached")"#;
     let (e, output) = script_error(src);
-    // The Scheme frames above the bottom run again; the return does not.
-    assert_eq!(output, "12\n10");
+    // The resume is refused before the Scheme frames above the bottom
+    // run again: `display` does not show 10.
+    assert_eq!(output, "12\n");
     assert!(
         e.message
             .starts_with("test.scm:6:9: this continuation returns into native"),
@@ -308,6 +309,35 @@ fn a_continuation_into_another_interpreter_resumes_once() {
         text.starts_with("refusedtest.scm:6:42: this continuation returns into native"),
         "{text}"
     );
+}
+
+#[test]
+fn a_refused_resume_runs_none_of_its_frames() {
+    // Each pass through the frames above the capture counts; a second
+    // resume after the callee returned must count nothing, caught or
+    // not, and the program's own state stays as it was.
+    let src = r#"
+        (define passes 0)
+        (define saved #f)
+        (define (callee)
+          (let ((v (call/cc (lambda (k) (set! saved k) 1))))
+            (set! passes (+ passes 1))
+            (* v 10)))
+        (display (call-native callee))
+        (display (catch (lambda () (saved 2)) (lambda (e) 'refused)))
+        (display (catch (lambda () (saved 3)) (lambda (e) 'refused-again)))
+        (display passes)"#;
+    assert_eq!(out(src), "10refusedrefused-again1");
+    // Resumed while the callee still runs, the same frames count again.
+    let src = r#"
+        (define passes 0)
+        (define (callee)
+          (let ((k #f))
+            (let ((v (call/cc (lambda (c) (set! k c) 0))))
+              (set! passes (+ passes 1))
+              (if (< v 2) (k (+ v 1)) v))))
+        (display (list (call-native callee) passes))"#;
+    assert_eq!(out(src), "(2 3)");
 }
 
 #[test]

@@ -89,6 +89,13 @@ impl Machine {
                     ))
                 }
             };
+            if !Rc::ptr_eq(&c.owner, act) {
+                // A finished activation's frames are refused before any
+                // of them runs again.
+                c.owner
+                    .refuse_if_finished(rt)
+                    .map_err(|msg| locate(ScriptError::runtime(msg), self.site.as_ref()))?;
+            }
             if !Rc::ptr_eq(&c.owner, act) && c.owner.waits_below(rt, me) {
                 // Its activation waits further down: it takes the frames
                 // over, and the frames between (other interpreters') go.
