@@ -46,6 +46,10 @@ pub struct Backtrace {
     pub frames: Vec<FrameInfo>,
     /// How many frames were left out between the kept head and tail.
     pub elided: usize,
+    /// Whether the innermost frame's interpreter puts positions into its
+    /// messages itself ([`crate::Continuation::messages_carry_positions`]),
+    /// as the loop learned when it built the backtrace.
+    pub origin_positioned: bool,
 }
 
 impl Backtrace {
@@ -242,11 +246,11 @@ impl ScriptError {
 
     /// The message with its origin, as `file:line:col: message`. Errors
     /// whose origin is a frame of an interpreter that puts positions into
-    /// its messages itself ([`messages_carry_positions`]; Lua does, at the
-    /// `level` its `error` is given) keep their message as it is.
+    /// its messages itself ([`Backtrace::origin_positioned`]; Lua does, at
+    /// the `level` its `error` is given) keep their message as it is.
     pub fn located_message(&self) -> String {
         match self.origin() {
-            Some(fr) if carries_positions(fr.interp) => self.message.clone(),
+            Some(_) if self.backtrace.origin_positioned => self.message.clone(),
             Some(fr) if fr.line > 0 && fr.col > 0 => {
                 format!("{}:{}:{}: {}", fr.file, fr.line, fr.col, self.message)
             }
@@ -261,29 +265,6 @@ impl ScriptError {
         self.backtrace.write_to(&mut out);
         out
     }
-}
-
-/// The interpreters whose error messages already say where they arose.
-static POSITIONED: std::sync::RwLock<Vec<&'static str>> = std::sync::RwLock::new(Vec::new());
-
-/// Declares that errors raised in frames of interpreter `interp` carry
-/// their position in the message already (as Lua's `error` puts
-/// `file:line:` there), so that reports do not add the origin's again
-/// ([`ScriptError::located_message`]). An interpreter declares it when it
-/// installs itself; declaring twice is harmless.
-pub fn messages_carry_positions(interp: &'static str) {
-    let mut names = POSITIONED.write().unwrap_or_else(|e| e.into_inner());
-    if !names.contains(&interp) {
-        names.push(interp);
-    }
-}
-
-/// Whether `interp` declared [`messages_carry_positions`].
-pub fn carries_positions(interp: &str) -> bool {
-    POSITIONED
-        .read()
-        .unwrap_or_else(|e| e.into_inner())
-        .contains(&interp)
 }
 
 impl fmt::Debug for ScriptError {

@@ -48,9 +48,6 @@ impl LuaRuntime {
     /// memory limit too small for the standard libraries).
     pub fn install(rt: &mut Interp, config: LuaConfig) -> Result<Rc<LuaRuntime>, ScriptError> {
         let fail = |e: mlua::Error| LuaFailure::Host.of(&e);
-        // Lua puts the position it wants (the `level` of `error`) into its
-        // messages itself.
-        polyeval_core::error::messages_carry_positions("lua");
         // The debug library is always loaded: polyeval keeps `debug.getinfo`
         // to read where suspended Lua threads stand (for backtraces) only
         // when it needs to, instead of recording it at every crossing.

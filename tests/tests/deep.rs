@@ -131,7 +131,7 @@ fn step_budget_in_deep_recursion_has_an_elided_backtrace() {
     };
     assert_eq!(max_steps, budget);
     assert_eq!(rt.steps(), budget, "stopped exactly at the budget");
-    let Backtrace { frames, elided } = &backtrace;
+    let Backtrace { frames, elided, .. } = &backtrace;
     assert!(
         frames.len() <= 2 * Backtrace::KEEP,
         "{} frames",

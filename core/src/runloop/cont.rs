@@ -113,6 +113,16 @@ pub trait Continuation: 'static {
     /// Appends this continuation's frames, innermost first, for backtraces.
     fn frames(&self, out: &mut Vec<FrameInfo>);
 
+    /// Whether the error messages this continuation raises already say
+    /// where they arose, as Lua's `error` puts `file:line:` in its message
+    /// at the level it is given. Reports then show such a message as it
+    /// is, without the origin frame's position in front
+    /// ([`crate::ScriptError::located_message`]). The default is `false`:
+    /// the loop prefixes the position of your innermost frame.
+    fn messages_carry_positions(&self) -> bool {
+        false
+    }
+
     /// A script is about to name this continuation (a handle to it, a
     /// catch handler, a section that lasts while it lives). A continuation
     /// that stands for several frames of its interpreter (a *segment*:

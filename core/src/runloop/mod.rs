@@ -751,11 +751,17 @@ impl Cx {
         let mut elided = 0usize;
         let mut next = Some(k);
         let mut buf = Vec::new();
+        let mut origin_positioned = false;
         while let Some(k) = next {
             let Some(slot) = self.slots.get(k) else { break };
             buf.clear();
             match &slot.cont {
-                Some(c) => c.frames(&mut buf),
+                Some(c) => {
+                    c.frames(&mut buf);
+                    if frames.is_empty() && !buf.is_empty() {
+                        origin_positioned = c.messages_carry_positions();
+                    }
+                }
                 None => buf.push(FrameInfo {
                     interp: slot.interp.name(),
                     file: Rc::from("<running>"),
@@ -778,7 +784,11 @@ impl Cx {
             next = slot.back;
         }
         frames.extend(tail);
-        Backtrace { frames, elided }
+        Backtrace {
+            frames,
+            elided,
+            origin_positioned,
+        }
     }
 
     // ----- the loop ------------------------------------------------------

@@ -220,6 +220,11 @@ impl Continuation for SchemeCont {
         "scheme"
     }
 
+    /// Scheme's run-time errors name their call site in the message.
+    fn messages_carry_positions(&self) -> bool {
+        true
+    }
+
     fn eval(&mut self, rt: &mut Cx) -> Step {
         if !self.started {
             self.started = true;

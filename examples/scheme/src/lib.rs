@@ -117,7 +117,6 @@ use polyeval_core::{Cx, Interp};
 /// with its global environment: one per run loop, shared by every program
 /// loaded into it.
 pub fn install(rt: &mut Interp) {
-    polyeval_core::error::messages_carry_positions("scheme");
     env::Globals::of(rt.cx());
     rt.register_language(Rc::new(Scheme));
 }

@@ -129,6 +129,12 @@ impl Continuation for LuaCont {
         "lua"
     }
 
+    /// Lua puts the position it wants (the `level` of `error`) into its
+    /// messages itself.
+    fn messages_carry_positions(&self) -> bool {
+        true
+    }
+
     fn eval(&mut self, rt: &mut Cx) -> Step {
         let lua = match self.shared.lua() {
             Ok(l) => l,
