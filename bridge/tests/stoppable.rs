@@ -436,3 +436,30 @@ fn a_first_sigint_with_no_handler_raises_interrupted_which_pcall_catches() {
         );
     }
 }
+
+#[test]
+fn an_error_that_only_reads_interrupted_is_not_the_interrupt() {
+    // After a SIGINT was raised as `interrupted!` and caught, the run ends
+    // with status 130 only for that error itself, not for another error
+    // whose message merely ends the same way.
+    let src = "print('ready')\nio.flush()\n\
+               local ok, e = pcall(function() while true do end end)\n\
+               print('caught', ok)\nio.flush()\n\
+               error('the user typed: interrupted!', 0)\n";
+    let r = run_signalled(
+        "sigint_lookalike.lua",
+        src,
+        &[],
+        SETTLE,
+        &["INT"],
+        Duration::from_millis(300),
+    );
+    assert_eq!(r.stdout, "ready\ncaught\tfalse\n", "{}", r.stderr);
+    assert_eq!(r.status, Some(1), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("the user typed: interrupted!"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("interrupted by SIGINT"), "{}", r.stderr);
+}

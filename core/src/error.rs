@@ -101,6 +101,10 @@ pub enum ErrorKind {
     /// continuation current and answered something other than
     /// [`crate::Reply::Pending`] (see [`crate::Cx::send`]).
     BrokenHandOff,
+    /// A stop raised as an error in running code (`interrupted!`, for a
+    /// SIGINT with no handler, as the stand-alone `lua` raises it). Left
+    /// uncaught, it ends the run as the interrupt, exit status 130.
+    Interrupted,
     /// Any other run-time failure (division by zero, bad conversion, ...).
     Runtime,
 }
@@ -216,6 +220,13 @@ impl ScriptError {
             .or_else(|| payload.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "unknown panic payload".to_owned());
         Self::panic(&msg)
+    }
+
+    /// The error a stop raises in running code: `interrupted!`.
+    #[cold]
+    #[inline(never)]
+    pub fn interrupted() -> Self {
+        Self::new(ErrorKind::Interrupted, "interrupted!")
     }
 
     /// A method that moved control and answered as if it had not.

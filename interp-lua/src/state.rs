@@ -189,6 +189,10 @@ pub(crate) struct Shared {
     /// when such a value comes back out of a driver thread uncaught, the
     /// original error (with its backtrace across interpreters) goes on.
     pub reraised: RefCell<Vec<(mlua::Value, ScriptError)>>,
+    /// The message of the last `interrupted!` a hook raised in Lua: when
+    /// that value leaves a driver thread uncaught, its error is of kind
+    /// [`polyeval_core::ErrorKind::Interrupted`].
+    interrupted: RefCell<Option<Vec<u8>>>,
     /// `debug.getinfo`, kept private: reads where a suspended thread
     /// stands.
     pub getinfo: Function,
@@ -220,6 +224,7 @@ impl Shared {
                 .get::<Table>("debug")?
                 .get::<Function>("getinfo")?,
             reraised: RefCell::new(Vec::new()),
+            interrupted: RefCell::new(None),
             files: RefCell::new(HashMap::new()),
         })
     }
@@ -243,6 +248,25 @@ impl Shared {
             r.remove(0);
         }
         r.push((v.clone(), err.clone()));
+    }
+
+    /// Remembers `msg` as the `interrupted!` a hook is raising.
+    pub fn note_interrupted(&self, msg: &[u8]) {
+        *self.interrupted.borrow_mut() = Some(msg.to_vec());
+    }
+
+    /// Whether `v` is the `interrupted!` a hook raised last; forgets it
+    /// when it is.
+    pub fn take_interrupted(&self, v: &mlua::Value) -> bool {
+        let mlua::Value::String(s) = v else {
+            return false;
+        };
+        let mut noted = self.interrupted.borrow_mut();
+        let hit = noted.as_deref() == Some(&*s.as_bytes());
+        if hit {
+            *noted = None;
+        }
+        hit
     }
 
     /// The run-loop error that was raised into Lua as `v`, if any.

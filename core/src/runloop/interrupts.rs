@@ -254,7 +254,7 @@ impl Cx {
                             self.services.sigint_raised = true;
                         }
                         debug!(kind = %q.kind, "raised as an error in running code");
-                        self.unwind(k, ScriptError::runtime("interrupted!"))
+                        self.unwind(k, ScriptError::interrupted())
                     }
                     None => Ok(()),
                 },

@@ -814,7 +814,7 @@ impl Cx {
         // whatever error the unwinding raised on its way out.
         if self.services.sigint_raised {
             if let Err(RunError::Script(e)) = &r {
-                if e.message.ends_with("interrupted!") {
+                if e.kind == crate::ErrorKind::Interrupted {
                     r = Err(RunError::Interrupted {
                         kind: Ident::SIGINT,
                         status: 130,

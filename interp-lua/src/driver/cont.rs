@@ -120,7 +120,11 @@ impl LuaCont {
             return e;
         }
         let message = error_message(lua, err);
-        ScriptError::raised(message, from_lua(&self.shared, err.clone()))
+        let mut e = ScriptError::raised(message, from_lua(&self.shared, err.clone()));
+        if self.shared.take_interrupted(err) {
+            e.kind = polyeval_core::ErrorKind::Interrupted;
+        }
+        e
     }
 }
 

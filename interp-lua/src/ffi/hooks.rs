@@ -132,12 +132,40 @@ unsafe fn signal_again(l: *mut lua_State) {
 /// `l` is the thread running the calling hook; no Rust value with a
 /// destructor is alive in the caller (this longjmps).
 pub(super) unsafe fn raise_interrupted(l: *mut lua_State) -> ! {
-    // SAFETY: as the caller guarantees; static strings only.
+    // SAFETY: as the caller guarantees; static strings only, and
+    // `note_interrupted` has returned (its values dropped) before the
+    // longjmp.
     unsafe {
         ffi::luaL_where(l, 1);
         ffi::lua_pushstring(l, c"interrupted!".as_ptr());
         ffi::lua_concat(l, 2);
+        note_interrupted(l);
         ffi::lua_error(l)
+    }
+}
+
+/// Remembers the message on top of `l` as the `interrupted!` being
+/// raised, so that the error it becomes when it leaves Lua uncaught is of
+/// kind [`polyeval_core::ErrorKind::Interrupted`] (see
+/// `Shared::take_interrupted`).
+///
+/// # Safety
+///
+/// `l` is the running thread of a polyeval state, with a string on top.
+unsafe fn note_interrupted(l: *mut lua_State) {
+    let mut len = 0usize;
+    // SAFETY: as the caller guarantees; the top value is a string, so
+    // `lua_tolstring` converts nothing and cannot raise.
+    let p = unsafe { ffi::lua_tolstring(l, -1, &mut len) };
+    if p.is_null() {
+        return;
+    }
+    // SAFETY: Lua keeps the string alive while it is on the stack, and it
+    // stays there for this call.
+    let msg = unsafe { std::slice::from_raw_parts(p.cast::<u8>(), len) };
+    // SAFETY: as the caller guarantees.
+    if let Some((_, sh)) = unsafe { super::values::runtime_of(l) } {
+        sh.note_interrupted(msg);
     }
 }
 
