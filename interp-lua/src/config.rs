@@ -62,7 +62,22 @@ impl std::str::FromStr for Preempt {
 /// checks.
 pub const DEFAULT_LUA_QUANTUM: u32 = 1000;
 
-/// How to set up the Lua state.
+/// How to set up the Lua state. Start from the default and change what
+/// you need:
+///
+/// ```
+/// use polyeval_lua::{LuaConfig, Stdlib};
+///
+/// let config = LuaConfig {
+///     stdlib: Stdlib::Safe,
+///     memory_limit: Some(16 << 20),
+///     ..LuaConfig::default()
+/// };
+/// let mut rt = polyeval_core::Interp::new();
+/// let lua = polyeval_lua::LuaRuntime::install(&mut rt, config)?;
+/// assert_eq!(lua.config().memory_limit, Some(16 << 20));
+/// # Ok::<(), polyeval_core::ScriptError>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct LuaConfig {
     /// Standard libraries.

@@ -11,7 +11,30 @@
 //! `polyeval.lang`), use `polyeval_bridge::Runtime` (docs/embedding.md),
 //! which needs none of the command line's dependencies.
 //! [`LuaRuntime::install`] and [`start_main`] are the level below it, for
-//! a host that wires its own loop.
+//! a host that wires its own loop:
+//!
+//! ```
+//! use polyeval_core::{Interp, NativeFn, Value};
+//! use polyeval_lua::{LuaConfig, LuaRuntime};
+//!
+//! let mut rt = Interp::new();
+//! let lua = LuaRuntime::install(&mut rt, LuaConfig::default())?;
+//! // A native function of the loop, called from Lua: the call hands off
+//! // through the run loop and the result comes back to the Lua thread.
+//! let double = NativeFn::value("double", |_cx, cap| match cap.pos(0)? {
+//!     Value::Int(n) => Ok(Value::Int(n * 2)),
+//!     v => Ok(v.clone()),
+//! });
+//! lua.set_global("double", &double)?;
+//! let f = lua.load(b"local a, b = ... return double(a) + b", "sum.lua")?;
+//! polyeval_lua::start_main(&mut rt, &lua, f, &[Value::Int(20), Value::Int(2)])?;
+//! assert!(matches!(rt.run(), Ok(Value::Int(42))));
+//!
+//! // Compile errors carry Lua's own position.
+//! let e = lua.load(b"return +", "bad.lua").unwrap_err();
+//! assert!(e.message.starts_with("bad.lua:1:"), "{}", e.message);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 //!
 //! Modules, lowest first; each imports only from lower ones: `config`,
 //! `state`, `error`; `ffi` (the only unsafe code) and the value mapping

@@ -278,7 +278,24 @@ fn ident_from_index(i: u32) -> Option<Ident> {
 for_each_op!(define_ops);
 
 /// Disassembles a whole word stream, one instruction a line, each prefixed
-/// with its address.
+/// with its address. The encoder, the decoder and this disassembler are
+/// all derived from the one instruction table, so they agree:
+///
+/// ```
+/// use polyeval_smop::ops::{disasm_all, Op};
+///
+/// let mut code = Vec::new();
+/// Op::Move { dst: 1, src: 0 }.encode(&mut code);
+/// Op::If { cond: 1, then: 0, otherwise: 3 }.encode(&mut code);
+/// let (op, next) = Op::decode(&code, 0).unwrap();
+/// assert_eq!(op, Op::Move { dst: 1, src: 0 });
+/// assert_eq!(Op::decode(&code, next).unwrap().0.mnemonic(), "If");
+/// let text = disasm_all(&code).unwrap();
+/// assert_eq!(text.lines().count(), 2);
+/// assert!(text.lines().next().unwrap().contains("move"), "{text}");
+/// // A stream cut inside an instruction is an error, not a panic.
+/// assert!(disasm_all(&code[..code.len() - 1]).is_err());
+/// ```
 ///
 /// # Errors
 ///

@@ -36,6 +36,17 @@ pub use diag::{Diagnostic, Diagnostics};
 /// registers or its code past the encoding's limits, ...), in source
 /// order: the first 50 in full, the rest counted. Malformed input never
 /// panics.
+///
+/// ```
+/// let err = polyeval_smop::asm::compile("my $x;\n$x = $y;", "bad.m0ld").unwrap_err();
+/// assert_eq!(err.items.len(), 1);
+/// let text = err.render();
+/// assert!(text.contains("undeclared register $y"), "{text}");
+/// assert!(text.contains("bad.m0ld:2:6"), "{text}");
+///
+/// let mold = polyeval_smop::asm::compile("my $x = 1;", "ok.m0ld").unwrap();
+/// assert!(mold.disassemble().contains("main"));
+/// ```
 pub fn compile(src: &str, file: &str) -> Result<Rc<Mold>, Diagnostics> {
     compile_with(src, file, codegen::Limits::ENCODING)
 }
