@@ -155,12 +155,12 @@ macro_rules! define_ops {
         /// One decoded instruction. List operands borrow the word stream.
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
         pub enum Op<'a> {
-            $( $(#[$doc])* $name { $( #[allow(missing_docs)] $field: operand_type!($kind) ),* }, )*
+            $( $(#[$doc])* $name { $( #[doc = concat!("The `", stringify!($field), "` operand, a ", stringify!($kind), ".")] $field: operand_type!($kind) ),* }, )*
         }
 
         /// The opcode numbers, one per instruction.
         pub mod opcode {
-            $( #[allow(non_upper_case_globals, missing_docs)] pub const $name: u32 = $code; )*
+            $( #[allow(non_upper_case_globals)] #[doc = concat!("The opcode of [`Op::", stringify!($name), "`](super::Op::", stringify!($name), ").")] pub const $name: u32 = $code; )*
         }
 
         impl<'a> Op<'a> {
