@@ -89,24 +89,26 @@ impl Machine {
                     ))
                 }
             };
-            if !Rc::ptr_eq(&c.owner, act) {
+            let foreign = !Rc::ptr_eq(&c.owner, act);
+            if foreign {
                 // A finished activation's frames are refused before any
                 // of them runs again.
                 c.owner
                     .refuse_if_finished(rt)
                     .map_err(|msg| locate(ScriptError::runtime(msg), self.site.as_ref()))?;
-            }
-            if !Rc::ptr_eq(&c.owner, act) && c.owner.waits_below(rt, me) {
-                // Its activation waits further down: it takes the frames
-                // over, and the frames between (other interpreters') go.
-                return match c.owner.escape_to(rt, me, Some(c.frames.clone()), v) {
-                    Ok(target) => Ok(Some(Step::Goto(target))),
-                    Err(msg) => Err(locate(ScriptError::runtime(msg), self.site.as_ref())),
-                };
+                if c.owner.waits_below(rt, me) {
+                    // Its activation waits further down: it takes the
+                    // frames over, and the frames between (other
+                    // interpreters') go.
+                    return match c.owner.escape_to(rt, me, Some(c.frames.clone()), v) {
+                        Ok(target) => Ok(Some(Step::Goto(target))),
+                        Err(msg) => Err(locate(ScriptError::runtime(msg), self.site.as_ref())),
+                    };
+                }
             }
             let frames = std::mem::replace(&mut self.k, c.frames.clone());
             let owner = std::mem::replace(&mut self.owner, c.owner.clone());
-            self.resumed = (!Rc::ptr_eq(&c.owner, act)).then(|| Resumed {
+            self.resumed = foreign.then(|| Resumed {
                 site: self.site.clone(),
                 frames,
                 owner,
