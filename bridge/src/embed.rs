@@ -184,9 +184,8 @@ impl Builder {
         for install in self.installers {
             install(&mut rt);
         }
-        if self.memory_limit.is_some() {
-            crate::memory::apply(&mut rt, self.memory_limit)
-                .map_err(|_| RunError::Host(HostError::NoUsageSource))?;
+        if let Some(bytes) = self.memory_limit {
+            crate::memory::apply(&mut rt, Some(bytes)).map_err(|e| RunError::Host(e.into()))?;
         }
         Ok(Runtime { rt, lua })
     }

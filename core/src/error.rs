@@ -278,6 +278,12 @@ impl ScriptError {
     }
 }
 
+impl From<crate::memory::NoUsageSource> for HostError {
+    fn from(_: crate::memory::NoUsageSource) -> Self {
+        HostError::NoUsageSource
+    }
+}
+
 impl fmt::Debug for ScriptError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ScriptError")
@@ -318,7 +324,7 @@ pub enum HostError {
     ForeignValue,
     /// A memory limit was asked for, but the program registered no heap
     /// count (see `polyeval_core::memory::set_usage_source`).
-    #[error("a memory limit needs the heap counted: register a usage source (a counting global allocator) first")]
+    #[error("{}", crate::memory::NoUsageSource)]
     NoUsageSource,
     /// No language of that name is registered.
     #[error("no language named '{0}' is registered")]
